@@ -1,0 +1,2 @@
+export const placeholder = true;
+console.log("usage: vgic run <dir>");

@@ -1,0 +1,145 @@
+/**
+ * The contract a GIC version implements to plug into the core.
+ *
+ * A backend is a value, made by a factory from its options (frame bases,
+ * affinities): its version and limits, the MMIO frames it decodes (each a
+ * table of registers), its system registers, how it resets an interrupt and
+ * computes its target from its routing word, and how it encodes a list
+ * register. The core owns the interrupt state, the ap_lists, the list
+ * registers and the virtual CPU interface; the backend reaches them through
+ * the functions of `mmio.ts` and `cpuif.ts`. The core never names ITARGETSR
+ * or IROUTER.
+ *
+ * A backend must pass the conformance suite in `@vgic/core/testing`.
+ */
+import type { Vgic } from './vgic.js';
+
+/** Access widths, as bits of `RegisterDef.access`. */
+export const ACCESS_8 = 1;
+export const ACCESS_16 = 2;
+export const ACCESS_32 = 4;
+export const ACCESS_64 = 8;
+
+export type AccessWidth = 8 | 16 | 32 | 64;
+
+/** The `access` bit for a width in bits, or 0 for a width that is not one. */
+export function accessBit(width: number): number {
+  switch (width) {
+    case 8:
+      return ACCESS_8;
+    case 16:
+      return ACCESS_16;
+    case 32:
+      return ACCESS_32;
+    case 64:
+      return ACCESS_64;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * One register, or one array of registers, of an MMIO frame.
+ *
+ * Handlers see at most 32 bits: a 64-bit access to a 64-bit register is two
+ * 32-bit calls, low word first. `offset` is the byte offset in the frame
+ * (for a per-vCPU frame, in that vCPU's part); `vcpu` is whose view the
+ * access has: the accessing vCPU for a distributor or CPU interface, the
+ * redistributor's own vCPU for a redistributor. Handlers never throw.
+ */
+export interface RegisterDef {
+  /** As the specification writes it, without an array index: `GICD_ISENABLER`. */
+  readonly name: string;
+  readonly offset: number;
+  /** Elements of an array register (`GICD_ISENABLER<n>`); 1 for a single register. */
+  readonly count?: number;
+  /** Bytes from one element to the next (default: width / 8). */
+  readonly stride?: number;
+  /** The specification's index of the first element (`GICD_IROUTER<n>` starts at 32). */
+  readonly firstIndex?: number;
+  /** Natural width in bits. */
+  readonly width: 32 | 64;
+  /** Allowed access widths (ACCESS_* bits); any other width is RAZ/WI. */
+  readonly access: number;
+  /** Read-only, write-only or both (a write to a read-only register is ignored). */
+  readonly mode?: 'ro' | 'wo' | 'rw';
+  /** The specification section, for the register's documentation. */
+  readonly spec?: string;
+  read(v: Vgic, vcpu: number, offset: number, width: number): number;
+  write(v: Vgic, vcpu: number, offset: number, width: number, value: number): void;
+}
+
+export interface FrameDef {
+  /** `GICD`, `GICC`, `GICR`: the prefix register names and raw offsets (`GICD+0x100`) use. */
+  readonly name: string;
+  /** Guest physical base address. */
+  readonly base: number;
+  /** Bytes of one frame (for a per-vCPU frame, of one vCPU's frame). */
+  readonly size: number;
+  /** One frame per vCPU, `size` bytes apart (redistributors). */
+  readonly perVcpu: boolean;
+  /**
+   * Does a guest access trap to the hypervisor (the vCPU exits, the access is
+   * emulated, the vCPU re-enters)? Distributors and redistributors do; a CPU
+   * interface served from the list registers does not.
+   */
+  readonly traps: boolean;
+  readonly registers: readonly RegisterDef[];
+}
+
+/** A system register's `op0, op1, CRn, CRm, op2`, as an instruction decoder produces it. */
+export interface SysregEncoding {
+  readonly op0: number;
+  readonly op1: number;
+  readonly crn: number;
+  readonly crm: number;
+  readonly op2: number;
+}
+
+/** The packed form of an encoding (KVM's sys_reg()): op0<<14 | op1<<11 | CRn<<7 | CRm<<3 | op2. */
+export function sysregKey(e: SysregEncoding): number {
+  return ((e.op0 & 3) << 14) | ((e.op1 & 7) << 11) | ((e.crn & 15) << 7) | ((e.crm & 15) << 3) | (e.op2 & 7);
+}
+
+export interface SysregDef extends SysregEncoding {
+  readonly name: string;
+  /** Does the access trap (the SGI-generation registers), or is it served from the LRs? */
+  readonly traps: boolean;
+  readonly spec?: string;
+  /** Absent: write-only (reads as 0). */
+  read?(v: Vgic, vcpu: number): number;
+  /** Absent: read-only (writes ignored). The 64-bit value arrives as two 32-bit halves. */
+  write?(v: Vgic, vcpu: number, lo: number, hi: number): void;
+}
+
+export interface BackendLimits {
+  readonly maxVcpus: number;
+  readonly maxLrs: number;
+  readonly maxSpis: number;
+}
+
+export interface GicBackend {
+  /** `v2`, `v3`: what scenario files name in `gic:`. */
+  readonly version: string;
+  readonly limits: BackendLimits;
+  /** Implemented priority bits (KVM: 5). */
+  readonly priorityBits: number;
+  /** GICv2: SGIs carry a source-vCPU bitmap and IAR reports the source. */
+  readonly sgiSources: boolean;
+  /** Set once the machine exists: the backend may keep per-machine tables. */
+  attach?(v: Vgic): void;
+  /** Reset state of one interrupt (vgic-init): enable, config, group, priority, routing word and target. */
+  resetIrq(v: Vgic, slot: number, intid: number, vcpu: number): void;
+  /** Reset state of a vCPU's CPU interface and of the backend's per-vCPU words. */
+  resetVcpu(v: Vgic, vcpu: number): void;
+  /** Reset state of the distributor (enables, the backend's distributor words). */
+  resetDist(v: Vgic): void;
+  /** The target vCPU the routing word of `slot` names, or NONE (-1). */
+  routeTarget(v: Vgic, slot: number): number;
+  readonly frames: readonly FrameDef[];
+  readonly sysregs: readonly SysregDef[];
+  /** List register k of `vcpu` as the hardware encodes it (GICH_LR, ICH_LR<n>_EL2). */
+  encodeLr(v: Vgic, vcpu: number, k: number): bigint;
+  /** A reader's description of an interrupt's routing (`cpu0|cpu1`, `0.0.1.0`). */
+  describeRoute(v: Vgic, slot: number): string;
+}

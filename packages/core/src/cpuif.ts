@@ -1,0 +1,357 @@
+/**
+ * The virtual CPU interface over the list registers, as the hardware (and
+ * KVM's trap emulation, hyp/vgic-v3-sr.c) works it: acknowledge, priority
+ * drop, deactivation, the running priority with binary points, and the
+ * vCPU's interrupt outputs. GICv2's GICV_* and GICv3's ICV_* registers are
+ * both built on these functions by their backends.
+ *
+ * Runs on the vCPU's own thread, without the ap_list_lock: the list
+ * registers belong to the running vCPU alone. Interrupt slots are touched
+ * only under their irq lock.
+ */
+import { lowestBit } from './bits.js';
+import { isPending, targetOracle } from './oracle.js';
+import { kickVcpu, queueIrqUnlock } from './queue.js';
+import type { MaintenanceReason } from './trace.js';
+import {
+  APR_WORDS,
+  CONFIG_LEVEL,
+  CTL_DIST_ENABLE,
+  FLAG_LR_DEACTIVATE,
+  LR_ACTIVE,
+  LR_PENDING,
+  NONE,
+  VCPU_RUNNING,
+  type Vgic,
+} from './vgic.js';
+
+/** INTID returned when there is nothing to acknowledge. */
+export const SPURIOUS = 1023;
+/** GICv2: the highest-priority pending interrupt is Group 1 and GICV_CTLR.AckCtl is 0. */
+export const SPURIOUS_GROUP1 = 1022;
+/** The running priority of a vCPU with nothing active. */
+export const IDLE_PRIORITY = 0xff;
+
+/** The binary point that applies to `grp` (ICC_BPR1 follows BPR0 + 1 when CBPR is set). */
+export function binaryPoint(v: Vgic, vcpu: number, grp: number): number {
+  if (grp === 0) return v.bpr0[vcpu]! + 1;
+  if (v.cbpr[vcpu] !== 0) {
+    const b = v.bpr0[vcpu]!;
+    return b < 7 ? b + 1 : b;
+  }
+  return v.bpr1[vcpu]!;
+}
+
+/** The group priority of `prio`: the bits above the binary point (KVM's pri_to_pre). */
+export function groupPriority(v: Vgic, vcpu: number, prio: number, grp: number): number {
+  return prio & ((0xff << binaryPoint(v, vcpu, grp)) & 0xff);
+}
+
+/** The running priority: the highest (numerically lowest) active group priority, or 0xff. */
+export function highestActivePriority(v: Vgic, vcpu: number): number {
+  const base = vcpu * APR_WORDS;
+  for (let i = 0; i < v.aprWordsUsed; i++) {
+    const w = v.apr[base + i]! | v.apr[base + 4 + i]!;
+    if (w !== 0) return ((i * 32 + lowestBit(w)) << v.bprMin) & 0xff;
+  }
+  return IDLE_PRIORITY;
+}
+
+function setActivePriority(v: Vgic, vcpu: number, prio: number, grp: number): void {
+  const ap = groupPriority(v, vcpu, prio, grp) >> v.bprMin;
+  const at = vcpu * APR_WORDS + grp * 4 + (ap >> 5);
+  v.apr[at] = (v.apr[at]! | (1 << (ap & 31))) >>> 0;
+}
+
+/** Priority drop: clear the highest active priority bit (on a tie, AP1R's, as KVM does). */
+function clearHighestActivePriority(v: Vgic, vcpu: number): void {
+  const base = vcpu * APR_WORDS;
+  for (let i = 0; i < v.aprWordsUsed; i++) {
+    const ap0 = v.apr[base + i]!;
+    const ap1 = v.apr[base + 4 + i]!;
+    if ((ap0 | ap1) === 0) continue;
+    const c0 = ap0 !== 0 ? lowestBit(ap0) : 32;
+    const c1 = ap1 !== 0 ? lowestBit(ap1) : 32;
+    if (c0 < c1) v.apr[base + i] = (ap0 & ~(1 << c0)) >>> 0;
+    else v.apr[base + 4 + i] = (ap1 & ~(1 << c1)) >>> 0;
+    return;
+  }
+}
+
+function groupEnabled(v: Vgic, vcpu: number, grp: number): boolean {
+  return (grp === 0 ? v.grpEn0[vcpu] : v.grpEn1[vcpu]) !== 0;
+}
+
+/**
+ * The list register (index within the vCPU) of the highest-priority
+ * interrupt that is pending and not active, in an enabled group; -1 if none.
+ * Ties go to the lower LR.
+ */
+export function highestPendingLr(v: Vgic, vcpu: number): number {
+  const base = vcpu * v.nrLrs;
+  const used = v.usedLrs[vcpu]!;
+  let best = -1;
+  let bestPrio = 0x100;
+  for (let k = 0; k < used; k++) {
+    const lr = base + k;
+    if (v.lrState[lr] !== LR_PENDING) continue;
+    if (!groupEnabled(v, vcpu, v.lrGroup[lr]!)) continue;
+    const p = v.lrPrio[lr]!;
+    if (p < bestPrio) {
+      bestPrio = p;
+      best = k;
+    }
+  }
+  return best;
+}
+
+/** Is LR `k`'s interrupt allowed to interrupt the vCPU now (PMR, running priority)? */
+function canSignal(v: Vgic, vcpu: number, k: number): boolean {
+  const lr = vcpu * v.nrLrs + k;
+  const prio = v.lrPrio[lr]!;
+  return prio < v.pmr[vcpu]! && groupPriority(v, vcpu, prio, v.lrGroup[lr]!) < highestActivePriority(v, vcpu);
+}
+
+/** The value IAR/HPPIR return for LR `k`: the INTID, with a GICv2 SGI's source in bits 12:10. */
+function lrIarValue(v: Vgic, lr: number): number {
+  const intid = v.lrIntid[lr]!;
+  return v.sgiSources && intid < 16 ? intid | (v.lrSrc[lr]! << 10) : intid;
+}
+
+/**
+ * Recompute the vCPU's virtual IRQ and FIQ outputs: asserted while the
+ * highest-priority pending LR could be acknowledged. Group 0 signals FIQ when
+ * FIQEn is set (always, for GICv3's system-register interface).
+ */
+export function cpuifUpdateLines(v: Vgic, vcpu: number): void {
+  let irq = 0;
+  let fiq = 0;
+  if (v.runState[vcpu] === VCPU_RUNNING) {
+    const k = highestPendingLr(v, vcpu);
+    if (k >= 0 && canSignal(v, vcpu, k)) {
+      if (v.lrGroup[vcpu * v.nrLrs + k] === 0 && v.fiqEn[vcpu] !== 0) fiq = 1;
+      else irq = 1;
+    }
+  }
+  if (irq !== v.irqLine[vcpu] || fiq !== v.fiqLine[vcpu]) {
+    v.irqLine[vcpu] = irq;
+    v.fiqLine[vcpu] = fiq;
+    if (v.onLine !== null) v.onLine(vcpu, irq !== 0, fiq !== 0);
+    if (v.tracer !== null) v.tracer({ type: 'line', vcpu, irq: irq !== 0, fiq: fiq !== 0 });
+  }
+}
+
+function raiseMaintenance(v: Vgic, vcpu: number, reason: MaintenanceReason): void {
+  v.maint[vcpu] = 1;
+  if (v.tracer !== null) v.tracer({ type: 'maintenance', vcpu, reason });
+}
+
+/**
+ * Underflow and no-pending maintenance: when more is queued than the LRs
+ * hold, the vCPU must come back for the rest once its LRs run low (at most
+ * one valid) or hold nothing pending.
+ */
+function checkUnderflow(v: Vgic, vcpu: number): void {
+  if (v.uie[vcpu] === 0 || v.maint[vcpu] !== 0) return;
+  const base = vcpu * v.nrLrs;
+  let valid = 0;
+  let pending = 0;
+  for (let k = 0; k < v.usedLrs[vcpu]!; k++) {
+    const st = v.lrState[base + k]!;
+    if (st !== 0) valid++;
+    if (st === LR_PENDING) pending++;
+  }
+  if (valid <= 1) raiseMaintenance(v, vcpu, 'underflow');
+  else if (pending === 0) raiseMaintenance(v, vcpu, 'no-pending');
+}
+
+/**
+ * Acknowledge (IAR): the highest-priority pending LR becomes active, if it
+ * beats PMR and the running priority. `groupMask` is the groups this read
+ * acknowledges (bit g for group g); an interrupt of another group yields
+ * `mismatch` (1023, or GICv2's 1022). Returns the INTID (GICv2 SGIs carry
+ * their source in bits 12:10), or 1023.
+ */
+export function cpuifAck(v: Vgic, vcpu: number, groupMask: number, mismatch: number): number {
+  const k = highestPendingLr(v, vcpu);
+  let value = SPURIOUS;
+  if (k >= 0 && canSignal(v, vcpu, k)) {
+    const lr = vcpu * v.nrLrs + k;
+    const grp = v.lrGroup[lr]!;
+    if (((groupMask >> grp) & 1) === 0) {
+      value = mismatch;
+    } else {
+      v.lrState[lr] = LR_ACTIVE;
+      setActivePriority(v, vcpu, v.lrPrio[lr]!, grp);
+      value = lrIarValue(v, lr);
+      cpuifUpdateLines(v, vcpu);
+      checkUnderflow(v, vcpu);
+    }
+  }
+  if (v.tracer !== null) v.tracer({ type: 'ack', vcpu, intid: value & 0x3ff, source: (value >> 10) & 7 });
+  return value;
+}
+
+/** HPPIR: the highest-priority pending interrupt's INTID without acknowledging it (PMR not applied). */
+export function cpuifHppi(v: Vgic, vcpu: number, groupMask: number, mismatch: number): number {
+  const k = highestPendingLr(v, vcpu);
+  if (k < 0) return SPURIOUS;
+  const lr = vcpu * v.nrLrs + k;
+  if (((groupMask >> v.lrGroup[lr]!) & 1) === 0) return mismatch;
+  return lrIarValue(v, lr);
+}
+
+/** RPR: the running priority. */
+export function cpuifRpr(v: Vgic, vcpu: number): number {
+  return highestActivePriority(v, vcpu);
+}
+
+/** The live LR holding `intid` (and, for GICv2 SGIs, `source`) in the active state; -1 if none. */
+function findActiveLr(v: Vgic, vcpu: number, intid: number, source: number): number {
+  const base = vcpu * v.nrLrs;
+  const v2Sgi = v.sgiSources && intid < 16;
+  for (let k = 0; k < v.usedLrs[vcpu]!; k++) {
+    const lr = base + k;
+    if (v.lrIntid[lr] !== intid || (v.lrState[lr]! & LR_ACTIVE) === 0) continue;
+    if (v2Sgi && v.lrSrc[lr] !== source) continue;
+    return k;
+  }
+  return -1;
+}
+
+/** Deactivate LR `k`: a hardware interrupt is deactivated at the host too; an emptied LR that asked for it raises EOI maintenance. */
+function clearActiveLr(v: Vgic, vcpu: number, k: number): void {
+  const lr = vcpu * v.nrLrs + k;
+  const st = v.lrState[lr]! & ~LR_ACTIVE;
+  v.lrState[lr] = st;
+  if (v.lrHw[lr] !== 0) hostDeactivate(v, vcpu, v.lrIntid[lr]!, v.lrHost[lr]!);
+  if (st === 0 && v.lrEoi[lr] !== 0) raiseMaintenance(v, vcpu, 'eoi');
+}
+
+function hostDeactivate(v: Vgic, vcpu: number, intid: number, hostIntid: number): void {
+  if (v.onHostDeactivate !== null) v.onHostDeactivate(hostIntid, intid, vcpu);
+  if (v.tracer !== null) v.tracer({ type: 'hostDeactivate', vcpu, intid, hostIntid });
+}
+
+/** The slot `vcpu` means by `intid`, or NONE for an INTID this machine has no slot for. */
+function slotForGuest(v: Vgic, vcpu: number, intid: number): number {
+  if (intid < 32) return vcpu * 32 + intid;
+  if (intid < v.spiLimit) return v.nrVcpus * 32 + intid - 32;
+  return NONE;
+}
+
+/**
+ * Deactivate an interrupt that is in none of this vCPU's list registers: an
+ * active interrupt the flush left on the ap_list (LR overflow), or one active
+ * on another vCPU (GICv3 allows any vCPU to deactivate an SPI). This is what
+ * KVM does on the "no LR entry" maintenance (EOIcount) and on a trapped DIR.
+ * Returns whether anything was deactivated.
+ */
+function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, requireOwn: boolean): boolean {
+  const slot = slotForGuest(v, vcpu, intid);
+  if (slot === NONE) return false;
+  v.lockIrq(slot);
+  const owner = v.owner[slot]!;
+  if (v.active[slot] === 0 || (requireOwn && owner !== vcpu)) {
+    v.unlockIrq(slot);
+    return false;
+  }
+  const host = v.hw[slot] !== 0 ? v.hostIntid[slot]! : NONE;
+  const level = v.config[slot] === CONFIG_LEVEL && v.hw[slot] === 0;
+  v.active[slot] = 0;
+  if (v.inLr[slot] !== NONE) {
+    // Live in the owner's list register: its fold must not bring the active state back.
+    v.flags[slot] = v.flags[slot]! | FLAG_LR_DEACTIVATE;
+  } else if (level) {
+    v.pendingLatch[slot] = 0;
+  }
+  queueIrqUnlock(v, slot);
+  if (owner !== NONE && owner !== vcpu) kickVcpu(v, owner);
+  if (host !== NONE) hostDeactivate(v, vcpu, intid, host);
+  if (level && v.onEoiNotify !== null) v.onEoiNotify(intid, vcpu);
+  return true;
+}
+
+/**
+ * EOIR: priority drop always; with EOImode 0 also deactivation, if the
+ * interrupt's group and priority match the drop. An interrupt in no list
+ * register is still honoured (the hardware counts it in EOIcount and raises
+ * "LR entry not present" maintenance; KVM deactivates on the exit that
+ * follows — here the INTID written is known, so it is deactivated at once).
+ */
+export function cpuifEoi(v: Vgic, vcpu: number, intid: number, source: number, grp: number): void {
+  if (intid >= 1020 && intid <= 1023) return;
+  const actPrio = highestActivePriority(v, vcpu);
+  clearHighestActivePriority(v, vcpu);
+  const k = findActiveLr(v, vcpu, intid, source);
+  let deactivated = false;
+  if (k < 0) {
+    v.eoiCount[vcpu]!++;
+    if (v.eoiMode[vcpu] === 0) deactivated = deactivateOutsideLrs(v, vcpu, intid, true);
+    raiseMaintenance(v, vcpu, 'lr-entry-not-present');
+  } else if (v.eoiMode[vcpu] === 0) {
+    const lr = vcpu * v.nrLrs + k;
+    const lrGrp = v.lrGroup[lr]!;
+    // A guest that EOIs out of order or in the wrong group gets the priority drop only.
+    if (lrGrp === grp && groupPriority(v, vcpu, v.lrPrio[lr]!, lrGrp) === actPrio) {
+      clearActiveLr(v, vcpu, k);
+      deactivated = true;
+    }
+  }
+  if (v.tracer !== null) v.tracer({ type: 'eoi', vcpu, intid, deactivated, inLr: k >= 0 });
+  cpuifUpdateLines(v, vcpu);
+  checkUnderflow(v, vcpu);
+}
+
+/**
+ * DIR: deactivation, with EOImode 1 only (with EOImode 0 the write is
+ * ignored, as KVM does). An interrupt in none of this vCPU's list registers
+ * is deactivated by the trap path — including an SPI active on another vCPU.
+ */
+export function cpuifDir(v: Vgic, vcpu: number, intid: number, source: number): void {
+  if (v.eoiMode[vcpu] === 0 || (intid >= 1020 && intid <= 1023)) return;
+  const k = findActiveLr(v, vcpu, intid, source);
+  let deactivated = false;
+  if (k >= 0) {
+    clearActiveLr(v, vcpu, k);
+    deactivated = true;
+  } else {
+    deactivated = deactivateOutsideLrs(v, vcpu, intid, false);
+    if (deactivated) raiseMaintenance(v, vcpu, 'lr-entry-not-present');
+  }
+  if (v.tracer !== null) v.tracer({ type: 'dir', vcpu, intid, deactivated, inLr: k >= 0 });
+  cpuifUpdateLines(v, vcpu);
+  checkUnderflow(v, vcpu);
+}
+
+/**
+ * kvm_vgic_vcpu_pending_irq, for WFI: is there an interrupt this vCPU could
+ * take (pending, enabled, not active, above PMR)? Looks at the live list
+ * registers of a running vCPU and at its ap_list.
+ */
+export function hasPendingIrq(v: Vgic, vcpu: number): boolean {
+  if (v.ctl[CTL_DIST_ENABLE] === 0) return false;
+  const pmr = v.pmr[vcpu]!;
+  if (v.runState[vcpu] === VCPU_RUNNING) {
+    const base = vcpu * v.nrLrs;
+    for (let k = 0; k < v.usedLrs[vcpu]!; k++) {
+      if (v.lrState[base + k] === LR_PENDING && v.lrPrio[base + k]! < pmr) return true;
+    }
+  }
+  const head = v.nrSlots + vcpu;
+  let found = false;
+  v.lockApList(vcpu);
+  for (let it = v.next[head]!; it !== head && !found; it = v.next[it]!) {
+    v.lockIrq(it);
+    found =
+      v.inLr[it] === NONE &&
+      v.enabled[it] !== 0 &&
+      v.active[it] === 0 &&
+      isPending(v, it) &&
+      v.priority[it]! < pmr &&
+      targetOracle(v, it) === vcpu;
+    v.unlockIrq(it);
+  }
+  v.unlockApList(vcpu);
+  return found;
+}

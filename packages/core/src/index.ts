@@ -1,0 +1,102 @@
+/**
+ * @vgic/core — the engine of a virtual ARM Generic Interrupt Controller as
+ * Linux KVM's "new vgic" implements it: interrupt state in typed arrays,
+ * per-vCPU ap_lists under the kernel's lock order, the target oracle,
+ * injection, the list-register hand-off (flush/sync), the virtual CPU
+ * interface, and the contract GIC-version backends implement.
+ */
+export { VgicError, isVgicError, type VgicErrorCode } from './errors.js';
+export {
+  Machine,
+  createMachine,
+  validateMachineOptions,
+  type MachineOptions,
+  type MachineHandle,
+  type RegisterAccessOptions,
+  type ResolvedRegister,
+  type ResolvedMmio,
+  type ResolvedSysreg,
+} from './machine.js';
+export {
+  ACCESS_8,
+  ACCESS_16,
+  ACCESS_32,
+  ACCESS_64,
+  accessBit,
+  sysregKey,
+  type AccessWidth,
+  type BackendLimits,
+  type FrameDef,
+  type GicBackend,
+  type RegisterDef,
+  type SysregDef,
+  type SysregEncoding,
+} from './backend.js';
+export {
+  Vgic,
+  NONE,
+  CONFIG_EDGE,
+  CONFIG_LEVEL,
+  LR_PENDING,
+  LR_ACTIVE,
+  VCPU_OUTSIDE,
+  VCPU_RUNNING,
+  VCPU_WFI,
+  CTL_DIST_ENABLE,
+  DEBUG_LOCKDEP,
+  DEBUG_NO_QUEUE_RECHECK,
+  APR_WORDS,
+  DIST_WORDS,
+  VCPU_WORDS,
+  type VgicShape,
+  type VgicOpenOptions,
+} from './vgic.js';
+export { type LockOps, PlainLocks, AtomicLocks, plainLocks, atomicLocks } from './locks.js';
+export { LockDep, CheckedLocks } from './lockdep.js';
+export { targetOracle, validateInjection, isPending, apListCmp, distGroupEnabled } from './oracle.js';
+export { queueIrqUnlock, requeue, kickVcpu } from './queue.js';
+export { injectSlot, setLineLevel, mapHwSlot, unmapHwSlot } from './inject.js';
+export { flushLrState, populateLr, lrViews } from './flush.js';
+export { syncHwState, foldLr, pruneApList } from './sync.js';
+export { apListSort, apListSlots, apListLength } from './aplist.js';
+export {
+  SPURIOUS,
+  SPURIOUS_GROUP1,
+  IDLE_PRIORITY,
+  cpuifAck,
+  cpuifEoi,
+  cpuifDir,
+  cpuifHppi,
+  cpuifRpr,
+  cpuifUpdateLines,
+  binaryPoint,
+  groupPriority,
+  highestActivePriority,
+  highestPendingLr,
+  hasPendingIrq,
+} from './cpuif.js';
+export {
+  slotFor,
+  readIrqBits,
+  writeSetEnable,
+  writeClearEnable,
+  writeSetPending,
+  writeClearPending,
+  writeActive,
+  writeGroup,
+  readPriority,
+  writePriority,
+  readConfig,
+  writeConfig,
+  setRoute,
+  sendSgi,
+  readSgiSources,
+  writeSgiSources,
+  distEnable,
+  setDistEnable,
+  type IrqBitField,
+} from './mmio.js';
+export { irqState, vcpuState, type IrqState, type VcpuState } from './inspect.js';
+export { checkInvariants, noLockHeld } from './invariants.js';
+export type { TraceEvent, Tracer, LrView, MaintenanceReason } from './trace.js';
+export { lowestBit, popcount, u32, toU64, lo32, hi32 } from './bits.js';

@@ -1,0 +1,117 @@
+/**
+ * A small lockdep: checks every lock acquisition against the order of the
+ * engine (DESIGN.md, "Lock order"):
+ *
+ *   vgic_cpu.ap_list_lock
+ *     vgic_irq.irq_lock
+ *
+ * - an ap_list_lock is never taken while an irq lock is held;
+ * - two ap_list_locks are taken lower vCPU first;
+ * - at most one irq lock is held at a time;
+ * - a lock is released only by the thread that holds it.
+ *
+ * The held-lock record is per thread (each thread builds its own `LockDep`
+ * over the shared buffer); the violation count is a word of the shared buffer
+ * so that every thread's violations add up in one place. A violation throws
+ * a `VgicError` with code `LOCK_ORDER`: it is a bug in the engine, never the
+ * guest's doing, and should stop the run loudly.
+ */
+import { VgicError } from './errors.js';
+import type { LockOps } from './locks.js';
+
+const MAX_HELD = 8;
+
+export class LockDep {
+  /** Lock indexes held by this thread, in acquisition order. */
+  readonly held: Int32Array = new Int32Array(MAX_HELD);
+  depth = 0;
+  private readonly nrSlots: number;
+  private readonly counter: Int32Array;
+  private readonly counterIndex: number;
+
+  constructor(nrSlots: number, counter: Int32Array, counterIndex: number) {
+    this.nrSlots = nrSlots;
+    this.counter = counter;
+    this.counterIndex = counterIndex;
+  }
+
+  describe(index: number): string {
+    return index < this.nrSlots ? `irq_lock(slot ${index})` : `ap_list_lock(vCPU ${index - this.nrSlots})`;
+  }
+
+  private violation(message: string): never {
+    Atomics.add(this.counter, this.counterIndex, 1);
+    const held = Array.from(this.held.subarray(0, this.depth), (i) => this.describe(i)).join(', ') || 'nothing';
+    throw new VgicError('LOCK_ORDER', `lock order violated: ${message} (holding ${held})`);
+  }
+
+  /** Called before `index` is acquired. */
+  check(index: number): void {
+    if (this.depth >= MAX_HELD) this.violation(`more than ${MAX_HELD} locks held`);
+    const isAp = index >= this.nrSlots;
+    for (let k = 0; k < this.depth; k++) {
+      const h = this.held[k]!;
+      if (h === index) this.violation(`${this.describe(index)} taken twice`);
+      const heldAp = h >= this.nrSlots;
+      if (!heldAp && isAp) this.violation(`${this.describe(index)} taken while holding ${this.describe(h)}`);
+      if (!heldAp && !isAp) this.violation(`${this.describe(index)} taken while holding ${this.describe(h)}`);
+      if (heldAp && isAp && h > index) {
+        this.violation(`${this.describe(index)} taken after ${this.describe(h)}: the lower vCPU's comes first`);
+      }
+    }
+  }
+
+  acquired(index: number): void {
+    this.held[this.depth++] = index;
+  }
+
+  released(index: number): void {
+    for (let k = this.depth - 1; k >= 0; k--) {
+      if (this.held[k] === index) {
+        this.held.copyWithin(k, k + 1, this.depth);
+        this.depth--;
+        return;
+      }
+    }
+    this.violation(`${this.describe(index)} released but not held by this thread`);
+  }
+
+  isHeld(index: number): boolean {
+    for (let k = 0; k < this.depth; k++) if (this.held[k] === index) return true;
+    return false;
+  }
+
+  /** A function entered "with the irq lock held" checks its contract here. */
+  assertHeld(index: number, where: string): void {
+    if (!this.isHeld(index)) this.violation(`${where} entered without ${this.describe(index)}`);
+  }
+
+  /** A function that "returns with every lock dropped" checks it here. */
+  assertNoneHeld(where: string): void {
+    if (this.depth !== 0) this.violation(`${where} returned with locks held`);
+  }
+}
+
+/** The lock primitive with every acquisition checked by a `LockDep`. */
+export class CheckedLocks implements LockOps {
+  readonly kind: string;
+  readonly inner: LockOps;
+  readonly dep: LockDep;
+
+  constructor(inner: LockOps, dep: LockDep) {
+    this.inner = inner;
+    this.dep = dep;
+    this.kind = `${inner.kind}+lockdep`;
+  }
+
+  acquire(words: Int32Array, index: number): void {
+    this.dep.check(index);
+    this.inner.acquire(words, index);
+    this.dep.acquired(index);
+  }
+
+  release(words: Int32Array, index: number): void {
+    this.dep.released(index);
+    this.inner.release(words, index);
+  }
+}

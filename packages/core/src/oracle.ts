@@ -1,0 +1,70 @@
+/**
+ * The small decisions of the engine, one function each, as in the kernel's
+ * vgic.c. Each is called with the interrupt's irq lock held (or, for the
+ * sort comparator, with the ap_list_lock held; see there).
+ */
+import { CONFIG_LEVEL, CTL_DIST_ENABLE, NONE, type Vgic } from './vgic.js';
+
+/** irq_is_pending: a level interrupt is pending while its line is high or its latch is set. */
+export function isPending(v: Vgic, slot: number): boolean {
+  return v.config[slot] === CONFIG_LEVEL
+    ? (v.lineLevel[slot]! | v.pendingLatch[slot]!) !== 0
+    : v.pendingLatch[slot] !== 0;
+}
+
+/** Does the distributor forward pending interrupts of this slot's group? */
+export function distGroupEnabled(v: Vgic, slot: number): boolean {
+  return ((v.ctl[CTL_DIST_ENABLE]! >> v.group[slot]!) & 1) !== 0;
+}
+
+/**
+ * targetOracle — the vCPU whose ap_list this interrupt belongs on, or NONE.
+ *
+ * Caller holds the irq lock of `slot`: `active`, `owner` and `target` are only
+ * consistent with each other under it.
+ *
+ * - An active interrupt stays on the vCPU that has it (`owner`); one that is
+ *   on no list yet (made active by a write to ISACTIVER) goes to its target.
+ * - A pending and enabled interrupt goes to its configured target, provided
+ *   the distributor forwards its group.
+ * - Anything else belongs on no ap_list.
+ */
+export function targetOracle(v: Vgic, slot: number): number {
+  if (v.active[slot] !== 0) {
+    const owner = v.owner[slot]!;
+    return owner !== NONE ? owner : v.target[slot]!;
+  }
+  if (v.enabled[slot] !== 0 && isPending(v, slot) && distGroupEnabled(v, slot)) return v.target[slot]!;
+  return NONE;
+}
+
+/**
+ * validateInjection — is this host line change worth acting on?
+ * Level-triggered: only a change of line level. Edge-triggered: only a rising edge.
+ * Caller holds the irq lock.
+ */
+export function validateInjection(v: Vgic, slot: number, level: boolean): boolean {
+  return v.config[slot] === CONFIG_LEVEL ? (v.lineLevel[slot] !== 0) !== level : level;
+}
+
+/**
+ * The ap_list order: active interrupts first, then pending and enabled ones,
+ * each by priority (lower value first), then by INTID.
+ *
+ * The kernel takes both irq locks to compare; we read the fields under the
+ * ap_list_lock alone. A field changed meanwhile by another thread only makes
+ * the order stale, which is harmless: flush asks the oracle again, under the
+ * irq lock, before it puts anything in a list register.
+ */
+export function apListCmp(v: Vgic, a: number, b: number): number {
+  const actA = v.active[a]!;
+  const actB = v.active[b]!;
+  if (actA !== actB) return actB - actA;
+  if (actA === 0) {
+    const pa = v.enabled[a] !== 0 && isPending(v, a) ? 1 : 0;
+    const pb = v.enabled[b] !== 0 && isPending(v, b) ? 1 : 0;
+    if (pa !== pb) return pb - pa;
+  }
+  const d = v.priority[a]! - v.priority[b]!;
+  return d !== 0 ? d : v.intid[a]! - v.intid[b]!;
+}

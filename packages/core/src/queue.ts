@@ -1,0 +1,80 @@
+/**
+ * Queuing an interrupt on a vCPU's ap_list, under the lock order:
+ *
+ *   vgic_cpu.ap_list_lock
+ *     vgic_irq.irq_lock
+ *
+ * Always take an ap_list_lock before an irq lock. When two ap_list_locks are
+ * needed (prune migrating an interrupt), take the lower vCPU id's first.
+ */
+import { apListAddTail } from './aplist.js';
+import { targetOracle } from './oracle.js';
+import { CTL_DEBUG, DEBUG_NO_QUEUE_RECHECK, NONE, VCPU_WFI, type Vgic } from './vgic.js';
+
+/**
+ * Ask `vcpu` to exit and look at its ap_list again (kvm_vcpu_kick). A vCPU
+ * asleep in WFI on another thread is woken.
+ */
+export function kickVcpu(v: Vgic, vcpu: number): void {
+  if (v.shared) {
+    if (Atomics.load(v.kick, vcpu) === 0) {
+      Atomics.store(v.kick, vcpu, 1);
+      if (Atomics.load(v.runState, vcpu) === VCPU_WFI) Atomics.notify(v.kick, vcpu);
+    }
+  } else {
+    v.kick[vcpu] = 1;
+  }
+  if (v.onKick !== null) v.onKick(vcpu);
+  if (v.tracer !== null) v.tracer({ type: 'kick', vcpu });
+}
+
+/**
+ * queueIrqUnlock — entered with the irq lock of `slot` held; returns with
+ * every lock dropped. Returns whether the interrupt was put on an ap_list.
+ *
+ * Asks the oracle where the interrupt belongs. If it is already on a list,
+ * or belongs on none, there is nothing to do (but the target is kicked: it
+ * may have EOI'd an earlier edge and would not see this one until it exits).
+ * Otherwise the irq lock is dropped to take the target's ap_list_lock first;
+ * in that window "someone can do stuff here", so after relocking both we ask
+ * again and start over if the answer changed.
+ */
+export function queueIrqUnlock(v: Vgic, slot: number): boolean {
+  if (v.lockdep !== null) v.lockdep.assertHeld(slot, 'queueIrqUnlock');
+  for (;;) {
+    const vcpu = targetOracle(v, slot);
+    if (v.owner[slot] !== NONE || vcpu === NONE) {
+      v.unlockIrq(slot);
+      if (vcpu !== NONE) kickVcpu(v, vcpu);
+      if (v.lockdep !== null) v.lockdep.assertNoneHeld('queueIrqUnlock');
+      return false;
+    }
+    v.unlockIrq(slot);
+
+    v.lockApList(vcpu);
+    v.lockIrq(slot);
+    if (v.owner[slot] !== NONE || targetOracle(v, slot) !== vcpu) {
+      // Only a deliberately broken engine (a test hook) goes on from here.
+      if ((v.ctl[CTL_DEBUG]! & DEBUG_NO_QUEUE_RECHECK) === 0) {
+        v.unlockIrq(slot);
+        v.unlockApList(vcpu);
+        v.lockIrq(slot);
+        continue;
+      }
+    }
+    apListAddTail(v, vcpu, slot);
+    v.owner[slot] = vcpu;
+    v.unlockIrq(slot);
+    v.unlockApList(vcpu);
+    if (v.lockdep !== null) v.lockdep.assertNoneHeld('queueIrqUnlock');
+    if (v.tracer !== null) v.tracer({ type: 'queue', intid: v.intid[slot]!, vcpu });
+    kickVcpu(v, vcpu);
+    return true;
+  }
+}
+
+/** Lock `slot` and queue it if it now belongs on a list (after an enable, a route change, ...). */
+export function requeue(v: Vgic, slot: number): boolean {
+  v.lockIrq(slot);
+  return queueIrqUnlock(v, slot);
+}

@@ -1,0 +1,139 @@
+/**
+ * Leaving a vCPU (vgic_sync_hwstate): fold the list registers back into the
+ * interrupts, then prune the ap_list.
+ *
+ * Runs on the vCPU's own thread.
+ */
+import { apListAddTail, apListDel } from './aplist.js';
+import { cpuifUpdateLines } from './cpuif.js';
+import { targetOracle } from './oracle.js';
+import { kickVcpu } from './queue.js';
+import {
+  CONFIG_EDGE,
+  CONFIG_LEVEL,
+  FLAG_LR_ACTIVATE,
+  FLAG_LR_DEACTIVATE,
+  FLAG_LR_UNPEND,
+  LR_ACTIVE,
+  LR_PENDING,
+  NONE,
+  VCPU_OUTSIDE,
+  type Vgic,
+} from './vgic.js';
+
+/**
+ * Fold list register `k` back into its interrupt (vgic_v2/v3_fold_lr_state):
+ * the active bit always; the pending bit for edge interrupts only (a level
+ * interrupt's pending state is its line); a level interrupt the guest has
+ * finished with loses its soft pending latch.
+ */
+export function foldLr(v: Vgic, vcpu: number, k: number): void {
+  const lr = vcpu * v.nrLrs + k;
+  const slot = v.lrSlot[lr]!;
+  let state = v.lrState[lr]!;
+  const intid = v.lrIntid[lr]!;
+  v.lockIrq(slot);
+  const f = v.flags[slot]!;
+  if (f !== 0) {
+    // Changes another agent made while this LR was live (ICACTIVER, DIR
+    // from another vCPU, ...) win over what the LR says.
+    if ((f & FLAG_LR_DEACTIVATE) !== 0) state &= ~LR_ACTIVE;
+    if ((f & FLAG_LR_ACTIVATE) !== 0) state |= LR_ACTIVE;
+    if ((f & FLAG_LR_UNPEND) !== 0) state &= ~LR_PENDING;
+    v.flags[slot] = 0;
+  }
+  v.inLr[slot] = NONE;
+  v.active[slot] = (state & LR_ACTIVE) !== 0 ? 1 : 0;
+  const v2Sgi = v.sgiSources && intid < 16;
+  if (v2Sgi && (state & LR_ACTIVE) !== 0) v.activeSrc[slot] = v.lrSrc[lr]!;
+  if (v.config[slot] === CONFIG_EDGE && (state & LR_PENDING) !== 0) {
+    if (v2Sgi) {
+      const bit = 1 << v.lrSrc[lr]!;
+      if ((v.sgiSrc[slot]! & bit) !== 0) v.foldCoalesced[vcpu]!++;
+      v.sgiSrc[slot] = v.sgiSrc[slot]! | bit;
+    } else if (v.pendingLatch[slot] !== 0) {
+      // An edge arrived while this one waited in the LR: the two are one now.
+      v.foldCoalesced[vcpu]!++;
+    }
+    v.pendingLatch[slot] = 1;
+  }
+  if (v.config[slot] === CONFIG_LEVEL && (state & (LR_PENDING | LR_ACTIVE)) === 0) v.pendingLatch[slot] = 0;
+  v.unlockIrq(slot);
+  // The guest is done with a level interrupt that asked for EOI maintenance:
+  // tell the device side so it can resample its line (kvm_notify_acked_irq).
+  if (state === 0 && v.lrEoi[lr] !== 0 && v.onEoiNotify !== null && v.config[slot] === CONFIG_LEVEL) {
+    v.onEoiNotify(intid, vcpu);
+  }
+  if (v.tracer !== null) v.tracer({ type: 'fold', vcpu, lr: k, intid, state });
+}
+
+/**
+ * vgic_prune_ap_list. Drop what belongs on no list; move what the oracle now
+ * routes to another vCPU. A move needs both ap_list_locks, the lower vCPU's
+ * first, so the irq and our list lock are dropped, the pair is taken in
+ * order, and the oracle is asked again: if the answer changed meanwhile,
+ * nothing moves. Either way the list may have changed, so start over.
+ */
+export function pruneApList(v: Vgic, vcpu: number): void {
+  const head = v.nrSlots + vcpu;
+  retry: for (;;) {
+    v.lockApList(vcpu);
+    let it = v.next[head]!;
+    while (it !== head) {
+      const following = v.next[it]!;
+      v.lockIrq(it);
+      const target = targetOracle(v, it);
+      if (target === NONE) {
+        apListDel(v, it);
+        v.owner[it] = NONE;
+        v.unlockIrq(it);
+        if (v.tracer !== null) v.tracer({ type: 'prune', vcpu, intid: v.intid[it]! });
+        it = following;
+        continue;
+      }
+      if (target === vcpu) {
+        v.unlockIrq(it);
+        it = following;
+        continue;
+      }
+
+      v.unlockIrq(it);
+      v.unlockApList(vcpu);
+      const a = vcpu < target ? vcpu : target;
+      const b = vcpu < target ? target : vcpu;
+      v.lockApList(a);
+      v.lockApList(b);
+      v.lockIrq(it);
+      let moved = false;
+      if (v.owner[it] === vcpu && targetOracle(v, it) === target) {
+        apListDel(v, it);
+        v.owner[it] = target;
+        apListAddTail(v, target, it);
+        moved = true;
+      }
+      v.unlockIrq(it);
+      v.unlockApList(b);
+      v.unlockApList(a);
+      if (moved) {
+        if (v.tracer !== null) v.tracer({ type: 'migrate', intid: v.intid[it]!, from: vcpu, to: target });
+        kickVcpu(v, target);
+      }
+      continue retry;
+    }
+    v.unlockApList(vcpu);
+    return;
+  }
+}
+
+/** vgic_sync_hwstate: fold every live list register, then prune. The vCPU is outside afterwards. */
+export function syncHwState(v: Vgic, vcpu: number): void {
+  const used = v.usedLrs[vcpu]!;
+  for (let k = 0; k < used; k++) foldLr(v, vcpu, k);
+  v.usedLrs[vcpu] = 0;
+  v.uie[vcpu] = 0;
+  v.maint[vcpu] = 0;
+  v.eoiCount[vcpu] = 0;
+  v.runState[vcpu] = VCPU_OUTSIDE;
+  pruneApList(v, vcpu);
+  cpuifUpdateLines(v, vcpu);
+}

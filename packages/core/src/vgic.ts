@@ -1,0 +1,490 @@
+/**
+ * The engine's state: one buffer laid out as a structure of arrays.
+ *
+ * An interrupt is an integer handle, its slot. Slots 0..32*nrVcpus-1 are the
+ * private interrupts (SGIs 0-15, PPIs 16-31) banked per vCPU, vCPU k's at
+ * 32k..32k+31; SPIs follow, INTID 32+n at slot 32*nrVcpus+n. Each field of
+ * Linux's `struct vgic_irq` is one typed array indexed by slot.
+ *
+ * The same layout over a SharedArrayBuffer is what lets vCPUs run on worker
+ * threads: every thread builds its own `Vgic` of views over the one buffer
+ * (`Vgic.open`), and nothing on the hot path is a JS object.
+ *
+ * Locks are words of `lockWords`: slot s's irq_lock at s, vCPU k's
+ * ap_list_lock at nrSlots+k. The ap_list is intrusive: `next`/`prev` links
+ * per slot, with vCPU k's list head a sentinel at index nrSlots+k.
+ */
+import { VgicError } from './errors.js';
+import { CheckedLocks, LockDep } from './lockdep.js';
+import { atomicLocks, plainLocks, type LockOps } from './locks.js';
+import type { Tracer } from './trace.js';
+
+/** "No vCPU": an interrupt on no ap_list, or with no target. */
+export const NONE = -1;
+
+export const CONFIG_EDGE = 0;
+export const CONFIG_LEVEL = 1;
+
+/** List register state bits (as ICH_LR_EL2.State / GICH_LR.State). */
+export const LR_PENDING = 1;
+export const LR_ACTIVE = 2;
+
+/** Vcpu run states. */
+export const VCPU_OUTSIDE = 0;
+export const VCPU_RUNNING = 1;
+/** Outside, and asleep in WFI until a kick (threaded runners). */
+export const VCPU_WFI = 2;
+
+/**
+ * Slot flags, changed under the irq lock. They record a change made by
+ * another agent while the interrupt sits in a running vCPU's list register:
+ * that vCPU's fold applies them, as KVM applies a change it made while the
+ * guest was halted.
+ */
+export const FLAG_LR_DEACTIVATE = 1;
+export const FLAG_LR_ACTIVATE = 2;
+export const FLAG_LR_UNPEND = 4;
+
+/** Debug flags, a word of the shared buffer so every thread sees them. */
+export const DEBUG_LOCKDEP = 1;
+/** Test hook: `queueIrqUnlock` skips its re-check after relocking (a deliberately broken engine). */
+export const DEBUG_NO_QUEUE_RECHECK = 2;
+
+/** Indexes of the control words at the start of the buffer. */
+export const CTL_MAGIC = 0;
+export const CTL_LAYOUT = 1;
+export const CTL_VCPUS = 2;
+export const CTL_SPIS = 3;
+export const CTL_LRS = 4;
+export const CTL_PRIBITS = 5;
+export const CTL_DEBUG = 6;
+/** Distributor group enables, bit g = group g forwards pending interrupts. */
+export const CTL_DIST_ENABLE = 7;
+export const CTL_LOCK_VIOLATIONS = 8;
+/** 1 when SGIs carry a source-vCPU bitmap (GICv2). */
+export const CTL_SGI_SOURCES = 9;
+export const CTL_WORDS = 16;
+
+/** Words the backend may use for distributor-wide state of its own. */
+export const DIST_WORDS = 32;
+/** Words the backend may use per vCPU (redistributor state, affinity). */
+export const VCPU_WORDS = 8;
+/** Active-priority words per vCPU: AP0R0..3 then AP1R0..3. */
+export const APR_WORDS = 8;
+
+const MAGIC = 0x56474943; // 'VGIC'
+const LAYOUT_VERSION = 1;
+
+/** What fixes the layout of a machine's buffer. */
+export interface VgicShape {
+  nrVcpus: number;
+  nrSpis: number;
+  nrLrs: number;
+  /** Implemented priority bits (KVM: 5). */
+  priorityBits: number;
+  /** GICv2 SGIs carry a source bitmap. */
+  sgiSources: boolean;
+}
+
+export interface VgicOpenOptions {
+  /** Check the lock order at run time (default: `VGIC_LOCKDEP=1` in the environment, or the buffer's debug word). */
+  lockCheck?: boolean;
+  /** Replace the lock primitive (the benchmark tries others). */
+  locks?: LockOps;
+}
+
+class Layout {
+  offset = 0;
+  constructor(readonly buffer: ArrayBufferLike | null) {}
+  private take(bytes: number, align: number): number {
+    this.offset = (this.offset + align - 1) & ~(align - 1);
+    const at = this.offset;
+    this.offset += bytes;
+    return at;
+  }
+  i32(n: number): Int32Array {
+    const at = this.take(n * 4, 4);
+    return this.buffer ? new Int32Array(this.buffer, at, n) : new Int32Array(0);
+  }
+  u32(n: number): Uint32Array {
+    const at = this.take(n * 4, 4);
+    return this.buffer ? new Uint32Array(this.buffer, at, n) : new Uint32Array(0);
+  }
+  u8(n: number): Uint8Array {
+    const at = this.take(n, 1);
+    return this.buffer ? new Uint8Array(this.buffer, at, n) : new Uint8Array(0);
+  }
+}
+
+function envLockCheck(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.['VGIC_LOCKDEP'] === '1';
+}
+
+export class Vgic {
+  readonly nrVcpus: number;
+  readonly nrSpis: number;
+  readonly nrLrs: number;
+  readonly nrSlots: number;
+  readonly priorityBits: number;
+  /** Priority field mask: the implemented high bits (5 bits: 0xf8). */
+  readonly priorityMask: number;
+  /** Smallest binary point: 8 - preemption bits (KVM's bpr_min). */
+  readonly bprMin: number;
+  readonly aprWordsUsed: number;
+  readonly sgiSources: boolean;
+  readonly buffer: ArrayBufferLike;
+  readonly shared: boolean;
+
+  readonly ctl: Int32Array;
+  readonly dist: Uint32Array;
+  readonly lockWords: Int32Array;
+
+  // --- per slot (struct vgic_irq) ---
+  readonly intid: Int32Array;
+  readonly next: Int32Array;
+  readonly prev: Int32Array;
+  /** irq->vcpu: whose ap_list holds it, or NONE. */
+  readonly owner: Int32Array;
+  /** irq->target_vcpu, computed by the backend from the routing word. */
+  readonly target: Int32Array;
+  readonly hostIntid: Int32Array;
+  /** The backend's routing word, two 32-bit halves per slot. */
+  readonly route: Uint32Array;
+  readonly lineLevel: Uint8Array;
+  readonly pendingLatch: Uint8Array;
+  readonly active: Uint8Array;
+  readonly enabled: Uint8Array;
+  readonly hw: Uint8Array;
+  readonly config: Uint8Array;
+  readonly priority: Uint8Array;
+  readonly group: Uint8Array;
+  /** GICv2 SGIs: bitmap of source vCPUs with the SGI pending. */
+  readonly sgiSrc: Uint8Array;
+  /** GICv2 SGIs: the source of the active instance. */
+  readonly activeSrc: Uint8Array;
+  readonly flags: Uint8Array;
+  /** The list register of `owner` that holds this interrupt while it runs, or NONE. */
+  readonly inLr: Int32Array;
+
+  // --- per vCPU ---
+  readonly runState: Int32Array;
+  /** Kick requested (Atomics.wait/notify target for a vCPU in WFI). */
+  readonly kick: Int32Array;
+  readonly usedLrs: Int32Array;
+  readonly eoiCount: Int32Array;
+  /** Edges folded into a latch that was already set (coalesced behind an LR). */
+  readonly foldCoalesced: Int32Array;
+  /** Underflow requested: more queued than LRs hold. */
+  readonly uie: Uint8Array;
+  /** A maintenance interrupt is pending: the vCPU must exit before its next guest access. */
+  readonly maint: Uint8Array;
+  readonly irqLine: Uint8Array;
+  readonly fiqLine: Uint8Array;
+  // The virtual machine control register (ICH_VMCR / GICH_VMCR) fields.
+  readonly pmr: Uint8Array;
+  readonly bpr0: Uint8Array;
+  readonly bpr1: Uint8Array;
+  readonly grpEn0: Uint8Array;
+  readonly grpEn1: Uint8Array;
+  readonly eoiMode: Uint8Array;
+  readonly cbpr: Uint8Array;
+  readonly ackCtl: Uint8Array;
+  readonly fiqEn: Uint8Array;
+  readonly apr: Uint32Array;
+  readonly vcpuWords: Uint32Array;
+
+  // --- list registers, nrLrs per vCPU ---
+  readonly lrSlot: Int32Array;
+  readonly lrIntid: Int32Array;
+  readonly lrHost: Int32Array;
+  readonly lrState: Uint8Array;
+  readonly lrPrio: Uint8Array;
+  readonly lrGroup: Uint8Array;
+  readonly lrHw: Uint8Array;
+  /** EOI maintenance requested (level-triggered, multi-source SGI). */
+  readonly lrEoi: Uint8Array;
+  /** GICv2 SGI source CPU (GICH_LR.CPUID). */
+  readonly lrSrc: Uint8Array;
+
+  // --- per thread, not in the buffer ---
+  locks: LockOps;
+  readonly lockdep: LockDep | null;
+  tracer: Tracer | null = null;
+  /** Called when a vCPU's virtual IRQ/FIQ line changes. */
+  onLine: ((vcpu: number, irq: boolean, fiq: boolean) => void) | null = null;
+  /** Called when something is queued for a vCPU (kvm_vcpu_kick). */
+  onKick: ((vcpu: number) => void) | null = null;
+  /** Called when the guest deactivates a hardware-mapped interrupt. */
+  onHostDeactivate: ((hostIntid: number, intid: number, vcpu: number) => void) | null = null;
+  /** Called when the guest EOIs a level-triggered interrupt (kvm_notify_acked_irq), so a device can resample. */
+  onEoiNotify: ((intid: number, vcpu: number) => void) | null = null;
+
+  static bytesFor(shape: VgicShape): number {
+    const probe = new Layout(null);
+    Vgic.lay(probe, shape);
+    return probe.offset;
+  }
+
+  private static lay(l: Layout, s: VgicShape): Record<string, Int32Array | Uint32Array | Uint8Array> {
+    const slots = s.nrVcpus * 32 + s.nrSpis;
+    const v = s.nrVcpus;
+    const lrs = v * s.nrLrs;
+    return {
+      ctl: l.i32(CTL_WORDS),
+      dist: l.u32(DIST_WORDS),
+      lockWords: l.i32(slots + v),
+      intid: l.i32(slots),
+      next: l.i32(slots + v),
+      prev: l.i32(slots + v),
+      owner: l.i32(slots),
+      target: l.i32(slots),
+      hostIntid: l.i32(slots),
+      inLr: l.i32(slots),
+      route: l.u32(slots * 2),
+      runState: l.i32(v),
+      kick: l.i32(v),
+      usedLrs: l.i32(v),
+      eoiCount: l.i32(v),
+      foldCoalesced: l.i32(v),
+      apr: l.u32(v * APR_WORDS),
+      vcpuWords: l.u32(v * VCPU_WORDS),
+      lrSlot: l.i32(lrs),
+      lrIntid: l.i32(lrs),
+      lrHost: l.i32(lrs),
+      lineLevel: l.u8(slots),
+      pendingLatch: l.u8(slots),
+      active: l.u8(slots),
+      enabled: l.u8(slots),
+      hw: l.u8(slots),
+      config: l.u8(slots),
+      priority: l.u8(slots),
+      group: l.u8(slots),
+      sgiSrc: l.u8(slots),
+      activeSrc: l.u8(slots),
+      flags: l.u8(slots),
+      uie: l.u8(v),
+      maint: l.u8(v),
+      irqLine: l.u8(v),
+      fiqLine: l.u8(v),
+      pmr: l.u8(v),
+      bpr0: l.u8(v),
+      bpr1: l.u8(v),
+      grpEn0: l.u8(v),
+      grpEn1: l.u8(v),
+      eoiMode: l.u8(v),
+      cbpr: l.u8(v),
+      ackCtl: l.u8(v),
+      fiqEn: l.u8(v),
+      lrState: l.u8(lrs),
+      lrPrio: l.u8(lrs),
+      lrGroup: l.u8(lrs),
+      lrHw: l.u8(lrs),
+      lrEoi: l.u8(lrs),
+      lrSrc: l.u8(lrs),
+    };
+  }
+
+  /** Lay out a new, zeroed machine state; `shared` puts it in a SharedArrayBuffer. */
+  static create(shape: VgicShape, shared: boolean, options: VgicOpenOptions = {}): Vgic {
+    const bytes = Vgic.bytesFor(shape);
+    const buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+    return Vgic.init(buffer, shape, options);
+  }
+
+  /** Lay out a new machine state in a buffer the caller provides (zeroed, at least `bytesFor(shape)` bytes). */
+  static init(buffer: ArrayBufferLike, shape: VgicShape, options: VgicOpenOptions = {}): Vgic {
+    const ctl = new Int32Array(buffer, 0, CTL_WORDS);
+    ctl[CTL_MAGIC] = MAGIC;
+    ctl[CTL_LAYOUT] = LAYOUT_VERSION;
+    ctl[CTL_VCPUS] = shape.nrVcpus;
+    ctl[CTL_SPIS] = shape.nrSpis;
+    ctl[CTL_LRS] = shape.nrLrs;
+    ctl[CTL_PRIBITS] = shape.priorityBits;
+    ctl[CTL_SGI_SOURCES] = shape.sgiSources ? 1 : 0;
+    if (options.lockCheck ?? envLockCheck()) ctl[CTL_DEBUG] = (ctl[CTL_DEBUG] ?? 0) | DEBUG_LOCKDEP;
+    const v = new Vgic(buffer, shape, options);
+    v.resetLinks();
+    return v;
+  }
+
+  /** Views over a buffer another thread laid out (worker threads). */
+  static open(buffer: ArrayBufferLike, options: VgicOpenOptions = {}): Vgic {
+    const ctl = new Int32Array(buffer, 0, CTL_WORDS);
+    if (ctl[CTL_MAGIC] !== MAGIC || ctl[CTL_LAYOUT] !== LAYOUT_VERSION) {
+      throw new VgicError('INVALID_ARGUMENT', 'the buffer does not hold a vgic machine of this layout version');
+    }
+    const shape: VgicShape = {
+      nrVcpus: ctl[CTL_VCPUS]!,
+      nrSpis: ctl[CTL_SPIS]!,
+      nrLrs: ctl[CTL_LRS]!,
+      priorityBits: ctl[CTL_PRIBITS]!,
+      sgiSources: ctl[CTL_SGI_SOURCES] === 1,
+    };
+    return new Vgic(buffer, shape, options);
+  }
+
+  /** The shape recorded in a machine buffer. */
+  static shapeOf(buffer: ArrayBufferLike): VgicShape {
+    return Vgic.open(buffer).shape;
+  }
+
+  private constructor(buffer: ArrayBufferLike, shape: VgicShape, options: VgicOpenOptions) {
+    this.buffer = buffer;
+    this.shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+    this.nrVcpus = shape.nrVcpus;
+    this.nrSpis = shape.nrSpis;
+    this.nrLrs = shape.nrLrs;
+    this.nrSlots = shape.nrVcpus * 32 + shape.nrSpis;
+    this.priorityBits = shape.priorityBits;
+    this.priorityMask = (0xff << (8 - shape.priorityBits)) & 0xff;
+    this.bprMin = 8 - shape.priorityBits;
+    this.aprWordsUsed = Math.max(1, 1 << (shape.priorityBits - 5));
+    this.sgiSources = shape.sgiSources;
+    const a = Vgic.lay(new Layout(buffer), shape);
+    this.ctl = a['ctl'] as Int32Array;
+    this.dist = a['dist'] as Uint32Array;
+    this.lockWords = a['lockWords'] as Int32Array;
+    this.intid = a['intid'] as Int32Array;
+    this.next = a['next'] as Int32Array;
+    this.prev = a['prev'] as Int32Array;
+    this.owner = a['owner'] as Int32Array;
+    this.target = a['target'] as Int32Array;
+    this.hostIntid = a['hostIntid'] as Int32Array;
+    this.inLr = a['inLr'] as Int32Array;
+    this.route = a['route'] as Uint32Array;
+    this.runState = a['runState'] as Int32Array;
+    this.kick = a['kick'] as Int32Array;
+    this.usedLrs = a['usedLrs'] as Int32Array;
+    this.eoiCount = a['eoiCount'] as Int32Array;
+    this.foldCoalesced = a['foldCoalesced'] as Int32Array;
+    this.apr = a['apr'] as Uint32Array;
+    this.vcpuWords = a['vcpuWords'] as Uint32Array;
+    this.lrSlot = a['lrSlot'] as Int32Array;
+    this.lrIntid = a['lrIntid'] as Int32Array;
+    this.lrHost = a['lrHost'] as Int32Array;
+    this.lineLevel = a['lineLevel'] as Uint8Array;
+    this.pendingLatch = a['pendingLatch'] as Uint8Array;
+    this.active = a['active'] as Uint8Array;
+    this.enabled = a['enabled'] as Uint8Array;
+    this.hw = a['hw'] as Uint8Array;
+    this.config = a['config'] as Uint8Array;
+    this.priority = a['priority'] as Uint8Array;
+    this.group = a['group'] as Uint8Array;
+    this.sgiSrc = a['sgiSrc'] as Uint8Array;
+    this.activeSrc = a['activeSrc'] as Uint8Array;
+    this.flags = a['flags'] as Uint8Array;
+    this.uie = a['uie'] as Uint8Array;
+    this.maint = a['maint'] as Uint8Array;
+    this.irqLine = a['irqLine'] as Uint8Array;
+    this.fiqLine = a['fiqLine'] as Uint8Array;
+    this.pmr = a['pmr'] as Uint8Array;
+    this.bpr0 = a['bpr0'] as Uint8Array;
+    this.bpr1 = a['bpr1'] as Uint8Array;
+    this.grpEn0 = a['grpEn0'] as Uint8Array;
+    this.grpEn1 = a['grpEn1'] as Uint8Array;
+    this.eoiMode = a['eoiMode'] as Uint8Array;
+    this.cbpr = a['cbpr'] as Uint8Array;
+    this.ackCtl = a['ackCtl'] as Uint8Array;
+    this.fiqEn = a['fiqEn'] as Uint8Array;
+    this.lrState = a['lrState'] as Uint8Array;
+    this.lrPrio = a['lrPrio'] as Uint8Array;
+    this.lrGroup = a['lrGroup'] as Uint8Array;
+    this.lrHw = a['lrHw'] as Uint8Array;
+    this.lrEoi = a['lrEoi'] as Uint8Array;
+    this.lrSrc = a['lrSrc'] as Uint8Array;
+
+    const base = options.locks ?? (this.shared ? atomicLocks : plainLocks);
+    const check = options.lockCheck ?? ((this.ctl[CTL_DEBUG]! & DEBUG_LOCKDEP) !== 0 || envLockCheck());
+    if (check) {
+      this.lockdep = new LockDep(this.nrSlots, this.ctl, CTL_LOCK_VIOLATIONS);
+      this.locks = new CheckedLocks(base, this.lockdep);
+    } else {
+      this.lockdep = null;
+      this.locks = base;
+    }
+  }
+
+  get shape(): VgicShape {
+    return {
+      nrVcpus: this.nrVcpus,
+      nrSpis: this.nrSpis,
+      nrLrs: this.nrLrs,
+      priorityBits: this.priorityBits,
+      sgiSources: this.sgiSources,
+    };
+  }
+
+  /** Empty every ap_list and every list register; no interrupt is queued. */
+  resetLinks(): void {
+    for (let s = 0; s < this.nrSlots; s++) {
+      this.next[s] = NONE;
+      this.prev[s] = NONE;
+      this.owner[s] = NONE;
+      this.inLr[s] = NONE;
+    }
+    for (let k = 0; k < this.nrVcpus; k++) {
+      const head = this.nrSlots + k;
+      this.next[head] = head;
+      this.prev[head] = head;
+      this.usedLrs[k] = 0;
+    }
+  }
+
+  // --- slot addressing ---
+
+  /** The slot of `intid` as seen by `vcpu` (private interrupts are banked). Caller has validated both. */
+  slotOf(intid: number, vcpu: number): number {
+    return intid < 32 ? vcpu * 32 + intid : this.nrVcpus * 32 + intid - 32;
+  }
+
+  /** The vCPU a private slot belongs to, or NONE for an SPI. */
+  slotVcpu(slot: number): number {
+    return slot < this.nrVcpus * 32 ? slot >> 5 : NONE;
+  }
+
+  isSpiSlot(slot: number): boolean {
+    return slot >= this.nrVcpus * 32;
+  }
+
+  /** Highest INTID + 1 of this machine's SPIs. */
+  get spiLimit(): number {
+    return 32 + this.nrSpis;
+  }
+
+  apListHead(vcpu: number): number {
+    return this.nrSlots + vcpu;
+  }
+
+  // --- locks (thin wrappers so call sites read as the kernel's) ---
+
+  lockIrq(slot: number): void {
+    this.locks.acquire(this.lockWords, slot);
+  }
+
+  unlockIrq(slot: number): void {
+    this.locks.release(this.lockWords, slot);
+  }
+
+  lockApList(vcpu: number): void {
+    this.locks.acquire(this.lockWords, this.nrSlots + vcpu);
+  }
+
+  unlockApList(vcpu: number): void {
+    this.locks.release(this.lockWords, this.nrSlots + vcpu);
+  }
+
+  get debugFlags(): number {
+    return Atomics.load(this.ctl, CTL_DEBUG);
+  }
+
+  setDebugFlag(flag: number, on: boolean): void {
+    if (on) Atomics.or(this.ctl, CTL_DEBUG, flag);
+    else Atomics.and(this.ctl, CTL_DEBUG, ~flag);
+  }
+
+  /** Lock-order violations seen by any thread of this machine. */
+  get lockViolations(): number {
+    return Atomics.load(this.ctl, CTL_LOCK_VIOLATIONS);
+  }
+}

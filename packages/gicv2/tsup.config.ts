@@ -1,0 +1,3 @@
+import { defineVgicConfig } from "../../tools/tsup.config.ts";
+
+export default defineVgicConfig({ index: "src/index.ts" });
