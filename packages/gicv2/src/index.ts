@@ -1,1 +1,20 @@
-export const placeholder = true;
+/**
+ * @vgic/gicv2 — a GICv2 as Linux KVM presents it to a guest: the
+ * distributor (GICD), the virtual CPU interface (GICC) over core's list
+ * registers, ITARGETSR routing and GICv2's per-source SGIs, plugged into
+ * @vgic/core's backend contract.
+ */
+export {
+  createGicv2Backend,
+  gicv2Bases,
+  DEFAULT_GICD_BASE,
+  DEFAULT_GICC_BASE,
+  GICD_SIZE,
+  GICC_SIZE,
+  type Gicv2BackendOptions,
+} from './backend.js';
+export { createGicv2, attachGicv2, type Gicv2Options } from './machine.js';
+export { encodeGichLr, decodeGichLr, packGichLr, type GichLrFields } from './lr.js';
+export { gicv2Guest } from './guest.js';
+export { GICD_IIDR_VALUE, GICD_ICPIDR2_VALUE } from './regs/gicd.js';
+export { GICC_IIDR_VALUE } from './regs/gicc.js';
