@@ -1,0 +1,576 @@
+/**
+ * The GIC as a VMM sees it through KVM's device attributes
+ * (KVM_{GET,SET}_DEVICE_ATTR on a KVM_DEV_TYPE_ARM_VGIC_V2/V3 device,
+ * Documentation/virt/kvm/devices/arm-vgic{,-v3}.rst): distributor and
+ * redistributor registers by offset, the GICv2 CPU interface registers by
+ * offset, the GICv3 CPU interface system registers by encoding, and the
+ * input line levels 32 at a time.
+ *
+ * A thin layer over the machine: registers are served by the backend's own
+ * register tables, except where KVM gives userspace other semantics than the
+ * guest (vgic-mmio.c `uaccess` handlers):
+ *
+ * - GICv3 ISPENDR reads and writes the pending latch: each bit written sets
+ *   or clears it, whatever the trigger; ICPENDR is RAZ/WI. GICv2 ISPENDR sets
+ *   the latch (an SGI gets the accessing vCPU as its source), ICPENDR clears
+ *   it (and an SGI's sources); both read the pending state.
+ * - ISACTIVER/ICACTIVER change the active state without halting the guest,
+ *   ignore hardware-mapped interrupts, and give a GICv2 SGI source 0.
+ * - The GICv2 GICC_PMR is the 5-bit VMPriMask in bits 4:0.
+ * - Line levels (KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO): 32 interrupts from a
+ *   multiple of 32; a write sets `line_level` whatever the trigger and
+ *   queues the interrupts it raises.
+ *
+ * KVM holds every vCPU out of the guest during an attribute access; so does
+ * this: each access first makes every running vCPU exit.
+ */
+import { sysregKey, type FrameDef, type RegisterDef, type SysregDef, type SysregEncoding } from '../backend.js';
+import { hi32, lo32 } from '../bits.js';
+import { VgicError } from '../errors.js';
+import type { Machine } from '../machine.js';
+import { readIrqBits } from '../mmio.js';
+import { queueIrqUnlock } from '../queue.js';
+import { machineAffinities } from './affinity.js';
+import { APR_WORDS, CONFIG_LEVEL, NONE, VCPU_RUNNING, type Vgic } from '../vgic.js';
+
+/** Device attribute groups (arch/arm64/include/uapi/asm/kvm.h). */
+export const KVM_DEV_ARM_VGIC_GRP_ADDR = 0;
+export const KVM_DEV_ARM_VGIC_GRP_DIST_REGS = 1;
+export const KVM_DEV_ARM_VGIC_GRP_CPU_REGS = 2;
+export const KVM_DEV_ARM_VGIC_GRP_NR_IRQS = 3;
+export const KVM_DEV_ARM_VGIC_GRP_CTRL = 4;
+export const KVM_DEV_ARM_VGIC_GRP_REDIST_REGS = 5;
+export const KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS = 6;
+export const KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO = 7;
+
+/** KVM_DEV_ARM_VGIC_GRP_CTRL attributes. */
+export const KVM_DEV_ARM_VGIC_CTRL_INIT = 0;
+/** KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO: the info type of line levels, in attr bits 31:10. */
+export const VGIC_LEVEL_INFO_LINE_LEVEL = 0;
+
+/** The GICv2 userspace GICC_PMR holds GICH_VMCR.VMPriMask: the top 5 priority bits, shifted down. */
+const GICV_PMR_PRIORITY_SHIFT = 3;
+const GICV_PMR_PRIORITY_MASK = 0xf8;
+/** GICC_IIDR as KVM reports it to userspace: ProductID 'K', architecture version 2, ARM. */
+const KVM_GICC_IIDR = (0x4b << 20) | (2 << 16) | 0x43b;
+
+/** GICC_CTLR bits (IHI 0048B 4.4.1, the non-secure copy with the group enables of GICV_CTLR). */
+const GICC_CTLR_ENABLE_GRP0 = 1 << 0;
+const GICC_CTLR_ENABLE_GRP1 = 1 << 1;
+const GICC_CTLR_ACKCTL = 1 << 2;
+const GICC_CTLR_FIQEN = 1 << 3;
+const GICC_CTLR_CBPR = 1 << 4;
+const GICC_CTLR_EOIMODE = 1 << 9;
+
+/** GICv2 CPU interface registers KVM_DEV_ARM_VGIC_GRP_CPU_REGS exposes (offsets in GICC). */
+const GICC_CTLR = 0x00;
+const GICC_PMR = 0x04;
+const GICC_BPR = 0x08;
+const GICC_ABPR = 0x1c;
+const GICC_APR0 = 0xd0;
+const GICC_NSAPR0 = 0xe0;
+const GICC_IIDR = 0xfc;
+
+/** ICC_CTLR_EL1 fields userspace may not change (IHI 0069 12.2.6). */
+const ICC_CTLR_PRIBITS_SHIFT = 8;
+const ICC_CTLR_IDBITS_SHIFT = 11;
+const ICC_CTLR_SEIS = 1 << 14;
+const ICC_CTLR_A3V = 1 << 15;
+const ICC_SRE_SRE = 1n;
+
+/** The CPU interface system registers KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS exposes (vgic-sys-reg-v3.c). */
+const CPU_SYSREG_NAMES: ReadonlySet<string> = new Set([
+  'ICC_PMR_EL1',
+  'ICC_BPR0_EL1',
+  'ICC_BPR1_EL1',
+  'ICC_CTLR_EL1',
+  'ICC_SRE_EL1',
+  'ICC_IGRPEN0_EL1',
+  'ICC_IGRPEN1_EL1',
+  'ICC_AP0R0_EL1',
+  'ICC_AP0R1_EL1',
+  'ICC_AP0R2_EL1',
+  'ICC_AP0R3_EL1',
+  'ICC_AP1R0_EL1',
+  'ICC_AP1R1_EL1',
+  'ICC_AP1R2_EL1',
+  'ICC_AP1R3_EL1',
+]);
+
+/** Registers whose userspace access differs from the guest's. */
+const PENDING_ACTIVE = /^GIC[DR]_(IS|IC)(PEND|ACTIVE)R\d*$/;
+
+function bad(message: string): never {
+  throw new VgicError('INVALID_ARGUMENT', message);
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+
+interface FrameLookup {
+  frame: FrameDef;
+  /** Register covering each 32-bit word of the frame. */
+  byWord: Map<number, RegisterDef>;
+}
+
+function indexFrame(frame: FrameDef): FrameLookup {
+  const byWord = new Map<number, RegisterDef>();
+  for (const reg of frame.registers) {
+    const stride = reg.stride ?? reg.width / 8;
+    for (let n = 0; n < (reg.count ?? 1); n++) {
+      for (let b = 0; b < reg.width / 8; b += 4) byWord.set((reg.offset + n * stride + b) >> 2, reg);
+    }
+  }
+  return { frame, byWord };
+}
+
+/** The first INTID an array register's word at `offset` covers (one bit per interrupt). */
+function firstIntidOf(reg: RegisterDef, offset: number): number {
+  const stride = reg.stride ?? 4;
+  return (Math.floor((offset - reg.offset) / stride) + (reg.firstIndex ?? 0)) * 32;
+}
+
+export class KvmVgicDevice {
+  readonly machine: Machine;
+  private readonly dist: FrameLookup | null;
+  private readonly redist: FrameLookup | null;
+  private readonly cpu: FrameLookup | null;
+  private readonly sysregs: Map<number, SysregDef>;
+
+  constructor(machine: Machine) {
+    this.machine = machine;
+    const frame = (name: string): FrameLookup | null => {
+      const f = machine.backend.frames.find((x) => x.name === name);
+      return f === undefined ? null : indexFrame(f);
+    };
+    this.dist = frame('GICD');
+    this.redist = frame('GICR');
+    this.cpu = frame('GICC');
+    this.sysregs = new Map(machine.backend.sysregs.filter((r) => CPU_SYSREG_NAMES.has(r.name)).map((r) => [sysregKey(r), r]));
+  }
+
+  private get v(): Vgic {
+    return this.machine.vgic;
+  }
+
+  /** GICv3 model: private interrupts live in the redistributors, and userspace sees pending latches. */
+  private get v3Model(): boolean {
+    return this.redist !== null;
+  }
+
+  /** Every vCPU out of the guest, as KVM holds them during an attribute access. */
+  private stopVcpus(): void {
+    const v = this.v;
+    for (let k = 0; k < v.nrVcpus; k++) if (v.runState[k] === VCPU_RUNNING) this.machine.exit(k);
+  }
+
+  // ------------------------------------------------------------ raw attributes
+
+  /**
+   * KVM_GET_DEVICE_ATTR. `attr` is encoded as KVM encodes it: the vCPU in bits
+   * 63:32 (GICv2: its index in 39:32; GICv3: its MPIDR affinity,
+   * Aff3.Aff2.Aff1.Aff0), and the register offset, system register
+   * encoding or INTID in the low bits.
+   */
+  getAttr(group: number, attr: bigint | number): bigint {
+    const a = BigInt.asUintN(64, BigInt(attr));
+    const low = Number(a & 0xffffffffn);
+    switch (group) {
+      case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
+        return BigInt(this.readDistReg(low, this.attrVcpu(a, true)));
+      case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+        return BigInt(this.readRedistReg(this.attrVcpu(a, false), low));
+      case KVM_DEV_ARM_VGIC_GRP_CPU_REGS:
+        return BigInt(this.readCpuReg(this.attrVcpu(a, false), low));
+      case KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS:
+        return this.readCpuSysreg(this.attrVcpu(a, false), low & 0xffff);
+      case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
+        this.checkLevelInfoType(low);
+        return BigInt(this.readLineLevel(low & 0x3ff, this.attrVcpu(a, false)));
+      case KVM_DEV_ARM_VGIC_GRP_NR_IRQS:
+        return BigInt(this.v.spiLimit);
+      default:
+        return bad(`attribute group ${group} cannot be read on this device`);
+    }
+  }
+
+  /** KVM_SET_DEVICE_ATTR; `attr` as for `getAttr`. */
+  setAttr(group: number, attr: bigint | number, value: bigint | number): void {
+    const a = BigInt.asUintN(64, BigInt(attr));
+    const low = Number(a & 0xffffffffn);
+    const val = BigInt.asUintN(64, BigInt(value));
+    switch (group) {
+      case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
+        this.writeDistReg(low, lo32(val), this.attrVcpu(a, true));
+        return;
+      case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
+        this.writeRedistReg(this.attrVcpu(a, false), low, lo32(val));
+        return;
+      case KVM_DEV_ARM_VGIC_GRP_CPU_REGS:
+        this.writeCpuReg(this.attrVcpu(a, false), low, lo32(val));
+        return;
+      case KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS:
+        this.writeCpuSysreg(this.attrVcpu(a, false), low & 0xffff, val);
+        return;
+      case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
+        this.checkLevelInfoType(low);
+        this.writeLineLevel(low & 0x3ff, lo32(val), this.attrVcpu(a, false));
+        return;
+      case KVM_DEV_ARM_VGIC_GRP_NR_IRQS:
+        if (Number(val) !== this.v.spiLimit) {
+          throw new VgicError('INVALID_STATE', `the machine has ${this.v.spiLimit} interrupts, fixed when it was made; got ${val}`);
+        }
+        return;
+      case KVM_DEV_ARM_VGIC_GRP_CTRL:
+        if (low !== KVM_DEV_ARM_VGIC_CTRL_INIT) bad(`KVM_DEV_ARM_VGIC_GRP_CTRL attribute ${low} is not supported (only KVM_DEV_ARM_VGIC_CTRL_INIT)`);
+        return; // A machine is initialised when it is made.
+      default:
+        bad(`attribute group ${group} cannot be written on this device`);
+    }
+  }
+
+  private checkLevelInfoType(low: number): void {
+    const type = low >>> 10;
+    if (type !== VGIC_LEVEL_INFO_LINE_LEVEL) bad(`level info type ${type} is not supported (only VGIC_LEVEL_INFO_LINE_LEVEL, 0)`);
+  }
+
+  /** The vCPU an attribute names: GICv2 by index (bits 39:32), GICv3 by MPIDR (bits 63:32). */
+  private attrVcpu(attr: bigint, distributor: boolean): number {
+    const field = Number(attr >> 32n);
+    if (this.v3Model) {
+      if (distributor) return 0;
+      const k = (machineAffinities(this.machine) ?? []).indexOf(field >>> 0);
+      if (k < 0) bad(`no vCPU has affinity ${hex(field)} (Aff3.Aff2.Aff1.Aff0 in attr bits 63:32)`);
+      return k;
+    }
+    const cpuid = field & 0xff;
+    if (cpuid >= this.v.nrVcpus) bad(`vCPU ${cpuid} does not exist; this machine has vCPUs 0..${this.v.nrVcpus - 1}`);
+    return cpuid;
+  }
+
+
+  // ------------------------------------------------------------ distributor and redistributors
+
+  /** KVM_DEV_ARM_VGIC_GRP_DIST_REGS read: a 32-bit distributor register; `vcpu` banks GICv2's private interrupts. */
+  readDistReg(offset: number, vcpu = 0): number {
+    this.machine.checkVcpu(vcpu);
+    const reg = this.register(this.dist, 'KVM_DEV_ARM_VGIC_GRP_DIST_REGS', offset);
+    this.stopVcpus();
+    return this.readReg(reg, vcpu, offset, this.v3Model);
+  }
+
+  writeDistReg(offset: number, value: number, vcpu = 0): void {
+    this.machine.checkVcpu(vcpu);
+    const reg = this.register(this.dist, 'KVM_DEV_ARM_VGIC_GRP_DIST_REGS', offset);
+    this.stopVcpus();
+    this.writeReg(reg, vcpu, offset, value >>> 0, this.v3Model);
+  }
+
+  /** KVM_DEV_ARM_VGIC_GRP_REDIST_REGS read (GICv3): a 32-bit register of `vcpu`'s redistributor (RD_base, then SGI_base at +0x10000). */
+  readRedistReg(vcpu: number, offset: number): number {
+    this.machine.checkVcpu(vcpu);
+    const reg = this.register(this.redist, 'KVM_DEV_ARM_VGIC_GRP_REDIST_REGS', offset);
+    this.stopVcpus();
+    return this.readReg(reg, vcpu, offset, false);
+  }
+
+  writeRedistReg(vcpu: number, offset: number, value: number): void {
+    this.machine.checkVcpu(vcpu);
+    const reg = this.register(this.redist, 'KVM_DEV_ARM_VGIC_GRP_REDIST_REGS', offset);
+    this.stopVcpus();
+    this.writeReg(reg, vcpu, offset, value >>> 0, false);
+  }
+
+  private register(frame: FrameLookup | null, group: string, offset: number): RegisterDef {
+    if (frame === null) return bad(`${group} is not available on GIC${this.machine.version}`);
+    if (!Number.isInteger(offset) || offset < 0 || offset % 4 !== 0) {
+      return bad(`${group} takes 32-bit accesses at offsets that are a multiple of 4; got ${String(offset)}`);
+    }
+    const reg = frame.byWord.get(offset >> 2);
+    if (reg === undefined) return bad(`${frame.frame.name}+${hex(offset)} is no register of GIC${this.machine.version}`);
+    return reg;
+  }
+
+  /** `privateInRedist`: a GICv3 distributor's words for INTIDs 0-31 are RAZ/WI. */
+  private readReg(reg: RegisterDef, vcpu: number, offset: number, privateInRedist: boolean): number {
+    const v = this.v;
+    if (PENDING_ACTIVE.test(reg.name)) {
+      const intid0 = firstIntidOf(reg, offset);
+      if (privateInRedist && intid0 < 32) return 0;
+      if (reg.name.includes('ACTIVE')) return readIrqBits(v, vcpu, intid0, 32, 'active');
+      if (this.v3Model) return reg.name.includes('_IC') ? 0 : this.readLatches(vcpu, intid0);
+      return readIrqBits(v, vcpu, intid0, 32, 'pending');
+    }
+    if (reg.mode === 'wo') return 0;
+    return reg.read(v, vcpu, offset, 32) >>> 0;
+  }
+
+  private writeReg(reg: RegisterDef, vcpu: number, offset: number, value: number, privateInRedist: boolean): void {
+    if (PENDING_ACTIVE.test(reg.name)) {
+      const intid0 = firstIntidOf(reg, offset);
+      if (privateInRedist && intid0 < 32) return;
+      const set = reg.name.includes('_IS');
+      if (reg.name.includes('ACTIVE')) this.writeActive(vcpu, intid0, value, set);
+      else if (this.v3Model) {
+        if (set) this.writeLatches(vcpu, intid0, value);
+      } else this.writePendingV2(vcpu, intid0, value, set);
+      return;
+    }
+    if (reg.mode === 'ro') return;
+    reg.write(this.v, vcpu, offset, 32, value);
+  }
+
+  private slot(vcpu: number, intid: number): number {
+    const v = this.v;
+    if (intid < 32) return vcpu * 32 + intid;
+    return intid < v.spiLimit ? v.nrVcpus * 32 + intid - 32 : NONE;
+  }
+
+  private readLatches(vcpu: number, intid0: number): number {
+    let value = 0;
+    for (let i = 0; i < 32; i++) {
+      const s = this.slot(vcpu, intid0 + i);
+      if (s !== NONE && this.v.pendingLatch[s] !== 0) value |= 1 << i;
+    }
+    return value >>> 0;
+  }
+
+  /** GICv3 userspace ISPENDR: each bit is the new latch, whatever the trigger (vgic_v3_uaccess_write_pending). */
+  private writeLatches(vcpu: number, intid0: number, value: number): void {
+    const v = this.v;
+    for (let i = 0; i < 32; i++) {
+      const s = this.slot(vcpu, intid0 + i);
+      if (s === NONE) continue;
+      v.lockIrq(s);
+      v.pendingLatch[s] = (value >>> i) & 1;
+      if (v.pendingLatch[s] !== 0) queueIrqUnlock(v, s);
+      else v.unlockIrq(s);
+    }
+  }
+
+  /** GICv2 userspace ISPENDR/ICPENDR: an SGI's real source cannot be restored, so the vCPU itself stands in. */
+  private writePendingV2(vcpu: number, intid0: number, value: number, set: boolean): void {
+    const v = this.v;
+    for (let i = 0; i < 32; i++) {
+      if (((value >>> i) & 1) === 0) continue;
+      const s = this.slot(vcpu, intid0 + i);
+      if (s === NONE) continue;
+      const sgi = v.sgiSources && intid0 + i < 16;
+      v.lockIrq(s);
+      if (set) {
+        if (sgi) v.sgiSrc[s] = v.sgiSrc[s]! | (1 << vcpu);
+        v.pendingLatch[s] = 1;
+        queueIrqUnlock(v, s);
+      } else {
+        if (sgi) v.sgiSrc[s] = 0;
+        v.pendingLatch[s] = 0;
+        v.unlockIrq(s);
+      }
+    }
+  }
+
+  /** Userspace ISACTIVER/ICACTIVER (vgic_mmio_change_active with no requesting vCPU). */
+  private writeActive(vcpu: number, intid0: number, value: number, active: boolean): void {
+    const v = this.v;
+    for (let i = 0; i < 32; i++) {
+      if (((value >>> i) & 1) === 0) continue;
+      const s = this.slot(vcpu, intid0 + i);
+      if (s === NONE) continue;
+      v.lockIrq(s);
+      // KVM ignores userspace for a hardware-mapped interrupt: its active state is the host's.
+      if (v.hw[s] !== 0) {
+        v.unlockIrq(s);
+        continue;
+      }
+      v.active[s] = active ? 1 : 0;
+      if (active && v.sgiSources && intid0 + i < 16) v.activeSrc[s] = 0;
+      if (active) queueIrqUnlock(v, s);
+      else v.unlockIrq(s);
+    }
+  }
+
+  // ------------------------------------------------------------ CPU interface
+
+  /** KVM_DEV_ARM_VGIC_GRP_CPU_REGS read (GICv2): GICC_CTLR, PMR, BPR, ABPR, APRn, NSAPRn, IIDR of `vcpu`. */
+  readCpuReg(vcpu: number, offset: number): number {
+    this.machine.checkVcpu(vcpu);
+    const reg = this.cpuReg(offset);
+    this.stopVcpus();
+    const v = this.v;
+    switch (reg) {
+      case GICC_CTLR:
+        return (
+          (v.grpEn0[vcpu] ? GICC_CTLR_ENABLE_GRP0 : 0) |
+          (v.grpEn1[vcpu] ? GICC_CTLR_ENABLE_GRP1 : 0) |
+          (v.ackCtl[vcpu] ? GICC_CTLR_ACKCTL : 0) |
+          (v.fiqEn[vcpu] ? GICC_CTLR_FIQEN : 0) |
+          (v.cbpr[vcpu] ? GICC_CTLR_CBPR : 0) |
+          (v.eoiMode[vcpu] ? GICC_CTLR_EOIMODE : 0)
+        );
+      case GICC_PMR:
+        return (v.pmr[vcpu]! & GICV_PMR_PRIORITY_MASK) >>> GICV_PMR_PRIORITY_SHIFT;
+      case GICC_BPR:
+        return v.bpr0[vcpu]!;
+      case GICC_ABPR:
+        return v.bpr1[vcpu]!;
+      case GICC_IIDR: {
+        const iidr = this.cpu?.byWord.get(GICC_IIDR >> 2);
+        return iidr !== undefined ? iidr.read(v, vcpu, GICC_IIDR, 32) >>> 0 : KVM_GICC_IIDR;
+      }
+      default: {
+        const n = (reg - (reg >= GICC_NSAPR0 ? GICC_NSAPR0 : GICC_APR0)) >> 2;
+        if (n >= v.aprWordsUsed) return 0;
+        return v.apr[vcpu * APR_WORDS + (reg >= GICC_NSAPR0 ? 4 : 0) + n]!;
+      }
+    }
+  }
+
+  writeCpuReg(vcpu: number, offset: number, value: number): void {
+    this.machine.checkVcpu(vcpu);
+    const reg = this.cpuReg(offset);
+    this.stopVcpus();
+    const v = this.v;
+    const val = value >>> 0;
+    switch (reg) {
+      case GICC_CTLR:
+        v.grpEn0[vcpu] = val & GICC_CTLR_ENABLE_GRP0 ? 1 : 0;
+        v.grpEn1[vcpu] = val & GICC_CTLR_ENABLE_GRP1 ? 1 : 0;
+        v.ackCtl[vcpu] = val & GICC_CTLR_ACKCTL ? 1 : 0;
+        v.fiqEn[vcpu] = val & GICC_CTLR_FIQEN ? 1 : 0;
+        v.cbpr[vcpu] = val & GICC_CTLR_CBPR ? 1 : 0;
+        v.eoiMode[vcpu] = val & GICC_CTLR_EOIMODE ? 1 : 0;
+        return;
+      case GICC_PMR:
+        v.pmr[vcpu] = (val << GICV_PMR_PRIORITY_SHIFT) & GICV_PMR_PRIORITY_MASK;
+        return;
+      case GICC_BPR:
+        v.bpr0[vcpu] = val & 7;
+        return;
+      case GICC_ABPR:
+        v.bpr1[vcpu] = val & 7;
+        return;
+      case GICC_IIDR:
+        return;
+      default: {
+        const n = (reg - (reg >= GICC_NSAPR0 ? GICC_NSAPR0 : GICC_APR0)) >> 2;
+        if (n < v.aprWordsUsed) v.apr[vcpu * APR_WORDS + (reg >= GICC_NSAPR0 ? 4 : 0) + n] = val;
+      }
+    }
+  }
+
+  private cpuReg(offset: number): number {
+    if (this.v3Model) {
+      bad(`KVM_DEV_ARM_VGIC_GRP_CPU_REGS is GICv2's; GICv3 exposes its CPU interface as KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS`);
+    }
+    const known = [GICC_CTLR, GICC_PMR, GICC_BPR, GICC_ABPR, GICC_IIDR];
+    if (known.includes(offset) || (offset >= GICC_APR0 && offset < GICC_NSAPR0 + 16 && offset % 4 === 0)) return offset;
+    return bad(`GICC+${hex(offset)} is not a register KVM_DEV_ARM_VGIC_GRP_CPU_REGS exposes (CTLR 0x0, PMR 0x4, BPR 0x8, ABPR 0x1c, APRn 0xd0, NSAPRn 0xe0, IIDR 0xfc)`);
+  }
+
+  /**
+   * KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS read (GICv3): ICC_PMR, BPR0, BPR1, CTLR,
+   * SRE, IGRPEN0, IGRPEN1, AP0Rn, AP1Rn of `vcpu`, by encoding (an object, or
+   * the packed op0:op1:CRn:CRm:op2 of the attribute's low 16 bits).
+   */
+  readCpuSysreg(vcpu: number, enc: SysregEncoding | number): bigint {
+    this.machine.checkVcpu(vcpu);
+    const r = this.cpuSysreg(enc);
+    this.stopVcpus();
+    if (r.read === undefined) return 0n;
+    return BigInt(r.read(this.v, vcpu) >>> 0);
+  }
+
+  writeCpuSysreg(vcpu: number, enc: SysregEncoding | number, value: bigint | number): void {
+    this.machine.checkVcpu(vcpu);
+    const r = this.cpuSysreg(enc);
+    const val = BigInt.asUintN(64, BigInt(value));
+    const v = this.v;
+    if (r.name === 'ICC_CTLR_EL1' && r.read !== undefined) this.checkCtlr(r, vcpu, Number(val & 0xffffffffn));
+    if (r.name === 'ICC_SRE_EL1') {
+      // The system register interface cannot be turned off (set_gic_sre).
+      if ((val & ICC_SRE_SRE) === 0n) bad('ICC_SRE_EL1.SRE must stay set: the GICv3 CPU interface is system registers only');
+      return;
+    }
+    this.stopVcpus();
+    r.write?.(v, vcpu, lo32(val), hi32(val));
+    // The vCPU is outside: a maintenance request its CPU interface raised
+    // has no guest to interrupt.
+    v.maint[vcpu] = 0;
+  }
+
+  /** set_gic_ctlr: the priority and INTID bits may not grow, SEIS and A3V must match. */
+  private checkCtlr(r: SysregDef, vcpu: number, value: number): void {
+    const current = r.read!(this.v, vcpu) >>> 0;
+    const field = (x: number, shift: number): number => (x >>> shift) & 7;
+    if (field(value, ICC_CTLR_PRIBITS_SHIFT) > field(current, ICC_CTLR_PRIBITS_SHIFT)) {
+      bad(`ICC_CTLR_EL1.PRIbits ${field(value, ICC_CTLR_PRIBITS_SHIFT)} is more than this GIC implements (${field(current, ICC_CTLR_PRIBITS_SHIFT)})`);
+    }
+    if (field(value, ICC_CTLR_IDBITS_SHIFT) > field(current, ICC_CTLR_IDBITS_SHIFT)) {
+      bad(`ICC_CTLR_EL1.IDbits ${field(value, ICC_CTLR_IDBITS_SHIFT)} is more than this GIC implements (${field(current, ICC_CTLR_IDBITS_SHIFT)})`);
+    }
+    if (((value ^ current) & (ICC_CTLR_SEIS | ICC_CTLR_A3V)) !== 0) bad('ICC_CTLR_EL1.SEIS and A3V must match this GIC');
+  }
+
+  private cpuSysreg(enc: SysregEncoding | number): SysregDef {
+    if (!this.v3Model) bad(`KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS is GICv3's; GICv2 exposes its CPU interface as KVM_DEV_ARM_VGIC_GRP_CPU_REGS`);
+    const key = typeof enc === 'number' ? enc : sysregKey(enc);
+    const r = this.sysregs.get(key);
+    if (r === undefined) return bad(`system register ${hex(key)} is not one KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS exposes (${[...CPU_SYSREG_NAMES].join(', ')})`);
+    const ap = /^ICC_AP[01]R(\d)_EL1$/.exec(r.name);
+    if (ap !== null && Number(ap[1]) >= this.v.aprWordsUsed) {
+      bad(`${r.name} does not exist with ${this.v.priorityBits} priority bits (AP<n>R0..${this.v.aprWordsUsed - 1})`);
+    }
+    return r;
+  }
+
+  // ------------------------------------------------------------ line levels
+
+  /**
+   * KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO read: bit i set when INTID intid0+i is
+   * level-triggered and its line is high. `intid0` is a multiple of 32; SGIs
+   * and INTIDs this machine does not have read as 0. `vcpu` banks the PPIs.
+   */
+  readLineLevel(intid0: number, vcpu = 0): number {
+    this.checkLevelRange(intid0, vcpu);
+    this.stopVcpus();
+    const v = this.v;
+    let value = 0;
+    for (let i = 0; i < 32; i++) {
+      const intid = intid0 + i;
+      if (intid < 16) continue;
+      const s = this.slot(vcpu, intid);
+      if (s !== NONE && v.config[s] === CONFIG_LEVEL && v.lineLevel[s] !== 0) value |= 1 << i;
+    }
+    return value >>> 0;
+  }
+
+  /** KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO write: `line_level` = bit i, whatever the trigger; a raised line is queued. */
+  writeLineLevel(intid0: number, bits: number, vcpu = 0): void {
+    this.checkLevelRange(intid0, vcpu);
+    this.stopVcpus();
+    const v = this.v;
+    for (let i = 0; i < 32; i++) {
+      const intid = intid0 + i;
+      if (intid < 16) continue;
+      const s = this.slot(vcpu, intid);
+      if (s === NONE) continue;
+      v.lockIrq(s);
+      v.lineLevel[s] = (bits >>> i) & 1;
+      if (v.lineLevel[s] !== 0) queueIrqUnlock(v, s);
+      else v.unlockIrq(s);
+    }
+  }
+
+  private checkLevelRange(intid0: number, vcpu: number): void {
+    this.machine.checkVcpu(vcpu);
+    if (!Number.isInteger(intid0) || intid0 < 0 || intid0 > 1023 || intid0 % 32 !== 0) {
+      bad(`line levels are read and written 32 at a time from an INTID that is a multiple of 32 (0..992); got ${String(intid0)}`);
+    }
+  }
+}
+
+/** The KVM device-attribute view of a machine (see `KvmVgicDevice`). */
+export function kvmDevice(m: Machine): KvmVgicDevice {
+  return new KvmVgicDevice(m);
+}

@@ -1,0 +1,254 @@
+/**
+ * Restoring a saved GIC: check the document completely, then replace the
+ * machine's state with it and rebuild the ap_lists.
+ *
+ * A document that cannot be restored on the machine is refused with
+ * `VgicError('INVALID_SNAPSHOT')` before anything is written: the machine is
+ * unchanged (its running vCPUs keep running). Call it when no other thread is
+ * inside the engine.
+ */
+import { apListAddTail } from '../aplist.js';
+import { cpuifUpdateLines } from '../cpuif.js';
+import { VgicError } from '../errors.js';
+import type { Machine, MachineOptions } from '../machine.js';
+import { requeue } from '../queue.js';
+import {
+  APR_WORDS,
+  CONFIG_EDGE,
+  CONFIG_LEVEL,
+  CTL_DIST_ENABLE,
+  DIST_WORDS,
+  NONE,
+  VCPU_OUTSIDE,
+  VCPU_WORDS,
+  type Vgic,
+} from '../vgic.js';
+import { formatMpidr, machineAffinities } from './affinity.js';
+import { GIC_SNAPSHOT_VERSION, gicSnapshotSchema, type GicSnapshot, type IrqSnapshot } from './document.js';
+import { checkSchema } from './schema-check.js';
+
+function refuse(message: string): never {
+  throw new VgicError('INVALID_SNAPSHOT', message);
+}
+
+/** The routing word's two 32-bit halves from its `0x` + 16 hex digits form. */
+export function parseRoute(route: string): [lo: number, hi: number] {
+  return [Number.parseInt(route.slice(10, 18), 16) >>> 0, Number.parseInt(route.slice(2, 10), 16) >>> 0];
+}
+
+/**
+ * Check a document on its own: an object, a version this build reads, and
+ * the schema. Returns it typed.
+ */
+export function checkSnapshotDocument(doc: unknown): GicSnapshot {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    refuse(`a GIC snapshot is a JSON object; got ${doc === null ? 'null' : Array.isArray(doc) ? 'an array' : typeof doc}`);
+  }
+  const version = (doc as Record<string, unknown>)['version'];
+  if (version === undefined) refuse('the document has no "version": it is not a GIC snapshot');
+  if (version !== GIC_SNAPSHOT_VERSION) {
+    refuse(`snapshot version ${JSON.stringify(version)} is not supported; this build reads version ${GIC_SNAPSHOT_VERSION}`);
+  }
+  const problem = checkSchema(doc, gicSnapshotSchema);
+  if (problem !== null) refuse(`the snapshot does not match its schema: ${problem}`);
+  return doc as GicSnapshot;
+}
+
+/** The checks the schema cannot make, against the machine the document is for. */
+function checkAgainstMachine(m: Machine, doc: GicSnapshot): void {
+  const v = m.vgic;
+  if (doc.gic !== m.version) {
+    refuse(`the snapshot is of a GIC${doc.gic} machine; this machine is GIC${m.version}`);
+  }
+  const { vcpus, spis } = doc.shape;
+  if (vcpus !== v.nrVcpus) {
+    refuse(`the snapshot has ${vcpus} vCPU${vcpus === 1 ? '' : 's'}; this machine has ${v.nrVcpus}: restore it on a machine of the same shape`);
+  }
+  if (spis !== v.nrSpis) {
+    refuse(`the snapshot has ${spis} SPIs; this machine has ${v.nrSpis}: restore it on a machine of the same shape`);
+  }
+  const mpidr = doc.shape.mpidr;
+  if (mpidr !== undefined) {
+    if (mpidr.length !== vcpus) refuse(`shape.mpidr lists ${mpidr.length} affinities for ${vcpus} vCPUs`);
+    const own = machineAffinities(m);
+    if (own === null) refuse(`the snapshot names vCPU affinities (shape.mpidr); this GIC${m.version} has none`);
+    own.forEach((aff, k) => {
+      if (formatMpidr(aff) !== mpidr[k]) {
+        refuse(`the snapshot's vCPU ${k} has MPIDR ${mpidr[k]}; this machine's has ${formatMpidr(aff)}: restore on a machine made with the same mpidr`);
+      }
+    });
+  }
+  if (doc.distributor.words.length !== DIST_WORDS) {
+    refuse(`distributor.words must hold ${DIST_WORDS} words; it holds ${doc.distributor.words.length}`);
+  }
+  if (doc.vcpus.length !== vcpus) refuse(`shape.vcpus is ${vcpus} but vcpus lists ${doc.vcpus.length}`);
+  if (doc.spis.length !== spis) refuse(`shape.spis is ${spis} but spis lists ${doc.spis.length}`);
+  doc.vcpus.forEach((c, k) => {
+    const at = `vcpus[${k}]`;
+    if (c.vcpu !== k) refuse(`${at}.vcpu must be ${k}; got ${c.vcpu}`);
+    if (c.words.length !== VCPU_WORDS) refuse(`${at}.words must hold ${VCPU_WORDS} words; it holds ${c.words.length}`);
+    c.private.forEach((irq, i) => checkIrq(v, irq, i, k, `${at}.private[${i}]`));
+  });
+  doc.spis.forEach((irq, n) => checkIrq(v, irq, 32 + n, NONE, `spis[${n}]`));
+}
+
+function checkIrq(v: Vgic, irq: IrqSnapshot, intid: number, vcpu: number, at: string): void {
+  if (irq.intid !== intid) refuse(`${at}.intid must be ${intid} (interrupts are listed in INTID order); got ${irq.intid}`);
+  if ((irq.priority & ~v.priorityMask) !== 0) {
+    refuse(`${at}.priority 0x${irq.priority.toString(16)} sets bits this GIC does not implement (it implements 0x${v.priorityMask.toString(16)})`);
+  }
+  const v2Sgi = v.sgiSources && intid < 16;
+  if (intid < 16 && irq.config !== 'edge') refuse(`${at}: SGIs are edge-triggered; config must be "edge"`);
+  if (!v2Sgi && (irq.sources !== undefined || irq.activeSource !== undefined)) {
+    refuse(`${at}: only GICv2 SGIs have "sources" and "activeSource"`);
+  }
+  if (v2Sgi) {
+    const sources = irq.sources ?? 0;
+    if (sources >> v.nrVcpus !== 0) refuse(`${at}.sources names a vCPU this machine does not have (vCPUs 0..${v.nrVcpus - 1})`);
+    if ((irq.activeSource ?? 0) >= v.nrVcpus) refuse(`${at}.activeSource must be a vCPU 0..${v.nrVcpus - 1}`);
+    if (irq.pendingLatch !== (sources !== 0)) {
+      refuse(`${at}: a GICv2 SGI is pending exactly when it has sources; pendingLatch is ${irq.pendingLatch} with sources ${sources}`);
+    }
+  }
+  const on = irq.activeOn ?? null;
+  if (on !== null) {
+    if (!irq.active) refuse(`${at}.activeOn is only meaningful for an active interrupt`);
+    if (on >= v.nrVcpus) refuse(`${at}.activeOn must be a vCPU 0..${v.nrVcpus - 1}; got ${on}`);
+    if (vcpu !== NONE && on !== vcpu) refuse(`${at}.activeOn must be ${vcpu}: a private interrupt is active on its own vCPU`);
+  }
+}
+
+/** Everything a machine must refuse, before anything is written. */
+function validateFor(m: Machine, doc: unknown): GicSnapshot {
+  const checked = checkSnapshotDocument(doc);
+  checkAgainstMachine(m, checked);
+  return checked;
+}
+
+function writeIrq(v: Vgic, slot: number, irq: IrqSnapshot): void {
+  v.enabled[slot] = irq.enabled ? 1 : 0;
+  v.pendingLatch[slot] = irq.pendingLatch ? 1 : 0;
+  v.lineLevel[slot] = irq.lineLevel ? 1 : 0;
+  v.active[slot] = irq.active ? 1 : 0;
+  v.group[slot] = irq.group;
+  v.priority[slot] = irq.priority;
+  v.config[slot] = irq.config === 'edge' ? CONFIG_EDGE : CONFIG_LEVEL;
+  const [lo, hi] = parseRoute(irq.route);
+  v.route[slot * 2] = lo;
+  v.route[slot * 2 + 1] = hi;
+  v.hw[slot] = irq.hostIntid !== null ? 1 : 0;
+  v.hostIntid[slot] = irq.hostIntid ?? 0;
+  v.sgiSrc[slot] = irq.sources ?? 0;
+  v.activeSrc[slot] = irq.activeSource ?? 0;
+  v.flags[slot] = 0;
+}
+
+/** Put `slot` on `vcpu`'s ap_list: an active interrupt goes back to the vCPU it is active on. */
+function queueOn(v: Vgic, vcpu: number, slot: number): void {
+  v.lockApList(vcpu);
+  v.lockIrq(slot);
+  apListAddTail(v, vcpu, slot);
+  v.owner[slot] = vcpu;
+  v.unlockIrq(slot);
+  v.unlockApList(vcpu);
+}
+
+/** Write a checked document into the machine. Nothing here can fail. */
+function applySnapshot(m: Machine, doc: GicSnapshot): void {
+  const v = m.vgic;
+  // Every vCPU leaves the guest; what its list registers held is replaced,
+  // not folded.
+  v.resetLinks();
+  v.runState.fill(VCPU_OUTSIDE);
+  v.kick.fill(0);
+  v.uie.fill(0);
+  v.maint.fill(0);
+  v.eoiCount.fill(0);
+
+  Atomics.store(v.ctl, CTL_DIST_ENABLE, doc.distributor.enable);
+  v.dist.set(doc.distributor.words);
+  doc.vcpus.forEach((c, k) => {
+    v.vcpuWords.set(c.words, k * VCPU_WORDS);
+    const ci = c.cpuInterface;
+    v.pmr[k] = ci.pmr;
+    v.bpr0[k] = ci.bpr0;
+    v.bpr1[k] = ci.bpr1;
+    v.grpEn0[k] = ci.enableGrp0 ? 1 : 0;
+    v.grpEn1[k] = ci.enableGrp1 ? 1 : 0;
+    v.eoiMode[k] = ci.eoiMode;
+    v.cbpr[k] = ci.cbpr ? 1 : 0;
+    v.ackCtl[k] = ci.ackCtl ? 1 : 0;
+    v.fiqEn[k] = ci.fiqEn ? 1 : 0;
+    v.apr.set(ci.ap0r, k * APR_WORDS);
+    v.apr.set(ci.ap1r, k * APR_WORDS + 4);
+    c.private.forEach((irq, i) => writeIrq(v, k * 32 + i, irq));
+  });
+  doc.spis.forEach((irq, n) => writeIrq(v, v.nrVcpus * 32 + n, irq));
+
+  // Targets come from the routing words, through the backend, once every
+  // word they may depend on (affinities in the per-vCPU words) is in place.
+  for (let s = 0; s < v.nrSlots; s++) v.target[s] = m.backend.routeTarget(v, s);
+
+  // Rebuild the ap_lists: an active interrupt on the vCPU it is active on,
+  // everything else wherever the target oracle routes it.
+  const activeOn = (s: number): number | null => {
+    const k = v.slotVcpu(s);
+    const irq = k !== NONE ? doc.vcpus[k]!.private[s - k * 32]! : doc.spis[s - v.nrVcpus * 32]!;
+    return irq.active ? (irq.activeOn ?? null) : null;
+  };
+  for (let s = 0; s < v.nrSlots; s++) {
+    const on = activeOn(s);
+    if (on !== null) queueOn(v, on, s);
+    else requeue(v, s);
+  }
+  for (let k = 0; k < v.nrVcpus; k++) cpuifUpdateLines(v, k);
+}
+
+/**
+ * Replace the GIC state of `m` with a saved document. The document must be
+ * of this GIC version and of this machine's shape (vCPUs and SPIs; the list
+ * register count may differ). Refused documents throw
+ * `VgicError('INVALID_SNAPSHOT')` and leave the machine unchanged. Afterwards
+ * every vCPU is outside; each re-enters on its next guest access.
+ */
+export function restoreMachine(m: Machine, doc: unknown): void {
+  applySnapshot(m, validateFor(m, doc));
+}
+
+/** How `createFromSnapshot` builds a machine for a GIC version (`createGicv2`, `createGicv3`). */
+export type MachineFactory = (options: MachineOptions) => Machine;
+
+/**
+ * A new machine of the document's GIC version and shape, with the document
+ * restored into it. `factories` maps a GIC version (`v2`, `v3`) to the
+ * backend package's machine factory. The factory is given the document's
+ * shape (`vcpus`, `spis`, `lrs`, and for GICv3 `mpidr`, the vCPUs'
+ * affinities) on top of `options` (frame bases, `shared`, ...).
+ */
+export function createFromSnapshot(
+  doc: unknown,
+  factories: Readonly<Record<string, MachineFactory>>,
+  options: Partial<MachineOptions> & Record<string, unknown> = {},
+): Machine {
+  const checked = checkSnapshotDocument(doc);
+  const factory = Object.hasOwn(factories, checked.gic) ? factories[checked.gic] : undefined;
+  if (factory === undefined) {
+    const known = Object.keys(factories);
+    refuse(`the snapshot is of a GIC${checked.gic} machine and no factory for "${checked.gic}" was given${known.length ? ` (given: ${known.join(', ')})` : ''}`);
+  }
+  const shape = checked.shape;
+  let m: Machine;
+  try {
+    m = factory({
+      ...options,
+      vcpus: shape.vcpus,
+      spis: shape.spis,
+      lrs: shape.lrs,
+      ...(shape.mpidr !== undefined && { mpidr: shape.mpidr.map((x) => BigInt(x)) }),
+    });
+  } catch (e) {
+    refuse(`no GIC${checked.gic} machine of the snapshot's shape can be built: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  restoreMachine(m, checked);
+  return m;
+}

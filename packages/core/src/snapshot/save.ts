@@ -1,0 +1,114 @@
+/**
+ * Saving a machine's GIC, as a VMM does before migration: stop every vCPU,
+ * then read the state out.
+ *
+ * Call it when no other thread is inside the engine (threaded runners: after
+ * the workers have stopped their vCPUs).
+ */
+import type { Machine } from '../machine.js';
+import { pruneApList } from '../sync.js';
+import { APR_WORDS, CONFIG_EDGE, CTL_DIST_ENABLE, DIST_WORDS, NONE, VCPU_RUNNING, VCPU_WORDS, type Vgic } from '../vgic.js';
+import { formatMpidr, machineAffinities } from './affinity.js';
+import type { CpuInterfaceSnapshot, GicSnapshot, IrqSnapshot, VcpuSnapshot } from './document.js';
+
+/** A 64-bit word from two 32-bit halves, as the document writes it: `0x` and 16 hex digits. */
+export function formatRoute(lo: number, hi: number): string {
+  return `0x${(hi >>> 0).toString(16).padStart(8, '0')}${(lo >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+function saveIrq(v: Vgic, slot: number): IrqSnapshot {
+  v.lockIrq(slot);
+  const intid = v.intid[slot]!;
+  const active = v.active[slot] !== 0;
+  const owner = v.owner[slot]!;
+  const irq: IrqSnapshot = {
+    intid,
+    enabled: v.enabled[slot] !== 0,
+    pendingLatch: v.pendingLatch[slot] !== 0,
+    lineLevel: v.lineLevel[slot] !== 0,
+    active,
+    activeOn: active && owner !== NONE ? owner : null,
+    group: v.group[slot]!,
+    priority: v.priority[slot]!,
+    config: v.config[slot] === CONFIG_EDGE ? 'edge' : 'level',
+    route: formatRoute(v.route[slot * 2]!, v.route[slot * 2 + 1]!),
+    hostIntid: v.hw[slot] !== 0 ? v.hostIntid[slot]! : null,
+  };
+  if (v.sgiSources && intid < 16) {
+    irq.sources = v.sgiSrc[slot]!;
+    irq.activeSource = v.activeSrc[slot]!;
+  }
+  v.unlockIrq(slot);
+  return irq;
+}
+
+function saveCpuInterface(v: Vgic, k: number): CpuInterfaceSnapshot {
+  const apr = Array.from(v.apr.subarray(k * APR_WORDS, (k + 1) * APR_WORDS));
+  return {
+    pmr: v.pmr[k]!,
+    bpr0: v.bpr0[k]!,
+    bpr1: v.bpr1[k]!,
+    enableGrp0: v.grpEn0[k] !== 0,
+    enableGrp1: v.grpEn1[k] !== 0,
+    eoiMode: v.eoiMode[k]!,
+    cbpr: v.cbpr[k] !== 0,
+    ackCtl: v.ackCtl[k] !== 0,
+    fiqEn: v.fiqEn[k] !== 0,
+    ap0r: apr.slice(0, 4),
+    ap1r: apr.slice(4, 8),
+  };
+}
+
+/**
+ * Bring the machine to the state a save records: every running vCPU exits
+ * (its list registers are folded back into the interrupts), and every
+ * ap_list is pruned, so that each queued interrupt sits where the target
+ * oracle puts it. After this the ap_lists are derived from the interrupt
+ * state alone, which is why the document need not hold them.
+ */
+export function quiesceMachine(m: Machine): void {
+  const v = m.vgic;
+  for (let k = 0; k < v.nrVcpus; k++) if (v.runState[k] === VCPU_RUNNING) m.exit(k);
+  for (let k = 0; k < v.nrVcpus; k++) pruneApList(v, k);
+}
+
+/**
+ * Save the whole GIC of `m` as a JSON document (see `GicSnapshot`). First
+ * `quiesceMachine`: every running vCPU exits, as a VMM stops its vCPUs before
+ * saving, and the ap_lists settle; nothing else changes. The result is plain
+ * data: `JSON.stringify` it as it is.
+ */
+export function saveMachine(m: Machine): GicSnapshot {
+  quiesceMachine(m);
+  const v = m.vgic;
+  const vcpus: VcpuSnapshot[] = [];
+  for (let k = 0; k < v.nrVcpus; k++) {
+    const priv: IrqSnapshot[] = [];
+    for (let i = 0; i < 32; i++) priv.push(saveIrq(v, k * 32 + i));
+    vcpus.push({
+      vcpu: k,
+      words: Array.from(v.vcpuWords.subarray(k * VCPU_WORDS, (k + 1) * VCPU_WORDS)),
+      cpuInterface: saveCpuInterface(v, k),
+      private: priv,
+    });
+  }
+  const spis: IrqSnapshot[] = [];
+  for (let n = 0; n < v.nrSpis; n++) spis.push(saveIrq(v, v.nrVcpus * 32 + n));
+  const affinities = machineAffinities(m);
+  return {
+    version: 1,
+    gic: m.version,
+    shape: {
+      vcpus: v.nrVcpus,
+      spis: v.nrSpis,
+      lrs: v.nrLrs,
+      ...(affinities !== null && { mpidr: affinities.map(formatMpidr) }),
+    },
+    distributor: {
+      enable: Atomics.load(v.ctl, CTL_DIST_ENABLE),
+      words: Array.from(v.dist.subarray(0, DIST_WORDS)),
+    },
+    vcpus,
+    spis,
+  };
+}
