@@ -28,6 +28,8 @@ export function defineVgicTestConfig(projectDir: string): ViteUserConfig {
       root: projectDir,
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
       environment: "node",
+      // The lock-order checker is on for every test (DESIGN.md, "Lock order").
+      env: { VGIC_LOCKDEP: "1" },
       // Some tests drive the emulation from worker threads.
       testTimeout: 30_000,
       hookTimeout: 30_000,

@@ -67,6 +67,12 @@ export interface RegisterDef {
   readonly spec?: string;
   read(v: Vgic, vcpu: number, offset: number, width: number): number;
   write(v: Vgic, vcpu: number, offset: number, width: number, value: number): void;
+  /**
+   * A 64-bit write in one call, for a register whose halves must change
+   * together (GICv3's IROUTER: a route never passes through a mix of the old
+   * and new value). Without it, a 64-bit write is two `write` calls.
+   */
+  write64?(v: Vgic, vcpu: number, offset: number, lo: number, hi: number): void;
 }
 
 export interface FrameDef {

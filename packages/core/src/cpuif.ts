@@ -17,6 +17,7 @@ import {
   APR_WORDS,
   CONFIG_LEVEL,
   CTL_DIST_ENABLE,
+  FLAG_LR_ACTIVATE,
   FLAG_LR_DEACTIVATE,
   LR_ACTIVE,
   LR_PENDING,
@@ -247,20 +248,27 @@ function slotForGuest(v: Vgic, vcpu: number, intid: number): number {
  * KVM does on the "no LR entry" maintenance (EOIcount) and on a trapped DIR.
  * Returns whether anything was deactivated.
  */
-function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, requireOwn: boolean): boolean {
+function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, source: number, requireOwn: boolean): boolean {
   const slot = slotForGuest(v, vcpu, intid);
   if (slot === NONE) return false;
   v.lockIrq(slot);
   const owner = v.owner[slot]!;
-  if (v.active[slot] === 0 || (requireOwn && owner !== vcpu)) {
+  const k = v.inLr[slot]!;
+  const active = k !== NONE ? liveActive(v, owner, k, slot) : v.active[slot] !== 0;
+  // A GICv2 SGI is deactivated only by naming the source of its active
+  // instance, as KVM's vgic_v2_deactivate checks.
+  const src = k !== NONE ? v.lrSrc[owner * v.nrLrs + k]! : v.activeSrc[slot]!;
+  const wrongSource = v.sgiSources && intid < 16 && src !== source;
+  if (!active || (requireOwn && owner !== vcpu) || wrongSource) {
     v.unlockIrq(slot);
     return false;
   }
   const host = v.hw[slot] !== 0 ? v.hostIntid[slot]! : NONE;
   const level = v.config[slot] === CONFIG_LEVEL && v.hw[slot] === 0;
   v.active[slot] = 0;
-  if (v.inLr[slot] !== NONE) {
-    // Live in the owner's list register: its fold must not bring the active state back.
+  if (k !== NONE) {
+    // Live in the owner's list register: its fold must not bring the active
+    // state back (and tells the device about a level interrupt itself).
     v.flags[slot] = v.flags[slot]! | FLAG_LR_DEACTIVATE;
   } else if (level) {
     v.pendingLatch[slot] = 0;
@@ -268,13 +276,27 @@ function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, requireOwn: 
   queueIrqUnlock(v, slot);
   if (owner !== NONE && owner !== vcpu) kickVcpu(v, owner);
   if (host !== NONE) hostDeactivate(v, vcpu, intid, host);
-  if (level && v.onEoiNotify !== null) v.onEoiNotify(intid, vcpu);
+  if (level && k === NONE && v.onEoiNotify !== null) v.onEoiNotify(intid, vcpu);
   return true;
 }
 
 /**
+ * Is the interrupt in list register `k` of its running owner active? The LR
+ * holds the truth until the owner's fold (`active` is stale meanwhile), and a
+ * change another agent recorded for that fold wins. Caller holds the irq lock.
+ */
+function liveActive(v: Vgic, owner: number, k: number, slot: number): boolean {
+  const f = v.flags[slot]!;
+  if ((f & FLAG_LR_DEACTIVATE) !== 0) return false;
+  if ((f & FLAG_LR_ACTIVATE) !== 0) return true;
+  return (v.lrState[owner * v.nrLrs + k]! & LR_ACTIVE) !== 0;
+}
+
+/**
  * EOIR: priority drop always; with EOImode 0 also deactivation, if the
- * interrupt's group and priority match the drop. An interrupt in no list
+ * interrupt's group and priority match the drop. `grp` is the group the
+ * register serves, or -1 for one that serves either (GICv2's GICC_EOIR
+ * with AckCtl set). An interrupt in no list
  * register is still honoured (the hardware counts it in EOIcount and raises
  * "LR entry not present" maintenance; KVM deactivates on the exit that
  * follows — here the INTID written is known, so it is deactivated at once).
@@ -287,13 +309,13 @@ export function cpuifEoi(v: Vgic, vcpu: number, intid: number, source: number, g
   let deactivated = false;
   if (k < 0) {
     v.eoiCount[vcpu]!++;
-    if (v.eoiMode[vcpu] === 0) deactivated = deactivateOutsideLrs(v, vcpu, intid, true);
+    if (v.eoiMode[vcpu] === 0) deactivated = deactivateOutsideLrs(v, vcpu, intid, source, true);
     raiseMaintenance(v, vcpu, 'lr-entry-not-present');
   } else if (v.eoiMode[vcpu] === 0) {
     const lr = vcpu * v.nrLrs + k;
     const lrGrp = v.lrGroup[lr]!;
     // A guest that EOIs out of order or in the wrong group gets the priority drop only.
-    if (lrGrp === grp && groupPriority(v, vcpu, v.lrPrio[lr]!, lrGrp) === actPrio) {
+    if ((grp < 0 || lrGrp === grp) && groupPriority(v, vcpu, v.lrPrio[lr]!, lrGrp) === actPrio) {
       clearActiveLr(v, vcpu, k);
       deactivated = true;
     }
@@ -316,7 +338,7 @@ export function cpuifDir(v: Vgic, vcpu: number, intid: number, source: number): 
     clearActiveLr(v, vcpu, k);
     deactivated = true;
   } else {
-    deactivated = deactivateOutsideLrs(v, vcpu, intid, false);
+    deactivated = deactivateOutsideLrs(v, vcpu, intid, source, false);
     if (deactivated) raiseMaintenance(v, vcpu, 'lr-entry-not-present');
   }
   if (v.tracer !== null) v.tracer({ type: 'dir', vcpu, intid, deactivated, inLr: k >= 0 });

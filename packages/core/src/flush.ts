@@ -8,6 +8,7 @@ import { apListSort } from './aplist.js';
 import { lowestBit, popcount } from './bits.js';
 import { cpuifUpdateLines } from './cpuif.js';
 import { isPending, targetOracle } from './oracle.js';
+import { kickVcpu } from './queue.js';
 import type { LrView } from './trace.js';
 import { CONFIG_EDGE, CONFIG_LEVEL, LR_ACTIVE, LR_PENDING, NONE, VCPU_RUNNING, type Vgic } from './vgic.js';
 
@@ -120,6 +121,7 @@ export function flushLrState(v: Vgic, vcpu: number): void {
   let k = 0;
   let cutPrio = 0x100;
   let leftOver = false;
+  let misrouted = false;
   let it = v.next[head]!;
   while (it !== head) {
     if (k === nrLrs) {
@@ -145,9 +147,14 @@ export function flushLrState(v: Vgic, vcpu: number): void {
       }
       v.lockIrq(it);
     }
-    if (targetOracle(v, it) === vcpu) {
+    const target = targetOracle(v, it);
+    if (target === vcpu) {
       populateLr(v, vcpu, it, k++);
       if (v.sgiSrc[it] !== 0 && v.sgiSources) cutPrio = v.priority[it]!;
+    } else if (target !== NONE) {
+      // Routed elsewhere since it was queued: only a prune moves it, so the
+      // kick that asked for one (cleared above) must stand.
+      misrouted = true;
     }
     v.unlockIrq(it);
     it = v.next[it]!;
@@ -158,6 +165,7 @@ export function flushLrState(v: Vgic, vcpu: number): void {
   v.runState[vcpu] = VCPU_RUNNING;
   v.unlockApList(vcpu);
 
+  if (misrouted) kickVcpu(v, vcpu);
   if (v.tracer !== null) v.tracer({ type: 'flush', vcpu, lrs: lrViews(v, vcpu), queued: countQueued(v, vcpu), underflow: leftOver });
   cpuifUpdateLines(v, vcpu);
 }

@@ -52,6 +52,7 @@ export {
   type VgicOpenOptions,
 } from './vgic.js';
 export { type LockOps, PlainLocks, AtomicLocks, plainLocks, atomicLocks } from './locks.js';
+export { WasmLocks, createSharedWasmMemory, wasmLocksSupported } from './wasm-locks.js';
 export { LockDep, CheckedLocks } from './lockdep.js';
 export { targetOracle, validateInjection, isPending, apListCmp, distGroupEnabled } from './oracle.js';
 export { queueIrqUnlock, requeue, kickVcpu } from './queue.js';
@@ -100,3 +101,6 @@ export { irqState, vcpuState, type IrqState, type VcpuState } from './inspect.js
 export { checkInvariants, noLockHeld } from './invariants.js';
 export type { TraceEvent, Tracer, LrView, MaintenanceReason } from './trace.js';
 export { lowestBit, popcount, u32, toU64, lo32, hi32 } from './bits.js';
+export * from './scenario/index.js';
+export * from './snapshot/index.js';
+export * from './threads/index.js';

@@ -19,7 +19,8 @@ import { checkInvariants, noLockHeld } from './invariants.js';
 import type { LockOps } from './locks.js';
 import { syncHwState } from './sync.js';
 import type { LrView, TraceEvent, Tracer } from './trace.js';
-import { NONE, VCPU_RUNNING, Vgic, type VgicShape } from './vgic.js';
+import { NONE, VCPU_RUNNING, Vgic, type VgicOpenOptions, type VgicShape } from './vgic.js';
+import { WasmLocks, createSharedWasmMemory } from './wasm-locks.js';
 
 export interface MachineOptions {
   /** vCPU count, 1..the backend's maximum. */
@@ -34,6 +35,13 @@ export interface MachineOptions {
   lockCheck?: boolean;
   /** Replace the lock primitive. */
   locks?: LockOps;
+  /**
+   * Where a shared machine's state lives (`'wasm'` implies `shared`):
+   * `'sab'` (default) a SharedArrayBuffer with `Atomics` locks; `'wasm'` the
+   * buffer of a shared `WebAssembly.Memory` — a SharedArrayBuffer too — with
+   * locks on WebAssembly's atomic instructions (`WasmLocks`), cheaper from JS.
+   */
+  memory?: 'sab' | 'wasm';
 }
 
 /** Everything another thread needs to open the same machine: structured-clonable. */
@@ -111,7 +119,7 @@ export class Machine {
   static create(backend: GicBackend, options: MachineOptions): Machine {
     const shape = validateMachineOptions(backend, options);
     const openOptions = { ...(options.lockCheck !== undefined && { lockCheck: options.lockCheck }), ...(options.locks && { locks: options.locks }) };
-    const v = Vgic.create(shape, options.shared ?? false, openOptions);
+    const v = options.memory === 'wasm' ? createInWasmMemory(shape, options, openOptions) : Vgic.create(shape, options.shared ?? false, openOptions);
     const m = new Machine(backend, v);
     m.reset();
     return m;
@@ -448,7 +456,9 @@ export class Machine {
   private writeWords(fi: FrameIndex, vcpu: number, offset: number, width: number, lo: number, hi: number): void {
     const reg = this.regAt(fi, offset, width);
     if (reg === null || reg.mode === 'ro') return;
-    if (width === 64) {
+    if (width === 64 && reg.write64 !== undefined) {
+      reg.write64(this.vgic, vcpu, offset, lo, hi);
+    } else if (width === 64) {
       reg.write(this.vgic, vcpu, offset, 32, lo);
       reg.write(this.vgic, vcpu, offset + 4, 32, hi);
     } else {
@@ -645,6 +655,15 @@ export class Machine {
   noLockHeld(): boolean {
     return noLockHeld(this.vgic);
   }
+}
+
+/** A machine state in a new shared WebAssembly.Memory, locked by `WasmLocks` unless other locks are given. */
+function createInWasmMemory(shape: VgicShape, options: MachineOptions, openOptions: VgicOpenOptions): Vgic {
+  if (options.shared === false) {
+    throw new VgicError('INVALID_CONFIG', "memory: 'wasm' is shared memory; drop `shared: false` or use memory: 'sab'");
+  }
+  const memory = createSharedWasmMemory(Vgic.bytesFor(shape));
+  return Vgic.init(memory.buffer, shape, { locks: new WasmLocks(memory), ...openOptions });
 }
 
 function pickEncoding(r: SysregDef): SysregEncoding {

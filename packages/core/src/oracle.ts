@@ -47,9 +47,18 @@ export function validateInjection(v: Vgic, slot: number, level: boolean): boolea
   return v.config[slot] === CONFIG_LEVEL ? (v.lineLevel[slot] !== 0) !== level : level;
 }
 
+/** 1 if the vCPU whose ap_list holds `slot` has the slot's group enabled at its CPU interface (or it is on no list). */
+function vcpuGroupEnabled(v: Vgic, slot: number): number {
+  const owner = v.owner[slot]!;
+  if (owner === NONE) return 1;
+  return (v.group[slot] === 0 ? v.grpEn0[owner]! : v.grpEn1[owner]!) !== 0 ? 1 : 0;
+}
+
 /**
- * The ap_list order: active interrupts first, then pending and enabled ones,
- * each by priority (lower value first), then by INTID.
+ * The ap_list order: active interrupts first, then pending and enabled ones
+ * (those of a group the vCPU has enabled before the others, as KVM sorts
+ * since its LR-overflow rework), each by priority (lower value first), then
+ * by INTID.
  *
  * The kernel takes both irq locks to compare; we read the fields under the
  * ap_list_lock alone. A field changed meanwhile by another thread only makes
@@ -64,6 +73,12 @@ export function apListCmp(v: Vgic, a: number, b: number): number {
     const pa = v.enabled[a] !== 0 && isPending(v, a) ? 1 : 0;
     const pb = v.enabled[b] !== 0 && isPending(v, b) ? 1 : 0;
     if (pa !== pb) return pb - pa;
+    if (pa === 1) {
+      // A group the vCPU has disabled must not hold an LR an enabled one needs.
+      const ga = vcpuGroupEnabled(v, a);
+      const gb = vcpuGroupEnabled(v, b);
+      if (ga !== gb) return gb - ga;
+    }
   }
   const d = v.priority[a]! - v.priority[b]!;
   return d !== 0 ? d : v.intid[a]! - v.intid[b]!;

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { bareVgic, configure, spiSlot } from '../test/fixtures/bare.js';
+import { apListAddTail } from './aplist.js';
+import { flushLrState } from './flush.js';
+import { checkInvariants, noLockHeld } from './invariants.js';
+import { requeue } from './queue.js';
+
+describe('checkInvariants', () => {
+  it('finds nothing wrong with a sound state', () => {
+    const v = bareVgic();
+    const s = spiSlot(v, 40);
+    configure(v, s, { target: 1 });
+    v.pendingLatch[s] = 1;
+    requeue(v, s);
+    flushLrState(v, 1);
+    expect(checkInvariants(v)).toEqual([]);
+  });
+
+  it('finds an interrupt on two ap_lists', () => {
+    const v = bareVgic();
+    const s = spiSlot(v, 40);
+    configure(v, s, { target: 1 });
+    v.pendingLatch[s] = 1;
+    requeue(v, s);
+    const t = spiSlot(v, 41);
+    apListAddTail(v, 2, t);
+    v.owner[t] = 2;
+    // Corrupt: the list of vCPU 2 now also runs through slot s.
+    v.next[t] = s;
+    expect(checkInvariants(v).join('\n')).toMatch(/INTID 40 .* on the ap_lists of vCPU 1 and vCPU 2/);
+  });
+
+  it('finds an interrupt whose recorded vCPU is not the list it is on', () => {
+    const v = bareVgic();
+    const s = spiSlot(v, 40);
+    apListAddTail(v, 1, s);
+    v.owner[s] = 2;
+    const problems = checkInvariants(v).join('\n');
+    expect(problems).toMatch(/on vCPU 1's ap_list but records vCPU 2/);
+  });
+
+  it('finds a deliverable interrupt that is on no ap_list', () => {
+    const v = bareVgic();
+    const s = spiSlot(v, 40);
+    configure(v, s, { target: 1 });
+    v.pendingLatch[s] = 1;
+    expect(checkInvariants(v).join('\n')).toMatch(/should be queued on vCPU 1 but is on no ap_list/);
+  });
+
+  it('finds more list registers in use than exist, and a held lock', () => {
+    const v = bareVgic({ nrLrs: 2 });
+    v.runState[0] = 1;
+    v.usedLrs[0] = 3;
+    v.lockIrq(spiSlot(v, 40));
+    const problems = checkInvariants(v).join('\n');
+    expect(problems).toMatch(/uses 3 list registers of 2/);
+    expect(problems).toMatch(/irq lock of slot \d+ is held/);
+    expect(noLockHeld(v)).toBe(false);
+  });
+});

@@ -1,0 +1,6 @@
+/**
+ * @vgic/core/testing — what a backend's own tests use: the guest-operations
+ * driver contract and the conformance suite every backend must pass.
+ */
+export type { GuestOps } from './guest.js';
+export { describeConformance, CONFORMANCE_TESTS, type ConformanceTarget } from './conformance.js';
