@@ -52,7 +52,7 @@ describe('GICv2 SGIs end to end', () => {
   // Skipped until core's EOI/DIR path for an interrupt in no matching LR
   // (cpuif.ts, deactivateOutsideLrs) checks a GICv2 SGI's source: today it
   // deactivates the live instance from another source.
-  it.skip('EOIR naming another source than the active one only drops the priority', () => {
+  it('EOIR naming another source than the active one only drops the priority', () => {
     const m = gicv2({ vcpus: 8 });
     bringUp(m);
     wr(m, 'GICD_SGIR', (1 << 16) | 9, 7);
