@@ -49,9 +49,6 @@ describe('GICv2 SGIs end to end', () => {
     expect(m.irq(9, 0).active).toBe(false);
   });
 
-  // Skipped until core's EOI/DIR path for an interrupt in no matching LR
-  // (cpuif.ts, deactivateOutsideLrs) checks a GICv2 SGI's source: today it
-  // deactivates the live instance from another source.
   it('EOIR naming another source than the active one only drops the priority', () => {
     const m = gicv2({ vcpus: 8 });
     bringUp(m);
