@@ -1,0 +1,150 @@
+/**
+ * The GICv3 backend: a GICv3 as KVM presents it to a guest — one security
+ * state (GICD_CTLR.DS = 1), affinity routing always on (ARE = 1), the CPU
+ * interface as system registers — plugged into core's `GicBackend`.
+ *
+ * Where it goes beyond KVM (each said again where it is done):
+ * - IROUTER's Aff3 routes (GICD_TYPER.A3V set), and ICC_SGI1R_EL1's Aff3 and
+ *   RS reach every affinity (ICC_CTLR_EL1.A3V and RSS set);
+ * - IRM = 1 (1-of-N) routes, deterministically (routing.ts);
+ * - rerouting a pending interrupt that had no target delivers it;
+ * - GICD_CTLR.EnableGrp0 exists beside EnableGrp1.
+ */
+import {
+  CONFIG_EDGE,
+  CONFIG_LEVEL,
+  NONE,
+  VgicError,
+  setDistEnable,
+  type FrameDef,
+  type GicBackend,
+  type SysregDef,
+  type Vgic,
+} from '@vgic/core';
+import { formatAffinity, parseMpidrs, TopologyRegistry, vcpuByAffinity, type Topology } from './affinity.js';
+import { encodeLr } from './lr.js';
+import { gicdRegisters, GICD_SIZE } from './regs/gicd.js';
+import { gicrRegisters, GICR_SIZE } from './regs/gicr.js';
+import { iccRegisters } from './regs/icc.js';
+import { IROUTER_IRM, routeAffinity, slotTarget } from './routing.js';
+
+export interface Gicv3BackendOptions {
+  /** Guest physical base of the distributor (64 KiB). Default 0x08000000, as QEMU's `virt`. */
+  gicdBase?: number;
+  /**
+   * Guest physical base of the redistributors: one 128 KiB frame per vCPU,
+   * contiguous. Default 0x080A0000, as QEMU's `virt`.
+   */
+  gicrBase?: number;
+  /**
+   * Each vCPU's MPIDR_EL1 (only the affinity fields count; bits 31, 30 and
+   * 24 are ignored). Default, as KVM: Aff0 = k & 0xf, Aff1 = (k >> 4) & 0xff,
+   * Aff2 = (k >> 12) & 0xff.
+   */
+  mpidr?: readonly (number | bigint)[];
+}
+
+export const DEFAULT_GICD_BASE = 0x0800_0000;
+export const DEFAULT_GICR_BASE = 0x080a_0000;
+
+/** KVM's limits for a GICv3 guest: VGIC_V3_MAX_CPUS, VGIC_V3_MAX_LRS, 1020 - 32 SPIs. */
+const LIMITS = { maxVcpus: 512, maxLrs: 16, maxSpis: 988 } as const;
+
+function checkBase(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value % 0x10000 !== 0) {
+    throw new VgicError('INVALID_CONFIG', `${name} must be a 64 KiB-aligned guest physical address; got ${String(value)}`);
+  }
+  return value;
+}
+
+/** The distributor must not lie inside the redistributor region (its size depends on the vCPU count). */
+function checkLayout(gicdBase: number, gicrBase: number, nrVcpus: number): void {
+  const gicrEnd = gicrBase + nrVcpus * GICR_SIZE;
+  if (gicdBase < gicrEnd && gicrBase < gicdBase + GICD_SIZE) {
+    throw new VgicError(
+      'INVALID_CONFIG',
+      `the distributor at 0x${gicdBase.toString(16)} overlaps the redistributors at ` +
+        `0x${gicrBase.toString(16)}..0x${(gicrEnd - 1).toString(16)} (${nrVcpus} × 128 KiB)`,
+    );
+  }
+}
+
+function resetIrq(v: Vgic, t: Topology, slot: number, intid: number, vcpu: number): void {
+  v.enabled[slot] = intid < 16 ? 1 : 0;
+  v.config[slot] = intid >= 16 && intid < 32 ? CONFIG_LEVEL : CONFIG_EDGE;
+  v.group[slot] = 1;
+  v.priority[slot] = 0;
+  if (vcpu !== NONE) {
+    // A private interrupt's routing word records its own vCPU's affinity (KVM's irq->mpidr).
+    const aff = t.affinity[vcpu]!;
+    v.route[slot * 2] = aff & 0xff_ffff;
+    v.route[slot * 2 + 1] = aff >>> 24;
+    v.target[slot] = vcpu;
+  } else {
+    // IROUTER = 0: the vCPU with affinity 0.0.0.0, or none when custom
+    // affinities leave it out (KVM targets vCPU 0 whatever IROUTER says).
+    v.route[slot * 2] = 0;
+    v.route[slot * 2 + 1] = 0;
+    v.target[slot] = vcpuByAffinity(t, 0);
+  }
+}
+
+/**
+ * The CPU interface at reset (KVM: VMCR = 0): everything masked (PMR 0),
+ * both groups disabled, EOImode 0, binary points at their minimum. Group 0
+ * is signalled as FIQ: with the system-register interface FIQEn is RES1.
+ */
+function resetVcpu(v: Vgic, vcpu: number): void {
+  v.pmr[vcpu] = 0;
+  v.bpr0[vcpu] = v.bprMin - 1;
+  v.bpr1[vcpu] = v.bprMin;
+  v.grpEn0[vcpu] = 0;
+  v.grpEn1[vcpu] = 0;
+  v.eoiMode[vcpu] = 0;
+  v.cbpr[vcpu] = 0;
+  v.ackCtl[vcpu] = 0;
+  v.fiqEn[vcpu] = 1;
+}
+
+function describeRoute(v: Vgic, t: Topology, slot: number): string {
+  const own = v.slotVcpu(slot);
+  if (own !== NONE) return formatAffinity(t.affinity[own]!);
+  const lo = v.route[slot * 2]!;
+  const aff = formatAffinity(routeAffinity(lo, v.route[slot * 2 + 1]!));
+  return (lo & IROUTER_IRM) !== 0 ? `${aff} IRM` : aff;
+}
+
+/** A GICv3 backend value, for `createMachine` (or use `createGicv3`). Throws INVALID_CONFIG for bad options. */
+export function createGicv3Backend(options: Gicv3BackendOptions = {}): GicBackend {
+  const gicdBase = checkBase('gicdBase', options.gicdBase, DEFAULT_GICD_BASE);
+  const gicrBase = checkBase('gicrBase', options.gicrBase, DEFAULT_GICR_BASE);
+  const given = options.mpidr === undefined ? null : parseMpidrs(options.mpidr);
+  const registry = new TopologyRegistry(given);
+  const topo = (v: Vgic): Topology => registry.of(v);
+
+  const frames: FrameDef[] = [
+    { name: 'GICD', base: gicdBase, size: GICD_SIZE, perVcpu: false, traps: true, registers: gicdRegisters(topo) },
+    { name: 'GICR', base: gicrBase, size: GICR_SIZE, perVcpu: true, traps: true, registers: gicrRegisters(topo) },
+  ];
+  const sysregs: SysregDef[] = iccRegisters(topo);
+
+  return {
+    version: 'v3',
+    limits: LIMITS,
+    priorityBits: 5,
+    sgiSources: false,
+    attach(v) {
+      checkLayout(gicdBase, gicrBase, v.nrVcpus);
+      registry.attach(v);
+    },
+    resetIrq: (v, slot, intid, vcpu) => resetIrq(v, topo(v), slot, intid, vcpu),
+    resetVcpu,
+    resetDist: (v) => setDistEnable(v, 0),
+    routeTarget: (v, slot) => slotTarget(v, topo(v), slot),
+    frames,
+    sysregs,
+    encodeLr,
+    describeRoute: (v, slot) => describeRoute(v, topo(v), slot),
+  };
+}

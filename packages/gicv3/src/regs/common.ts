@@ -1,0 +1,133 @@
+/**
+ * Builders for the per-interrupt registers the distributor and the
+ * redistributors' SGI frames share (KVM's vgic-mmio.c handlers, our core's
+ * mmio.ts). Each takes where the register is and a function from a byte
+ * offset to the first INTID the accessed word covers — or -1 where the word
+ * is RAZ/WI (with affinity routing on, the distributor's words for INTIDs
+ * 0-31 are RAZ/WI: private interrupts are configured in the redistributors).
+ */
+import {
+  ACCESS_32,
+  readConfig,
+  readIrqBits,
+  readPriority,
+  writeActive,
+  writeClearEnable,
+  writeClearPending,
+  writeConfig,
+  writeGroup,
+  writePriority,
+  writeSetEnable,
+  writeSetPending,
+  type RegisterDef,
+  type Vgic,
+} from '@vgic/core';
+
+/** The first INTID a register word (or byte) at `offset` covers, or -1 for RAZ/WI. */
+export type IntidAt = (offset: number) => number;
+
+export interface ArrayPlace {
+  readonly name: string;
+  readonly offset: number;
+  readonly count: number;
+  readonly spec: string;
+}
+
+export function raz(): number {
+  return 0;
+}
+
+export function wi(): void {}
+
+/** A register that reads as zero and ignores writes (IGRPMODR with DS = 1, WAKER in KVM). */
+export function razWi(name: string, offset: number, spec: string, count = 1): RegisterDef {
+  return { name, offset, count, width: 32, access: ACCESS_32, spec, read: raz, write: wi };
+}
+
+/** A read-only register computed by `read`; writes are ignored. */
+export function readOnly(name: string, offset: number, spec: string, read: (v: Vgic, vcpu: number) => number): RegisterDef {
+  return { name, offset, width: 32, access: ACCESS_32, mode: 'ro', spec, read: (v, vcpu) => read(v, vcpu), write: wi };
+}
+
+/** IGROUPR: one bit per interrupt. `after` runs once the groups changed (the 1-of-N choice depends on them). */
+export function groupRegister(p: ArrayPlace, at: IntidAt, after?: (v: Vgic, intid0: number) => void): RegisterDef {
+  return {
+    ...p,
+    width: 32,
+    access: ACCESS_32,
+    read(v, vcpu, offset) {
+      const i0 = at(offset);
+      return i0 < 0 ? 0 : readIrqBits(v, vcpu, i0, 32, 'group');
+    },
+    write(v, vcpu, offset, _width, value) {
+      const i0 = at(offset);
+      if (i0 < 0) return;
+      writeGroup(v, vcpu, i0, 32, value);
+      after?.(v, i0);
+    },
+  };
+}
+
+type BitWriter = (v: Vgic, vcpu: number, intid0: number, bits: number) => void;
+
+function bitRegister(p: ArrayPlace, at: IntidAt, field: 'enabled' | 'pending' | 'active', write: BitWriter): RegisterDef {
+  return {
+    ...p,
+    width: 32,
+    access: ACCESS_32,
+    read(v, vcpu, offset) {
+      const i0 = at(offset);
+      return i0 < 0 ? 0 : readIrqBits(v, vcpu, i0, 32, field);
+    },
+    write(v, vcpu, offset, _width, value) {
+      const i0 = at(offset);
+      if (i0 >= 0 && value !== 0) write(v, vcpu, i0, value);
+    },
+  };
+}
+
+export const setEnableRegister = (p: ArrayPlace, at: IntidAt): RegisterDef => bitRegister(p, at, 'enabled', writeSetEnable);
+export const clearEnableRegister = (p: ArrayPlace, at: IntidAt): RegisterDef => bitRegister(p, at, 'enabled', writeClearEnable);
+export const setPendingRegister = (p: ArrayPlace, at: IntidAt): RegisterDef => bitRegister(p, at, 'pending', writeSetPending);
+export const clearPendingRegister = (p: ArrayPlace, at: IntidAt): RegisterDef => bitRegister(p, at, 'pending', writeClearPending);
+export const setActiveRegister = (p: ArrayPlace, at: IntidAt): RegisterDef =>
+  bitRegister(p, at, 'active', (v, vcpu, i0, bits) => writeActive(v, vcpu, i0, bits, true));
+export const clearActiveRegister = (p: ArrayPlace, at: IntidAt): RegisterDef =>
+  bitRegister(p, at, 'active', (v, vcpu, i0, bits) => writeActive(v, vcpu, i0, bits, false));
+
+/**
+ * IPRIORITYR: one byte per interrupt, byte or word accessible. Core drops
+ * the unimplemented low bits on a write (5 bits: mask 0xf8).
+ */
+export function priorityRegister(p: ArrayPlace, at: IntidAt, access: number): RegisterDef {
+  return {
+    ...p,
+    width: 32,
+    access,
+    read(v, vcpu, offset, width) {
+      const i0 = at(offset);
+      return i0 < 0 ? 0 : readPriority(v, vcpu, i0, width >> 3);
+    },
+    write(v, vcpu, offset, width, value) {
+      const i0 = at(offset);
+      if (i0 >= 0) writePriority(v, vcpu, i0, width >> 3, value);
+    },
+  };
+}
+
+/** ICFGR: two bits per interrupt, 0b10 for edge. SGIs and PPIs are read-only (edge, level), as in KVM. */
+export function configRegister(p: ArrayPlace, at: IntidAt): RegisterDef {
+  return {
+    ...p,
+    width: 32,
+    access: ACCESS_32,
+    read(v, vcpu, offset) {
+      const i0 = at(offset);
+      return i0 < 0 ? 0 : readConfig(v, vcpu, i0, 16);
+    },
+    write(v, vcpu, offset, _width, value) {
+      const i0 = at(offset);
+      if (i0 >= 0) writeConfig(v, vcpu, i0, 16, value);
+    },
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * The distributor, GICD (IHI 0069, the GICD_* register descriptions; KVM's vgic-mmio-v3.c), a 64 KiB
+ * frame, as KVM presents it: one security state (DS = 1), affinity routing
+ * always on (ARE = 1). Per-interrupt words for INTIDs 0-31 are RAZ/WI here:
+ * private interrupts live in the redistributors.
+ */
+import { ACCESS_8, ACCESS_32, ACCESS_64, distEnable, setDistEnable, type RegisterDef, type Vgic } from '@vgic/core';
+import type { Topology } from '../affinity.js';
+import { rerouteOneOfN, writeIrouter, writeIrouterHalf } from '../routing.js';
+import {
+  clearActiveRegister,
+  clearEnableRegister,
+  clearPendingRegister,
+  configRegister,
+  groupRegister,
+  priorityRegister,
+  razWi,
+  readOnly,
+  setActiveRegister,
+  setEnableRegister,
+  setPendingRegister,
+  wi,
+  type IntidAt,
+} from './common.js';
+
+export const GICD_SIZE = 0x10000;
+
+// --- GICD_CTLR (12.9.4, the DS = 1 view) ---
+export const GICD_CTLR_ENABLE_GRP0: number = 1 << 0;
+export const GICD_CTLR_ENABLE_GRP1: number = 1 << 1;
+/** ARE (ARE_NS in the two-state view): affinity routing, RAO/WI. */
+export const GICD_CTLR_ARE: number = 1 << 4;
+/** DS: security disabled, RAO/WI. */
+export const GICD_CTLR_DS: number = 1 << 6;
+
+// --- GICD_TYPER (12.9.38) ---
+/** IDbits [23:19]: 10 INTID bits (no LPIs), encoded as bits - 1. */
+const TYPER_IDBITS = 9 << 19;
+/** A3V: Aff3 is supported (beyond KVM). */
+export const GICD_TYPER_A3V: number = 1 << 24;
+/** RSS: SGI targets with Aff0 0..255 through ICC_SGI1R_EL1.RS (beyond KVM). */
+export const GICD_TYPER_RSS: number = 1 << 26;
+
+/** ProductID 'K' (0x4b), Revision 3, Implementer ARM (0x43b): KVM's GICD_IIDR. */
+export const GICD_IIDR_VALUE = 0x4b00_343b;
+/** ArchRev 3 in PIDR2[7:4], as KVM reports (0x3b). */
+export const PIDR2_VALUE = 0x3b;
+
+/** The first INTID of a one-bit-per-interrupt word; the first word (private INTIDs) is RAZ/WI. */
+function bitWord(base: number): IntidAt {
+  return (offset) => {
+    const n = (offset - base) >> 2;
+    return n === 0 ? -1 : n * 32;
+  };
+}
+
+function gicdCtlrRead(v: Vgic): number {
+  return (distEnable(v) & (GICD_CTLR_ENABLE_GRP0 | GICD_CTLR_ENABLE_GRP1)) | GICD_CTLR_ARE | GICD_CTLR_DS;
+}
+
+/**
+ * Both group enables are kept, bit g enabling group g — beyond KVM, whose
+ * GICv3 distributor has only EnableGrp1 (EnableGrp0 is RAZ/WI there, and a
+ * Group-0 interrupt is forwarded whenever Group 1 is enabled). RWP reads 0:
+ * every write takes effect at once.
+ */
+function gicdCtlrWrite(v: Vgic, value: number): void {
+  setDistEnable(v, value & (GICD_CTLR_ENABLE_GRP0 | GICD_CTLR_ENABLE_GRP1));
+}
+
+/**
+ * ITLinesNumber as KVM computes it; CPUNumber 0, as KVM reports it (it means
+ * nothing with ARE = 1); no LPIs, no extended SPIs, no security extension;
+ * 1-of-N supported (No1N = 0).
+ */
+function gicdTyperRead(v: Vgic): number {
+  const itLines = ((v.nrSpis + 32) >> 5) - 1;
+  return (itLines | TYPER_IDBITS | GICD_TYPER_A3V | GICD_TYPER_RSS) >>> 0;
+}
+
+export function gicdRegisters(topo: (v: Vgic) => Topology): RegisterDef[] {
+  const irouterBase = 0x6100;
+
+  const irouter: RegisterDef = {
+    name: 'GICD_IROUTER',
+    offset: irouterBase,
+    count: 988,
+    stride: 8,
+    firstIndex: 32,
+    width: 64,
+    access: ACCESS_32 | ACCESS_64,
+    spec: 'IHI 0069, GICD_IROUTER<n>',
+    read(v, _vcpu, offset) {
+      const intid = 32 + ((offset - irouterBase) >> 3);
+      if (intid >= v.spiLimit) return 0;
+      const slot = v.nrVcpus * 32 + intid - 32;
+      return v.route[slot * 2 + ((offset >> 2) & 1)]!;
+    },
+    write(v, _vcpu, offset, _width, value) {
+      const intid = 32 + ((offset - irouterBase) >> 3);
+      if (intid >= v.spiLimit) return;
+      writeIrouterHalf(v, topo(v), v.nrVcpus * 32 + intid - 32, (offset & 4) !== 0, value);
+    },
+    write64(v, _vcpu, offset, lo, hi) {
+      const intid = 32 + ((offset - irouterBase) >> 3);
+      if (intid >= v.spiLimit) return;
+      writeIrouter(v, topo(v), v.nrVcpus * 32 + intid - 32, lo, hi);
+    },
+  };
+
+  return [
+    {
+      name: 'GICD_CTLR',
+      offset: 0x0000,
+      width: 32,
+      access: ACCESS_32,
+      spec: 'IHI 0069, GICD_CTLR',
+      read: (v) => gicdCtlrRead(v),
+      write: (v, _vcpu, _offset, _width, value) => gicdCtlrWrite(v, value),
+    },
+    readOnly('GICD_TYPER', 0x0004, 'IHI 0069, GICD_TYPER', gicdTyperRead),
+    readOnly('GICD_IIDR', 0x0008, 'IHI 0069, GICD_IIDR', () => GICD_IIDR_VALUE),
+    // No GICv4.1 vSGIs: nASSGIcap = 0, as KVM without them.
+    readOnly('GICD_TYPER2', 0x000c, 'IHI 0069, GICD_TYPER2', () => 0),
+    // No errors to report. (KVM reads all ones here.)
+    razWi('GICD_STATUSR', 0x0010, 'IHI 0069, GICD_STATUSR'),
+    groupRegister({ name: 'GICD_IGROUPR', offset: 0x0080, count: 32, spec: 'IHI 0069, GICD_IGROUPR<n>' }, bitWord(0x0080), (v, i0) =>
+      // An IRM = 1 SPI's 1-of-N choice follows its group.
+      rerouteOneOfN(v, -1, i0, i0 + 32),
+    ),
+    setEnableRegister({ name: 'GICD_ISENABLER', offset: 0x0100, count: 32, spec: 'IHI 0069, GICD_ISENABLER<n>' }, bitWord(0x0100)),
+    clearEnableRegister({ name: 'GICD_ICENABLER', offset: 0x0180, count: 32, spec: 'IHI 0069, GICD_ICENABLER<n>' }, bitWord(0x0180)),
+    setPendingRegister({ name: 'GICD_ISPENDR', offset: 0x0200, count: 32, spec: 'IHI 0069, GICD_ISPENDR<n>' }, bitWord(0x0200)),
+    clearPendingRegister({ name: 'GICD_ICPENDR', offset: 0x0280, count: 32, spec: 'IHI 0069, GICD_ICPENDR<n>' }, bitWord(0x0280)),
+    setActiveRegister({ name: 'GICD_ISACTIVER', offset: 0x0300, count: 32, spec: 'IHI 0069, GICD_ISACTIVER<n>' }, bitWord(0x0300)),
+    clearActiveRegister({ name: 'GICD_ICACTIVER', offset: 0x0380, count: 32, spec: 'IHI 0069, GICD_ICACTIVER<n>' }, bitWord(0x0380)),
+    priorityRegister(
+      { name: 'GICD_IPRIORITYR', offset: 0x0400, count: 255, spec: 'IHI 0069, GICD_IPRIORITYR<n>' },
+      (offset) => (offset < 0x0420 ? -1 : offset - 0x0400),
+      ACCESS_8 | ACCESS_32,
+    ),
+    configRegister({ name: 'GICD_ICFGR', offset: 0x0c00, count: 64, spec: 'IHI 0069, GICD_ICFGR<n>' }, (offset) => {
+      const n = (offset - 0x0c00) >> 2;
+      return n < 2 ? -1 : n * 16;
+    }),
+    // With DS = 1 the modifier bit does not exist: RAZ/WI, as in KVM.
+    razWi('GICD_IGRPMODR', 0x0d00, 'IHI 0069, GICD_IGRPMODR<n>', 32),
+    irouter,
+    {
+      name: 'GICD_PIDR2',
+      offset: 0xffe8,
+      width: 32,
+      access: ACCESS_32,
+      mode: 'ro',
+      spec: 'IHI 0069, GICD_PIDR2 (identification registers)',
+      read: () => PIDR2_VALUE,
+      write: wi,
+    },
+  ];
+}

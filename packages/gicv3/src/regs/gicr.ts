@@ -1,0 +1,101 @@
+/**
+ * The redistributors, GICR (IHI 0069, the GICR_* register descriptions;
+ * KVM's vgic-mmio-v3.c). One per vCPU, 128 KiB each and contiguous: the
+ * RD_base frame, then the SGI_base frame at +0x10000 holding the private
+ * interrupts' configuration. Any vCPU can reach any redistributor; the
+ * handlers' `vcpu` is the redistributor's own vCPU.
+ *
+ * No LPIs: GICR_CTLR, PROPBASER and PENDBASER have nothing to control, so
+ * GICR_CTLR is RAZ/WI and the LPI registers are absent (RAZ/WI).
+ */
+import { ACCESS_8, ACCESS_32, ACCESS_64, type RegisterDef, type Vgic } from '@vgic/core';
+import type { Topology } from '../affinity.js';
+import {
+  clearActiveRegister,
+  clearEnableRegister,
+  clearPendingRegister,
+  configRegister,
+  groupRegister,
+  priorityRegister,
+  razWi,
+  readOnly,
+  setActiveRegister,
+  setEnableRegister,
+  setPendingRegister,
+  wi,
+} from './common.js';
+import { PIDR2_VALUE } from './gicd.js';
+
+/** One redistributor: RD_base (64 KiB) + SGI_base (64 KiB). */
+export const GICR_SIZE = 0x20000;
+export const GICR_SGI_BASE = 0x10000;
+
+/** KVM's GICR_IIDR: ProductID 'K', Implementer ARM. */
+export const GICR_IIDR_VALUE = 0x4b00_043b;
+/** GICR_TYPER.Last: the last redistributor of the contiguous region. */
+export const GICR_TYPER_LAST: number = 1 << 4;
+
+/**
+ * GICR_TYPER, low word: Processor_Number [23:8] (the vCPU index, as KVM) and
+ * Last [4] on the last redistributor. High word: the vCPU's affinity,
+ * Aff3.Aff2.Aff1.Aff0 — with Aff3, where KVM reports 0.
+ */
+function gicrTyperWord(v: Vgic, t: Topology, vcpu: number, high: boolean): number {
+  if (high) return t.affinity[vcpu]!;
+  return (((vcpu & 0xffff) << 8) | (vcpu === v.nrVcpus - 1 ? GICR_TYPER_LAST : 0)) >>> 0;
+}
+
+/** Every bit register of the SGI frame covers INTIDs 0-31 of the redistributor's vCPU. */
+const privateWord = (): number => 0;
+
+export function gicrRegisters(topo: (v: Vgic) => Topology): RegisterDef[] {
+  const sgi = GICR_SGI_BASE;
+  return [
+    // --- RD_base ---
+    razWi('GICR_CTLR', 0x0000, 'IHI 0069, GICR_CTLR'),
+    readOnly('GICR_IIDR', 0x0004, 'IHI 0069, GICR_IIDR', () => GICR_IIDR_VALUE),
+    {
+      name: 'GICR_TYPER',
+      offset: 0x0008,
+      width: 64,
+      access: ACCESS_32 | ACCESS_64,
+      mode: 'ro',
+      spec: 'IHI 0069, GICR_TYPER',
+      read: (v, vcpu, offset) => gicrTyperWord(v, topo(v), vcpu, (offset & 4) !== 0),
+      write: wi,
+    },
+    razWi('GICR_STATUSR', 0x0010, 'IHI 0069, GICR_STATUSR'),
+    // KVM: ProcessorSleep and ChildrenAsleep always read 0 — a vCPU's
+    // redistributor is always awake, and a guest polling ChildrenAsleep
+    // after clearing ProcessorSleep finishes at once.
+    razWi('GICR_WAKER', 0x0014, 'IHI 0069, GICR_WAKER'),
+    {
+      name: 'GICR_PIDR2',
+      offset: 0xffe8,
+      width: 32,
+      access: ACCESS_32,
+      mode: 'ro',
+      spec: 'IHI 0069, GICR_PIDR2 (identification registers)',
+      read: () => PIDR2_VALUE,
+      write: wi,
+    },
+    // --- SGI_base ---
+    groupRegister({ name: 'GICR_IGROUPR0', offset: sgi + 0x0080, count: 1, spec: 'IHI 0069, GICR_IGROUPR0' }, privateWord),
+    setEnableRegister({ name: 'GICR_ISENABLER0', offset: sgi + 0x0100, count: 1, spec: 'IHI 0069, GICR_ISENABLER0' }, privateWord),
+    clearEnableRegister({ name: 'GICR_ICENABLER0', offset: sgi + 0x0180, count: 1, spec: 'IHI 0069, GICR_ICENABLER0' }, privateWord),
+    setPendingRegister({ name: 'GICR_ISPENDR0', offset: sgi + 0x0200, count: 1, spec: 'IHI 0069, GICR_ISPENDR0' }, privateWord),
+    clearPendingRegister({ name: 'GICR_ICPENDR0', offset: sgi + 0x0280, count: 1, spec: 'IHI 0069, GICR_ICPENDR0' }, privateWord),
+    setActiveRegister({ name: 'GICR_ISACTIVER0', offset: sgi + 0x0300, count: 1, spec: 'IHI 0069, GICR_ISACTIVER0' }, privateWord),
+    clearActiveRegister({ name: 'GICR_ICACTIVER0', offset: sgi + 0x0380, count: 1, spec: 'IHI 0069, GICR_ICACTIVER0' }, privateWord),
+    priorityRegister(
+      { name: 'GICR_IPRIORITYR', offset: sgi + 0x0400, count: 8, spec: 'IHI 0069, GICR_IPRIORITYR<n>' },
+      (offset) => offset - (sgi + 0x0400),
+      ACCESS_8 | ACCESS_32,
+    ),
+    // ICFGR0 (SGIs, always edge) and ICFGR1 (PPIs, level): read-only, as in KVM.
+    configRegister({ name: 'GICR_ICFGR', offset: sgi + 0x0c00, count: 2, spec: 'IHI 0069, GICR_ICFGR0, GICR_ICFGR1' }, (offset) =>
+      offset === sgi + 0x0c00 ? 0 : 16,
+    ),
+    razWi('GICR_IGRPMODR0', sgi + 0x0d00, 'IHI 0069, GICR_IGRPMODR0'),
+  ];
+}
