@@ -1,0 +1,75 @@
+/**
+ * The `vgic` executable as a user runs it: a child process, no terminal
+ * (so no colour), through the committed launcher `bin/vgic.js` — which runs
+ * the TypeScript source in a checkout, and the build (dist/) in an installed
+ * package, where there is no source.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { V3_PREAMBLE, scenarioFile } from './helpers.js';
+
+const cliDir = join(import.meta.dirname, '..');
+const root = join(cliDir, '../..');
+const example = join(root, 'examples/01-first-interrupt-v2.yaml');
+
+function vgic(launcher: string, args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [launcher, ...args], { encoding: 'utf8', cwd: tmpdir(), env: { ...process.env, ...env }, timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** A copy of the package with no dist/: the launcher must run the source. */
+function unbuiltLauncher(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vgic-unbuilt-'));
+  cpSync(join(cliDir, 'bin'), join(dir, 'bin'), { recursive: true });
+  cpSync(join(cliDir, 'package.json'), join(dir, 'package.json'));
+  symlinkSync(join(cliDir, 'src'), join(dir, 'src'));
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  return join(dir, 'bin/vgic.js');
+}
+
+/** A copy as installed from the registry: bin/ and dist/, no src/ (only when a build exists). */
+function installedLauncher(): string | null {
+  if (!existsSync(join(cliDir, 'dist/bin.js'))) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'vgic-installed-'));
+  cpSync(join(cliDir, 'bin'), join(dir, 'bin'), { recursive: true });
+  cpSync(join(cliDir, 'dist'), join(dir, 'dist'), { recursive: true });
+  cpSync(join(cliDir, 'package.json'), join(dir, 'package.json'));
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  return join(dir, 'bin/vgic.js');
+}
+
+const installed = installedLauncher();
+
+const launchers: [name: string, launcher: string][] = [
+  ['the package launcher', join(cliDir, 'bin/vgic.js')],
+  ['the launcher with no build', unbuiltLauncher()],
+];
+if (installed !== null) launchers.push(['the launcher of an installed package (dist/ only)', installed]);
+
+describe.each(launchers)('%s', (_name, launcher) => {
+  it('prints help and exits 0', () => {
+    const r = vgic(launcher, ['--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Usage: vgic <command>');
+  });
+
+  it('runs an example green, with no colour when stdout is not a terminal', () => {
+    const r = vgic(launcher, ['run', example]);
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain('\x1b[');
+    expect(r.out.trimEnd().split('\n').at(-1)).toMatch(/^\d+ passed, 0 failed$/);
+  });
+
+  it('exits 1 for a failed check and 2 for an invalid file, with no stack trace', () => {
+    const failing = scenarioFile(`${V3_PREAMBLE}  - read: ICC_IAR1_EL1\n    expect: 40\n`);
+    expect(vgic(launcher, ['run', failing]).code).toBe(1);
+    const invalid = scenarioFile('gic: v2\nvcpus: [\n');
+    const r = vgic(launcher, ['run', invalid]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/:\d+:\d+: this is not valid YAML or JSON/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,226 @@
+/**
+ * The scenario runner (the format: apps/cli/README.md): builds the machine from a
+ * backend factory, performs each step through the machine's public API —
+ * the very calls an emulator makes — and records what each step read, what
+ * it changed, the trace events it caused, and whether its checks held.
+ *
+ * Every `expect`, `check` and `expectError` counts as one check; so does a
+ * step that fails when it was not expected to.
+ */
+import { VgicError, isVgicError } from '../errors.js';
+import type { Machine } from '../machine.js';
+import { restoreMachine, saveMachine } from '../snapshot/index.js';
+import type { TraceEvent } from '../trace.js';
+import { evaluateCheck, type CheckOutcome } from './checks.js';
+import { describeStep } from './describe.js';
+import { diffViews, hex, stateView, type StateView } from './view.js';
+import type { Scenario, Step } from './types.js';
+
+/** What a backend factory receives from a scenario's header. */
+export interface ScenarioMachineOptions {
+  vcpus: number;
+  spis: number;
+  lrs: number;
+  /** GICv3: each vCPU's MPIDR affinity, when the scenario gives them. */
+  mpidr?: readonly bigint[];
+}
+
+export type ScenarioBackend = (options: ScenarioMachineOptions) => Machine;
+
+export interface RunScenarioOptions {
+  /** Machine factories by the name scenarios give in `gic:` (`v2`, `v3`). */
+  backends: Readonly<Record<string, ScenarioBackend>>;
+  /** Called after each step, with the machine as the step left it. */
+  onStep?: (record: StepRecord, machine: Machine) => void;
+  /** Record the engine's trace events of each step. */
+  trace?: boolean;
+  /** Record what each step changed (default true). */
+  changes?: boolean;
+  /** Run only the first `until` steps. */
+  until?: number;
+}
+
+export interface StepRecord {
+  /** 1-based, as reports number steps. */
+  index: number;
+  step: Step;
+  /** The action in words: `vCPU0 read ICC_IAR1_EL1`. */
+  action: string;
+  /** The value a `read` returned. */
+  read?: bigint;
+  /** The error the step failed with (expected or not). */
+  error?: { code: string; message: string };
+  /** What changed, one phrase per interrupt or vCPU (empty when nothing did). */
+  changes: string[];
+  /** The engine's trace events, when asked for. */
+  events?: TraceEvent[];
+  /** The step's check, if it has one: an `expect`, a `check`, an `expectError`, or an unexpected failure. */
+  check?: CheckOutcome;
+}
+
+export interface ScenarioResult {
+  name?: string;
+  file?: string;
+  gic: string;
+  passed: number;
+  failed: number;
+  steps: StepRecord[];
+  /** The machine as the last step left it. */
+  machine: Machine;
+}
+
+/** Build the scenario's machine in its reset state. */
+export function createScenarioMachine(s: Scenario, backends: Readonly<Record<string, ScenarioBackend>>): Machine {
+  const make = backends[s.gic];
+  if (make === undefined) {
+    throw new VgicError('INVALID_CONFIG', `no backend for gic: ${s.gic}; known: ${Object.keys(backends).join(', ')}`);
+  }
+  return make({ vcpus: s.vcpus, spis: s.spis ?? 32, lrs: s.lrs ?? 4, ...(s.mpidr && { mpidr: s.mpidr }) });
+}
+
+interface RunContext {
+  m: Machine;
+  snapshots: Map<string, unknown>;
+}
+
+function guestOptions(step: { vcpu?: number; width?: number; rd?: number }): { vcpu: number; width?: number; rd?: number } {
+  return {
+    vcpu: step.vcpu ?? 0,
+    ...(step.width !== undefined && { width: step.width }),
+    ...(step.rd !== undefined && { rd: step.rd }),
+  };
+}
+
+/** Perform one step's action. Returns the value read, for a read, and the outcome, for a check. */
+function perform(ctx: RunContext, step: Step): bigint | CheckOutcome | undefined {
+  const m = ctx.m;
+  switch (step.action) {
+    case 'write':
+      m.writeRegister(step.register, step.value, guestOptions(step));
+      return undefined;
+    case 'read':
+      return m.readRegister(step.register, guestOptions(step));
+    case 'inject': {
+      // A private interrupt belongs to a vCPU (default 0); an SPI takes one only to check it exists.
+      const vcpu = step.intid < 32 ? (step.vcpu ?? 0) : step.vcpu;
+      m.inject(step.intid, step.level ?? 1, vcpu);
+      return undefined;
+    }
+    case 'map': {
+      const vcpu = step.intid < 32 ? (step.vcpu ?? 0) : step.vcpu;
+      m.mapHw(step.intid, step.host ?? step.intid, vcpu);
+      return undefined;
+    }
+    case 'run':
+      m.enter(step.vcpu);
+      return undefined;
+    case 'exit':
+      m.exit(step.vcpu);
+      return undefined;
+    case 'check':
+      // Throws for an interrupt or vCPU the machine does not have.
+      return evaluateCheck(m, step.check);
+    case 'snapshot':
+      // A VMM stops every vCPU before it saves the GIC (saveMachine makes each exit).
+      ctx.snapshots.set(step.name, structuredClone(saveMachine(m)));
+      return undefined;
+    case 'restore': {
+      const doc = ctx.snapshots.get(step.name);
+      if (doc === undefined) throw new VgicError('INVALID_ARGUMENT', `no snapshot named ${step.name} was taken before this step`);
+      restoreMachine(m, doc);
+      return undefined;
+    }
+  }
+}
+
+/** The raw state bytes: a fingerprint exact enough to prove a failed step changed nothing. */
+function stateBytes(m: Machine): Uint8Array {
+  return new Uint8Array(m.vgic.buffer).slice();
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function errorOf(e: unknown): { code: string; message: string } {
+  if (isVgicError(e)) return { code: e.code, message: e.message };
+  const err = e instanceof Error ? e : new Error(String(e));
+  return { code: err.name === 'Error' ? 'EXCEPTION' : err.name, message: err.message };
+}
+
+function judgeExpectedError(step: Step, error: StepRecord['error'], changed: boolean): CheckOutcome {
+  const want = step.expectError!;
+  const what = `expectError ${want}`;
+  if (error === undefined) return { ok: false, what, message: `expected ${want}, but the step succeeded` };
+  if (error.code !== want) return { ok: false, what, message: `expected ${want}, but it failed with ${error.code}: ${error.message}` };
+  if (changed) return { ok: false, what, message: `failed with ${want} as expected, but changed the machine's state` };
+  return { ok: true, what };
+}
+
+function judgeRead(expect: bigint, mask: bigint | undefined, value: bigint): CheckOutcome {
+  const m = mask ?? (1n << 64n) - 1n;
+  const got = value & m;
+  const what = mask === undefined ? `expect ${hex(expect)}` : `expect ${hex(expect)} mask ${hex(mask)}`;
+  return got === expect ? { ok: true, what } : { ok: false, what, message: `read ${hex(value)}${mask === undefined ? '' : ` (masked ${hex(got)})`}, expected ${hex(expect)}` };
+}
+
+/** Run one step, recording what it did. */
+function runStep(ctx: RunContext, step: Step, index: number, trace: boolean): StepRecord {
+  const record: StepRecord = { index, step, action: describeStep(step), changes: [] };
+  const before = step.expectError !== undefined ? stateBytes(ctx.m) : null;
+  const events: TraceEvent[] = [];
+  const stop = trace ? ctx.m.onTrace((e) => events.push(e)) : null;
+  let outcome: CheckOutcome | undefined;
+  try {
+    const done = perform(ctx, step);
+    if (typeof done === 'bigint') record.read = done;
+    else outcome = done;
+  } catch (e) {
+    record.error = errorOf(e);
+  } finally {
+    stop?.();
+  }
+  if (trace) record.events = events;
+  if (step.expectError !== undefined) {
+    record.check = judgeExpectedError(step, record.error, !sameBytes(before!, stateBytes(ctx.m)));
+  } else if (record.error !== undefined) {
+    record.check = { ok: false, what: 'step', message: `failed with ${record.error.code}: ${record.error.message}` };
+  } else if (outcome !== undefined) {
+    record.check = outcome;
+  } else if (step.action === 'read' && step.expect !== undefined) {
+    record.check = judgeRead(step.expect, step.mask, record.read!);
+  }
+  return record;
+}
+
+/**
+ * Run a scenario from the machine's reset state. Steps keep running after a
+ * failed check, so a report shows every failure.
+ */
+export function runScenario(s: Scenario, options: RunScenarioOptions): ScenarioResult {
+  const m = createScenarioMachine(s, options.backends);
+  const ctx: RunContext = { m, snapshots: new Map() };
+  const withChanges = options.changes ?? true;
+  const last = Math.min(s.steps.length, options.until ?? s.steps.length);
+  const result: ScenarioResult = { gic: s.gic, passed: 0, failed: 0, steps: [], machine: m };
+  if (s.name !== undefined) result.name = s.name;
+  if (s.file !== undefined) result.file = s.file;
+  let view: StateView | null = withChanges ? stateView(m) : null;
+  for (let i = 0; i < last; i++) {
+    const record = runStep(ctx, s.steps[i]!, i + 1, options.trace ?? false);
+    if (view !== null) {
+      const after = stateView(m);
+      record.changes = diffViews(view, after);
+      view = after;
+    }
+    if (record.check !== undefined) {
+      if (record.check.ok) result.passed++;
+      else result.failed++;
+    }
+    result.steps.push(record);
+    options.onStep?.(record, m);
+  }
+  return result;
+}

@@ -1,0 +1,148 @@
+/**
+ * A parsed scenario (the format: apps/cli/README.md): one machine's shape and the steps
+ * that drive it from outside. Loaders (the CLI's YAML/JSON loader, a test's
+ * object literal) produce it; `runScenario` runs it. Every 64-bit quantity
+ * is a `bigint`, so nothing passes through a double.
+ */
+
+/** Where a step or key stands in its file, 1-based, for messages. */
+export interface SourcePos {
+  line: number;
+  col: number;
+}
+
+export interface Scenario {
+  /** Shown in reports. */
+  name?: string;
+  /** The file it came from, for reports. */
+  file?: string;
+  /** `v2` | `v3`: the key of the backend factory to build the machine with. */
+  gic: string;
+  vcpus: number;
+  /** Default 32. */
+  spis?: number;
+  /** List registers per vCPU, default 4. */
+  lrs?: number;
+  /** GICv3: each vCPU's MPIDR affinity. */
+  mpidr?: readonly bigint[];
+  steps: readonly Step[];
+}
+
+/** What every step may carry. */
+export interface StepCommon {
+  /** The vCPU the step acts as or on (default 0). */
+  vcpu?: number;
+  /** The step must fail with this `VgicError` code and change nothing. */
+  expectError?: string;
+  /** Where the step is written, when it came from a file. */
+  pos?: SourcePos;
+}
+
+/** A guest write by `vcpu` (default 0). */
+export interface WriteStep extends StepCommon {
+  action: 'write';
+  /** A register name (`GICD_ISENABLER1`) or a raw frame offset (`GICD+0x100`). */
+  register: string;
+  value: bigint;
+  /** Access width in bits (default: the register's natural width). */
+  width?: number;
+  /** For `GICR_*`: whose redistributor (default: the accessing vCPU's). */
+  rd?: number;
+}
+
+/** A guest read; with `expect`, `(value & mask) == expect` must hold. */
+export interface ReadStep extends StepCommon {
+  action: 'read';
+  register: string;
+  width?: number;
+  rd?: number;
+  expect?: bigint;
+  /** Default: all ones. */
+  mask?: bigint;
+}
+
+/** A host line change (KVM_IRQ_LINE). */
+export interface InjectStep extends StepCommon {
+  action: 'inject';
+  intid: number;
+  /** Default 1. */
+  level?: 0 | 1;
+}
+
+/** Hardware-map an interrupt to host interrupt `host` (default: the same INTID). */
+export interface MapStep extends StepCommon {
+  action: 'map';
+  intid: number;
+  host?: number;
+}
+
+/** Enter (flush) `vcpu`. */
+export interface RunStep extends StepCommon {
+  action: 'run';
+  vcpu: number;
+}
+
+/** Leave (sync) `vcpu`. */
+export interface ExitStep extends StepCommon {
+  action: 'exit';
+  vcpu: number;
+}
+
+/** A check of state the guest cannot read directly. */
+export interface CheckStep extends StepCommon {
+  action: 'check';
+  check: CheckSpec;
+}
+
+/** Save the whole GIC (every running vCPU exits first). */
+export interface SnapshotStep extends StepCommon {
+  action: 'snapshot';
+  name: string;
+}
+
+/** Replace the machine's GIC state with a snapshot taken earlier. */
+export interface RestoreStep extends StepCommon {
+  action: 'restore';
+  name: string;
+}
+
+export type Step = WriteStep | ReadStep | InjectStep | MapStep | RunStep | ExitStep | CheckStep | SnapshotStep | RestoreStep;
+
+export type StepAction = Step['action'];
+
+/** Every action, in the order the scenario format lists them. */
+export const STEP_ACTIONS: readonly StepAction[] = ['write', 'read', 'inject', 'map', 'run', 'exit', 'check', 'snapshot', 'restore'];
+
+/**
+ * A `check`: with `irq`, fields of that interrupt (private ones on `vcpu`,
+ * default 0); fields of the vCPU `vcpu` otherwise. The field names are those
+ * of core's `IrqState` and `VcpuState`, plus `hasPending` and `apList`.
+ */
+export interface CheckSpec {
+  irq?: number;
+  vcpu?: number;
+  pending?: boolean;
+  active?: boolean;
+  enabled?: boolean;
+  priority?: number;
+  group?: number;
+  config?: 'edge' | 'level';
+  lineLevel?: boolean;
+  pendingLatch?: boolean;
+  target?: number | null;
+  queued?: number | null;
+  lr?: number | null;
+  hw?: boolean;
+  hostIntid?: number | null;
+  sources?: readonly number[];
+  hasPending?: boolean;
+  apList?: readonly number[];
+  /** Compare `apList` in order rather than as a set. */
+  ordered?: boolean;
+  running?: boolean;
+  irqLine?: boolean;
+  fiqLine?: boolean;
+  pmr?: number;
+  runningPriority?: number;
+  eoiMode?: number;
+}
