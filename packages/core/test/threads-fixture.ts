@@ -3,7 +3,7 @@
  * handle, its CPU-interface names, and a few guests. Workers import this
  * module by file URL.
  */
-import { Machine, PHASE_RUN, type CpuInterfaceNames, type Guest, type GuestCpu, type MachineHandle } from '../src/index.js';
+import { Machine, PHASE_DRAIN, type CpuInterfaceNames, type Guest, type GuestCpu, type MachineHandle } from '../src/index.js';
 import { createToyBackend, type ToyBackendOptions } from './fixtures/toy-gic.js';
 
 export const TOY_CPU_INTERFACE: CpuInterfaceNames = {
@@ -37,11 +37,11 @@ export function countingGuest(): Guest {
   };
 }
 
-/** Takes nothing while the run is in PHASE_RUN; counts what it takes afterwards, in the drain. */
+/** Takes nothing until the drain (PHASE_DRAIN); counts what it takes then. */
 export function lateGuest(): Guest {
   const counting = countingGuest();
   return {
-    take: (cpu) => cpu.phase !== PHASE_RUN && counting.take(cpu),
+    take: (cpu) => cpu.phase === PHASE_DRAIN && counting.take(cpu),
     report: () => counting.report!(),
   };
 }
