@@ -39,7 +39,11 @@ export function populateLr(v: Vgic, vcpu: number, slot: number, k: number): void
     }
   }
   if (hw !== 0) {
-    // The pending state of a hardware interrupt lives with the host: never pending+active.
+    // The pending state of a hardware interrupt lives with the host: never
+    // pending+active. KVM also clears a mapped level interrupt's line_level
+    // here and samples the physical line again at fold; this engine has no
+    // physical line to sample — the host's own inject() calls are the line —
+    // so the level stays as the host last set it.
     if (state !== 0) allowPending = false;
   } else if (v.config[slot] === CONFIG_LEVEL) {
     // EOI maintenance lets the host resample the line; software resampling

@@ -16,8 +16,11 @@ export function injectSlot(v: Vgic, slot: number, level: boolean): boolean {
   v.lockIrq(slot);
   if (!validateInjection(v, slot, level)) {
     v.unlockIrq(slot);
+    if (v.tracer !== null) traceInject(v, slot, level, false);
     return false;
   }
+  // Traced before the queue and kick it causes, in the order they happen.
+  if (v.tracer !== null) traceInject(v, slot, level, true);
   let changed = true;
   if (v.config[slot] === CONFIG_LEVEL) {
     v.lineLevel[slot] = level ? 1 : 0;
@@ -27,6 +30,10 @@ export function injectSlot(v: Vgic, slot: number, level: boolean): boolean {
   }
   queueIrqUnlock(v, slot);
   return changed;
+}
+
+function traceInject(v: Vgic, slot: number, level: boolean, accepted: boolean): void {
+  v.tracer?.({ type: 'inject', intid: v.intid[slot]!, vcpu: v.slotVcpu(slot), level, accepted });
 }
 
 /**

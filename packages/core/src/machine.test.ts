@@ -180,7 +180,7 @@ describe('Machine: outputs', () => {
     spi(m, 40, 1);
     const stop = m.onTrace((e) => events.push(e));
     m.inject(40, 1);
-    expect(events.map((e) => e.type)).toEqual(['queue', 'kick', 'inject']);
+    expect(events.map((e) => e.type)).toEqual(['inject', 'queue', 'kick']);
     stop();
     expect(m.vgic.tracer).toBeNull();
     m.inject(40, 1);

@@ -239,9 +239,7 @@ export class Machine {
     }
     const slot = this.hostSlot(intid, vcpu, 'host injection');
     const on = level === true || level === 1;
-    const accepted = injectSlot(this.vgic, slot, on);
-    if (this.vgic.tracer !== null) this.vgic.tracer({ type: 'inject', intid, vcpu: vcpu ?? NONE, level: on, accepted });
-    return accepted;
+    return injectSlot(this.vgic, slot, on);
   }
 
   /** Set a line level without injection's validation (KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO). */
