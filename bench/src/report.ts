@@ -1,0 +1,209 @@
+/**
+ * What a run produces and how it is shown: the JSON document (a stable
+ * contract, see README.md), the table, and the ratios to the C floor.
+ */
+import { cpus } from 'node:os';
+import { GICS, MODES, type GicName } from './machines.js';
+
+/** One measured cell of the table: a workload on one GIC in one mode. */
+export interface BenchResult {
+  workload: string;
+  gic: GicName;
+  mode: string;
+  /** Mean nanoseconds per operation. */
+  nsPerOp: number;
+  /** Operations per second (1e9 / nsPerOp). */
+  opsPerSec: number;
+  /** Relative margin of error of the mean, percent (95% confidence). */
+  rme: number;
+  /** Timed samples (each a batch of operations). */
+  samples: number;
+}
+
+export interface BenchEnv {
+  node: string;
+  cpu: string;
+  date: string;
+}
+
+/** One figure printed by the C floor: `<mode> <workload> <ns per op>`. */
+export interface FloorFigure {
+  mode: 'plain' | 'atomic';
+  workload: string;
+  nsPerOp: number;
+}
+
+/** The `--json` document. `floor` is present only when the run was asked for it (`--floor`). */
+export interface BenchReport {
+  results: BenchResult[];
+  env: BenchEnv;
+  floor?: FloorFigure[];
+}
+
+export function benchEnv(now: Date = new Date()): BenchEnv {
+  const list = cpus();
+  const model = list[0]?.model.trim() || 'unknown CPU';
+  return { node: process.version, cpu: `${model} (${list.length} cpus)`, date: now.toISOString() };
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** The result as the JSON document carries it: fixed key order, sensible precision. */
+export function jsonResult(r: BenchResult): BenchResult {
+  return {
+    workload: r.workload,
+    gic: r.gic,
+    mode: r.mode,
+    nsPerOp: round(r.nsPerOp, 2),
+    opsPerSec: Math.round(r.opsPerSec),
+    rme: round(r.rme, 2),
+    samples: r.samples,
+  };
+}
+
+export function reportJson(report: BenchReport): string {
+  const doc: BenchReport = { results: report.results.map(jsonResult), env: report.env };
+  if (report.floor !== undefined) doc.floor = report.floor;
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+// ------------------------------------------------------------ table
+
+type Align = 'l' | 'r';
+
+/** A plain-text table, columns padded to their widest cell. */
+export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[], align: readonly Align[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (align[i] === 'r' ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [line(headers), rule, ...rows.map(line)].join('\n');
+}
+
+export function formatNs(ns: number): string {
+  if (ns >= 1000) return ns.toFixed(0);
+  if (ns >= 100) return ns.toFixed(1);
+  return ns.toFixed(2);
+}
+
+export function formatOps(ops: number): string {
+  if (ops >= 1e6) return `${(ops / 1e6).toFixed(2)} M`;
+  if (ops >= 1e3) return `${(ops / 1e3).toFixed(1)} k`;
+  return ops.toFixed(0);
+}
+
+function orderOf(list: readonly string[], x: string): number {
+  const i = list.indexOf(x);
+  return i < 0 ? list.length : i;
+}
+
+/** Workload × mode rows, GICv2 and GICv3 side by side, and their ratio (v2 ns/op over v3 ns/op: above 1, v3 is faster). */
+export function resultsTable(results: readonly BenchResult[], workloadOrder: readonly string[]): string {
+  const keys: { workload: string; mode: string }[] = [];
+  for (const r of results) {
+    if (!keys.some((k) => k.workload === r.workload && k.mode === r.mode)) keys.push({ workload: r.workload, mode: r.mode });
+  }
+  keys.sort(
+    (a, b) =>
+      orderOf(workloadOrder, a.workload) - orderOf(workloadOrder, b.workload) ||
+      a.workload.localeCompare(b.workload) ||
+      orderOf(MODES, a.mode) - orderOf(MODES, b.mode) ||
+      a.mode.localeCompare(b.mode),
+  );
+  const find = (workload: string, gic: GicName, mode: string): BenchResult | undefined =>
+    results.find((r) => r.workload === workload && r.gic === gic && r.mode === mode);
+  const rows = keys.map(({ workload, mode }) => {
+    const cells = [workload, mode];
+    const pair: (BenchResult | undefined)[] = [];
+    for (const gic of GICS) {
+      const r = find(workload, gic, mode);
+      pair.push(r);
+      cells.push(r ? formatNs(r.nsPerOp) : '–', r ? formatOps(r.opsPerSec) : '–', r ? `±${r.rme.toFixed(1)}%` : '');
+    }
+    const [v2, v3] = pair;
+    cells.push(v2 && v3 ? (v2.nsPerOp / v3.nsPerOp).toFixed(2) : '–');
+    return cells;
+  });
+  return formatTable(
+    ['workload', 'mode', 'v2 ns/op', 'v2 ops/s', 'v2 ±', 'v3 ns/op', 'v3 ops/s', 'v3 ±', 'v2/v3'],
+    rows,
+    ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+  );
+}
+
+// ------------------------------------------------------------ the C floor
+
+/** The workloads the C floor times, and what each mode of ours is compared with and aims for. */
+export const FLOOR_WORKLOADS: readonly string[] = ['spi-roundtrip', 'burst16'];
+const FLOOR_REFERENCE: Readonly<Record<string, { floor: 'plain' | 'atomic'; target: number }>> = {
+  single: { floor: 'plain', target: 1.5 },
+  shared: { floor: 'atomic', target: 2.5 },
+  'shared-wasm': { floor: 'atomic', target: 2.5 },
+};
+
+export interface FloorRatio {
+  workload: string;
+  gic: GicName;
+  mode: string;
+  floorMode: 'plain' | 'atomic';
+  ours: number;
+  floor: number;
+  ratio: number;
+  target: number;
+}
+
+/** Ours over C for every measured cell the floor has a figure for. */
+export function floorRatios(results: readonly BenchResult[], floor: readonly FloorFigure[]): FloorRatio[] {
+  const out: FloorRatio[] = [];
+  for (const r of results) {
+    const ref = FLOOR_REFERENCE[r.mode];
+    if (ref === undefined || !FLOOR_WORKLOADS.includes(r.workload)) continue;
+    const f = floor.find((x) => x.mode === ref.floor && x.workload === r.workload);
+    if (f === undefined || f.nsPerOp <= 0) continue;
+    out.push({
+      workload: r.workload,
+      gic: r.gic,
+      mode: r.mode,
+      floorMode: ref.floor,
+      ours: r.nsPerOp,
+      floor: f.nsPerOp,
+      ratio: r.nsPerOp / f.nsPerOp,
+      target: ref.target,
+    });
+  }
+  return out;
+}
+
+/** One row per workload and mode: the C figure it is compared with, then ours and ours/C for each GIC, and the aim. */
+export function floorTable(ratios: readonly FloorRatio[]): string {
+  const rows: string[][] = [];
+  for (const workload of FLOOR_WORKLOADS) {
+    for (const mode of Object.keys(FLOOR_REFERENCE)) {
+      const cells = ratios.filter((q) => q.workload === workload && q.mode === mode);
+      const first = cells[0];
+      if (first === undefined) continue;
+      const row = [workload, mode, `${first.floorMode} ${formatNs(first.floor)}`];
+      for (const gic of GICS) {
+        const q = cells.find((c) => c.gic === gic);
+        row.push(q ? formatNs(q.ours) : '–', q ? `${q.ratio.toFixed(1)}×` : '–');
+      }
+      row.push(`≤ ${first.target}×`);
+      rows.push(row);
+    }
+  }
+  return formatTable(
+    ['workload', 'mode', 'C ns/op', 'v2 ns/op', 'v2/C', 'v3 ns/op', 'v3/C', 'aim'],
+    rows,
+    ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r'],
+  );
+}
+
+export function floorLine(floor: readonly FloorFigure[]): string {
+  return floor.map((f) => `${f.mode} ${f.workload} ${formatNs(f.nsPerOp)} ns`).join(', ');
+}

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { KITS, MODES, makeMachine } from './machines.js';
+import { parseFloor } from './floor.js';
+import { floorRatios, floorTable, resultsTable, type BenchResult } from './report.js';
+import { BenchCheckError, runSuite, sinkValue } from './suite.js';
+import { dryRun, sgi1rWords, WORKLOADS } from './workloads.js';
+
+describe('every workload', () => {
+  for (const def of WORKLOADS) {
+    for (const gic of ['v2', 'v3'] as const) {
+      for (const mode of MODES) {
+        it(`${def.name} on GIC${gic} ${mode} has every operation's outcome as expected and leaves the machine quiet`, () => {
+          const p = def.prepare(KITS[gic], mode);
+          expect(p.fn()).toBe(p.ops);
+          expect(p.fn()).toBe(p.ops);
+          p.verify();
+          expect(p.machine.checkInvariants()).toEqual([]);
+          expect(p.machine.noLockHeld()).toBe(true);
+        });
+      }
+    }
+  }
+});
+
+describe('the modes', () => {
+  it('put single in an ArrayBuffer with plain locks, shared in a SharedArrayBuffer with Atomics, shared-wasm in WebAssembly memory', () => {
+    const single = makeMachine(KITS.v3, 'single', { vcpus: 1 });
+    const shared = makeMachine(KITS.v3, 'shared', { vcpus: 1 });
+    const wasm = makeMachine(KITS.v2, 'shared-wasm', { vcpus: 1 });
+    expect(single.vgic.buffer instanceof SharedArrayBuffer).toBe(false);
+    expect(single.vgic.locks.kind).toBe('plain');
+    expect(shared.vgic.buffer instanceof SharedArrayBuffer).toBe(true);
+    expect(shared.vgic.locks.kind).toBe('atomic');
+    expect(wasm.vgic.buffer instanceof SharedArrayBuffer).toBe(true);
+    expect(wasm.vgic.locks.kind).toBe('wasm-atomic');
+  });
+});
+
+describe('outcome checks', () => {
+  it('stop the suite when the engine does not deliver: a disabled SPI gives no number', () => {
+    const def = WORKLOADS.find((w) => w.name === 'spi-roundtrip')!;
+    const p = def.prepare(KITS.v3, 'single');
+    KITS.v3.guest.disable(p.machine, 32);
+    expect(p.fn()).toBe(0);
+    expect(() => dryRun(p, 'broken')).toThrow(/0 of 256/);
+    expect(() => runSuite('spi-roundtrip', [['v3/single', p.fn, p.ops]], { time: 1 })).toThrow(BenchCheckError);
+  });
+
+  it('stop the suite when a burst loses an interrupt', () => {
+    const def = WORKLOADS.find((w) => w.name === 'burst16')!;
+    const p = def.prepare(KITS.v2, 'single');
+    KITS.v2.guest.disable(p.machine, 40);
+    expect(p.fn()).toBe(0);
+  });
+
+  it('pass a correct batch through, with its results in the sink', () => {
+    const before = sinkValue();
+    const [r] = runSuite('trivial', [['x', () => 8, 8]], { time: 1, iterations: 4, warmupIterations: 2 });
+    expect(r!.samples).toBeGreaterThanOrEqual(4);
+    expect(r!.nsPerOp).toBeGreaterThanOrEqual(0);
+    expect(sinkValue()).not.toBe(before);
+  });
+});
+
+describe('ICC_SGI1R_EL1 words', () => {
+  it('name a vCPU by TargetList bit, Aff1, Aff2, Aff3 and the range selector', () => {
+    expect(sgi1rWords(0x00000001, 1)).toEqual([(1 << 1) | (1 << 24), 0]);
+    // Aff3.Aff2.Aff1.Aff0 = 4.3.2.0x13: TargetList bit 3 in range 1.
+    expect(sgi1rWords(0x04030213, 5)).toEqual([((1 << 3) | (2 << 16) | (5 << 24)) >>> 0, 3 | (1 << 12) | (4 << 16)]);
+  });
+});
+
+describe('the C floor', () => {
+  const text = 'plain spi-roundtrip 8.8\nplain burst16 383.9\natomic spi-roundtrip 45.5\natomic burst16 918.9\n';
+
+  it('is read from its "<mode> <workload> <ns>" lines', () => {
+    expect(parseFloor(text)).toEqual([
+      { mode: 'plain', workload: 'spi-roundtrip', nsPerOp: 8.8 },
+      { mode: 'plain', workload: 'burst16', nsPerOp: 383.9 },
+      { mode: 'atomic', workload: 'spi-roundtrip', nsPerOp: 45.5 },
+      { mode: 'atomic', workload: 'burst16', nsPerOp: 918.9 },
+    ]);
+  });
+
+  it('compares single with plain and the shared modes with atomic, for the two workloads it times', () => {
+    const r = (workload: string, mode: string, nsPerOp: number): BenchResult => ({
+      workload,
+      gic: 'v3',
+      mode,
+      nsPerOp,
+      opsPerSec: 1e9 / nsPerOp,
+      rme: 1,
+      samples: 100,
+    });
+    const ratios = floorRatios(
+      [r('spi-roundtrip', 'single', 17.6), r('spi-roundtrip', 'shared-wasm', 91), r('burst16', 'shared', 918.9), r('ipi', 'single', 50)],
+      parseFloor(text),
+    );
+    expect(ratios.map((q) => [q.workload, q.mode, q.floorMode, Number(q.ratio.toFixed(2)), q.target])).toEqual([
+      ['spi-roundtrip', 'single', 'plain', 2, 1.5],
+      ['spi-roundtrip', 'shared-wasm', 'atomic', 2, 2.5],
+      ['burst16', 'shared', 'atomic', 1, 2.5],
+    ]);
+    const table = floorTable(ratios).split('\n');
+    expect(table[2]).toMatch(/^spi-roundtrip\s+single\s+plain 8\.80\s+–\s+–\s+17\.60\s+2\.0×\s+≤ 1\.5×$/);
+    expect(table).toHaveLength(5);
+  });
+});
+
+describe('the table', () => {
+  it('puts GICv2 and GICv3 side by side with their ratio', () => {
+    const rows: BenchResult[] = [
+      { workload: 'ipi', gic: 'v2', mode: 'single', nsPerOp: 300, opsPerSec: 1e9 / 300, rme: 0.5, samples: 10 },
+      { workload: 'ipi', gic: 'v3', mode: 'single', nsPerOp: 200, opsPerSec: 1e9 / 200, rme: 0.7, samples: 10 },
+    ];
+    const table = resultsTable(rows, ['ipi']);
+    const line = table.split('\n')[2]!;
+    expect(line).toMatch(/^ipi\s+single\s+300\.0\s+3\.33 M\s+±0\.5%\s+200\.0\s+5\.00 M\s+±0\.7%\s+1\.50$/);
+  });
+});
