@@ -380,16 +380,29 @@ export class Machine {
 
   // ------------------------------------------------------------ MMIO
 
-  private findFrame(addr: number): { fi: FrameIndex; rd: number; offset: number } | null {
-    for (const fi of this.frameIndex) {
+  /** Where the last `findFrame` hit landed: whose per-vCPU frame (or NONE) and the offset in it. */
+  private hitRd = NONE;
+  private hitOffset = 0;
+
+  /** The frame holding `addr`, with `hitRd`/`hitOffset` set; allocation-free, as guest accesses are hot. */
+  private findFrame(addr: number): FrameIndex | null {
+    const frames = this.frameIndex;
+    for (let i = 0; i < frames.length; i++) {
+      const fi = frames[i]!;
       const f = fi.frame;
-      const span = f.perVcpu ? f.size * this.vgic.nrVcpus : f.size;
-      if (addr >= f.base && addr < f.base + span) {
-        const rel = addr - f.base;
-        return f.perVcpu
-          ? { fi, rd: Math.floor(rel / f.size), offset: rel % f.size }
-          : { fi, rd: NONE, offset: rel };
+      const rel = addr - f.base;
+      if (rel < 0) continue;
+      if (!f.perVcpu) {
+        if (rel >= f.size) continue;
+        this.hitRd = NONE;
+        this.hitOffset = rel;
+        return fi;
       }
+      if (rel >= f.size * this.vgic.nrVcpus) continue;
+      const rd = Math.floor(rel / f.size);
+      this.hitRd = rd;
+      this.hitOffset = rel - rd * f.size;
+      return fi;
     }
     return null;
   }
@@ -405,32 +418,44 @@ export class Machine {
   mmioRead(vcpu: number, addr: number, width: number): number | bigint | undefined;
   mmioRead(vcpu: number, addr: number, width: number): number | bigint | undefined {
     this.checkVcpu(vcpu);
-    const at = this.findFrame(addr);
-    if (at === null) return undefined;
-    if (at.fi.frame.traps) this.trapOut(vcpu);
+    const fi = this.findFrame(addr);
+    if (fi === null) return undefined;
+    const who = this.hitRd === NONE ? vcpu : this.hitRd;
+    const offset = this.hitOffset;
+    const traps = fi.frame.traps;
+    if (traps) this.trapOut(vcpu);
     else this.prepareGuest(vcpu);
-    const who = at.rd === NONE ? vcpu : at.rd;
-    const lo = this.readWords(at.fi, who, at.offset, width, false);
-    const hi = width === 64 ? this.readWords(at.fi, who, at.offset, width, true) : 0;
-    if (at.fi.frame.traps) flushLrState(this.vgic, vcpu);
+    const lo = this.readWords(fi, who, offset, width, false);
+    const hi = width === 64 ? this.readWords(fi, who, offset, width, true) : 0;
+    if (traps) flushLrState(this.vgic, vcpu);
     return width === 64 ? toU64(lo, hi) : lo;
   }
 
   /**
    * A guest write. Returns false when no frame of this GIC holds the address.
-   * A width or alignment the register does not allow is ignored.
+   * A width or alignment the register does not allow is ignored. A 32-bit or
+   * narrower write of a number allocates nothing.
    */
   mmioWrite(vcpu: number, addr: number, width: number, value: number | bigint): boolean {
     this.checkVcpu(vcpu);
-    const at = this.findFrame(addr);
-    if (at === null) return false;
-    if (at.fi.frame.traps) this.trapOut(vcpu);
+    const fi = this.findFrame(addr);
+    if (fi === null) return false;
+    const who = this.hitRd === NONE ? vcpu : this.hitRd;
+    const offset = this.hitOffset;
+    let lo: number;
+    let hi = 0;
+    if (typeof value === 'number' && width !== 64) {
+      lo = (Number.isFinite(value) ? Math.trunc(value) : 0) >>> 0;
+    } else {
+      const big = typeof value === 'bigint' ? value : BigInt(Number.isFinite(value) ? Math.trunc(value) : 0);
+      lo = lo32(big);
+      hi = width === 64 ? hi32(big) : 0;
+    }
+    const traps = fi.frame.traps;
+    if (traps) this.trapOut(vcpu);
     else this.prepareGuest(vcpu);
-    const who = at.rd === NONE ? vcpu : at.rd;
-    const big = typeof value === 'bigint' ? value : BigInt(Math.trunc(Number.isFinite(value) ? value : 0));
-    const lo = typeof value === 'number' && width <= 32 ? value >>> 0 : lo32(big);
-    this.writeWords(at.fi, who, at.offset, width, lo, width === 64 ? hi32(big) : 0);
-    if (at.fi.frame.traps) flushLrState(this.vgic, vcpu);
+    this.writeWords(fi, who, offset, width, lo, hi);
+    if (traps) flushLrState(this.vgic, vcpu);
     return true;
   }
 
