@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bareVgic, configure, lrIntids, resync, spiSlot } from '../test/fixtures/bare.js';
 import {
+  cpuifLines,
   binaryPoint,
   cpuifAck,
   cpuifDir,
@@ -392,11 +393,24 @@ describe('the interrupt lines', () => {
     ]);
   });
 
+  it('leaves the lines for the next read when nobody listens, and computes them then', () => {
+    const v = bareVgic();
+    spi(v, 40, 0x40, 1);
+    resync(v, 1);
+    expect([v.linesStale[1], v.irqLine[1]]).toEqual([1, 0]);
+    cpuifLines(v, 1);
+    expect([v.linesStale[1], v.irqLine[1]]).toEqual([0, 1]);
+    expect(ack(v, 1)).toBe(40);
+    cpuifLines(v, 1);
+    expect(v.irqLine[1]).toBe(0);
+  });
+
   it('signals a group 0 interrupt as FIQ when FIQEn is set', () => {
     const v = bareVgic();
     v.fiqEn[0] = 1;
     spi(v, 40, 0x40, 0, { group: 0 });
     resync(v, 0);
+    cpuifLines(v, 0);
     expect([v.irqLine[0], v.fiqLine[0]]).toEqual([0, 1]);
   });
 
@@ -405,6 +419,7 @@ describe('the interrupt lines', () => {
     v.pmr[0] = 0x40;
     spi(v, 40, 0x40);
     resync(v, 0);
+    cpuifLines(v, 0);
     expect(v.irqLine[0]).toBe(0);
     expect(LR_PENDING & v.lrState[0]!).toBe(LR_PENDING);
   });

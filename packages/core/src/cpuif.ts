@@ -120,11 +120,32 @@ function lrIarValue(v: Vgic, lr: number): number {
 }
 
 /**
- * Recompute the vCPU's virtual IRQ and FIQ outputs: asserted while the
- * highest-priority pending LR could be acknowledged. Group 0 signals FIQ when
- * FIQEn is set (always, for GICv3's system-register interface).
+ * The vCPU's virtual IRQ and FIQ outputs changed inputs (list registers, PMR,
+ * priorities, group enables). With a line listener or a tracer they are
+ * recomputed now, so the change is reported as it happens; with neither,
+ * they are only marked stale and recomputed when read (`cpuifLines`) — the
+ * round trip of an unobserved vCPU does not pay for outputs nobody looks at.
  */
 export function cpuifUpdateLines(v: Vgic, vcpu: number): void {
+  if (v.onLine === null && v.tracer === null) {
+    v.linesStale[vcpu] = 1;
+    return;
+  }
+  computeLines(v, vcpu);
+}
+
+/** Bring a vCPU's outputs up to date if they are stale; a listener hears of a change. */
+export function cpuifLines(v: Vgic, vcpu: number): void {
+  if (v.linesStale[vcpu] !== 0) computeLines(v, vcpu);
+}
+
+/**
+ * The outputs: IRQ (or FIQ) asserted while the highest-priority pending LR
+ * could be acknowledged. Group 0 signals FIQ when FIQEn is set (always, for
+ * GICv3's system-register interface).
+ */
+function computeLines(v: Vgic, vcpu: number): void {
+  v.linesStale[vcpu] = 0;
   let irq = 0;
   let fiq = 0;
   if (v.runState[vcpu] === VCPU_RUNNING) {

@@ -70,6 +70,7 @@ export {
   cpuifHppi,
   cpuifRpr,
   cpuifUpdateLines,
+  cpuifLines,
   binaryPoint,
   groupPriority,
   highestActivePriority,

@@ -5,7 +5,7 @@
  * the vCPU exits. Allocates freely: never on the hot path.
  */
 import { apListSlots } from './aplist.js';
-import { highestActivePriority } from './cpuif.js';
+import { cpuifLines, highestActivePriority } from './cpuif.js';
 import { lrViews } from './flush.js';
 import { isPending } from './oracle.js';
 import type { LrView } from './trace.js';
@@ -115,6 +115,7 @@ export interface VcpuState {
 }
 
 export function vcpuState(v: Vgic, vcpu: number): VcpuState {
+  cpuifLines(v, vcpu);
   return {
     vcpu,
     running: v.runState[vcpu] === VCPU_RUNNING,

@@ -10,7 +10,7 @@
  */
 import { accessBit, sysregKey, type FrameDef, type GicBackend, type RegisterDef, type SysregDef, type SysregEncoding } from './backend.js';
 import { hi32, lo32, toU64 } from './bits.js';
-import { hasPendingIrq } from './cpuif.js';
+import { cpuifLines, hasPendingIrq } from './cpuif.js';
 import { VgicError } from './errors.js';
 import { flushLrState, lrViews } from './flush.js';
 import { injectSlot, mapHwSlot, setLineLevel, unmapHwSlot } from './inject.js';
@@ -178,6 +178,7 @@ export class Machine {
     v.apr.fill(0);
     v.irqLine.fill(0);
     v.fiqLine.fill(0);
+    v.linesStale.fill(0);
     this.backend.resetDist(v);
     for (let k = 0; k < v.nrVcpus; k++) this.backend.resetVcpu(v, k);
     for (let s = 0; s < v.nrSlots; s++) {
@@ -315,12 +316,14 @@ export class Machine {
   /** Is the vCPU's virtual IRQ asserted? */
   irqLine(vcpu: number): boolean {
     this.checkVcpu(vcpu);
+    cpuifLines(this.vgic, vcpu);
     return this.vgic.irqLine[vcpu] !== 0;
   }
 
   /** Is the vCPU's virtual FIQ asserted (group 0 with FIQ signalling)? */
   fiqLine(vcpu: number): boolean {
     this.checkVcpu(vcpu);
+    cpuifLines(this.vgic, vcpu);
     return this.vgic.fiqLine[vcpu] !== 0;
   }
 
@@ -334,7 +337,20 @@ export class Machine {
     };
   }
 
+  /** Outputs that went stale while nobody listened are brought up to date before someone does. */
+  private refreshLines(): void {
+    const v = this.vgic;
+    const onLine = v.onLine;
+    const tracer = v.tracer;
+    v.onLine = null;
+    v.tracer = null;
+    for (let k = 0; k < v.nrVcpus; k++) cpuifLines(v, k);
+    v.onLine = onLine;
+    v.tracer = tracer;
+  }
+
   private installLineDispatch(): void {
+    this.refreshLines();
     const ls = this.lineListeners;
     this.vgic.onLine = ls.length === 0 ? null : ls.length === 1 ? ls[0]! : (k, i, f) => ls.forEach((l) => l(k, i, f));
   }
@@ -374,6 +390,7 @@ export class Machine {
   }
 
   private installTrace(): void {
+    this.refreshLines();
     const ls = this.listeners;
     this.vgic.tracer = ls.length === 0 ? null : ls.length === 1 ? ls[0]! : (e) => ls.forEach((l) => l(e));
   }

@@ -181,6 +181,8 @@ export class Vgic {
   readonly maint: Uint8Array;
   readonly irqLine: Uint8Array;
   readonly fiqLine: Uint8Array;
+  /** `irqLine`/`fiqLine` may be out of date: recomputed when read (nobody was listening when they changed). */
+  readonly linesStale: Uint8Array;
   // The virtual machine control register (ICH_VMCR / GICH_VMCR) fields.
   readonly pmr: Uint8Array;
   readonly bpr0: Uint8Array;
@@ -267,6 +269,7 @@ export class Vgic {
       maint: l.u8(v),
       irqLine: l.u8(v),
       fiqLine: l.u8(v),
+      linesStale: l.u8(v),
       pmr: l.u8(v),
       bpr0: l.u8(v),
       bpr1: l.u8(v),
@@ -378,6 +381,7 @@ export class Vgic {
     this.maint = a['maint'] as Uint8Array;
     this.irqLine = a['irqLine'] as Uint8Array;
     this.fiqLine = a['fiqLine'] as Uint8Array;
+    this.linesStale = a['linesStale'] as Uint8Array;
     this.pmr = a['pmr'] as Uint8Array;
     this.bpr0 = a['bpr0'] as Uint8Array;
     this.bpr1 = a['bpr1'] as Uint8Array;
