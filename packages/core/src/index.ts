@@ -98,6 +98,23 @@ export {
   setDistEnable,
   type IrqBitField,
 } from './mmio.js';
+export {
+  raz,
+  wi,
+  razWi,
+  readOnly,
+  groupRegister,
+  setEnableRegister,
+  clearEnableRegister,
+  setPendingRegister,
+  clearPendingRegister,
+  setActiveRegister,
+  clearActiveRegister,
+  priorityRegister,
+  configRegister,
+  type IntidAt,
+  type ArrayPlace,
+} from './registers.js';
 export { irqState, vcpuState, type IrqState, type VcpuState } from './inspect.js';
 export { checkInvariants, noLockHeld } from './invariants.js';
 export type { TraceEvent, Tracer, LrView, MaintenanceReason } from './trace.js';

@@ -16,25 +16,25 @@ import {
   ACCESS_8,
   ACCESS_32,
   NONE,
+  clearActiveRegister,
+  clearEnableRegister,
+  clearPendingRegister,
+  configRegister,
   distEnable,
+  groupRegister,
   lowestBit,
-  readConfig,
-  readIrqBits,
-  readPriority,
+  priorityRegister,
   readSgiSources,
   sendSgi,
+  setActiveRegister,
   setDistEnable,
+  setEnableRegister,
+  setPendingRegister,
   setRoute,
   slotFor,
-  writeActive,
-  writeClearEnable,
-  writeClearPending,
-  writeConfig,
-  writeGroup,
-  writePriority,
-  writeSetEnable,
-  writeSetPending,
   writeSgiSources,
+  type ArrayPlace,
+  type IntidAt,
   type RegisterDef,
   type Vgic,
 } from '@vgic/core';
@@ -85,9 +85,14 @@ function widthMask(width: number): number {
   return width === 8 ? 0xff : 0xffffffff;
 }
 
-/** INTID of bit 0 of the one-bit-per-interrupt word at `offset` of the array at `base`. */
-function bitIntid(offset: number, base: number): number {
-  return (offset - base) << 3;
+/** INTID of bit 0 of the one-bit-per-interrupt word at an offset of the array at `base`. */
+function bitWord(base: number): IntidAt {
+  return (offset) => (offset - base) << 3;
+}
+
+/** Where an array register is, with its section of IHI 0048B. */
+function place(name: string, offset: number, count: number, section: string): ArrayPlace {
+  return { name, offset, count, spec: `IHI 0048B ${section}` };
 }
 
 /** A byte in every lane that names only vCPUs this machine has: ITARGETSR, SPENDSGIR. */
@@ -224,95 +229,20 @@ export const gicdRegisters: readonly RegisterDef[] = [
     read: () => GICD_IIDR_VALUE >>> 0,
     write: () => {},
   },
-  {
-    // IHI 0048B §4.3.4 Interrupt Group Registers (guest-writable from IIDR revision 2)
-    name: 'GICD_IGROUPR',
-    offset: GICD_IGROUPR,
-    count: 32,
-    width: 32,
-    access: BITS_32,
-    spec: 'IHI 0048B 4.3.4',
-    read: (v, vcpu, offset) => readIrqBits(v, vcpu, bitIntid(offset, GICD_IGROUPR), 32, 'group'),
-    write: (v, vcpu, offset, _w, value) => writeGroup(v, vcpu, bitIntid(offset, GICD_IGROUPR), 32, value),
-  },
-  {
-    // IHI 0048B §4.3.5 Interrupt Set-Enable Registers
-    name: 'GICD_ISENABLER',
-    offset: GICD_ISENABLER,
-    count: 32,
-    width: 32,
-    access: BITS_32,
-    spec: 'IHI 0048B 4.3.5',
-    read: (v, vcpu, offset) => readIrqBits(v, vcpu, bitIntid(offset, GICD_ISENABLER), 32, 'enabled'),
-    write: (v, vcpu, offset, _w, value) => writeSetEnable(v, vcpu, bitIntid(offset, GICD_ISENABLER), value),
-  },
-  {
-    // IHI 0048B §4.3.6 Interrupt Clear-Enable Registers
-    name: 'GICD_ICENABLER',
-    offset: GICD_ICENABLER,
-    count: 32,
-    width: 32,
-    access: BITS_32,
-    spec: 'IHI 0048B 4.3.6',
-    read: (v, vcpu, offset) => readIrqBits(v, vcpu, bitIntid(offset, GICD_ICENABLER), 32, 'enabled'),
-    write: (v, vcpu, offset, _w, value) => writeClearEnable(v, vcpu, bitIntid(offset, GICD_ICENABLER), value),
-  },
-  {
-    // IHI 0048B §4.3.7 Interrupt Set-Pending Registers (SGI bits WI: they have SPENDSGIR)
-    name: 'GICD_ISPENDR',
-    offset: GICD_ISPENDR,
-    count: 32,
-    width: 32,
-    access: BITS_32,
-    spec: 'IHI 0048B 4.3.7',
-    read: (v, vcpu, offset) => readIrqBits(v, vcpu, bitIntid(offset, GICD_ISPENDR), 32, 'pending'),
-    write: (v, vcpu, offset, _w, value) => writeSetPending(v, vcpu, bitIntid(offset, GICD_ISPENDR), value),
-  },
-  {
-    // IHI 0048B §4.3.8 Interrupt Clear-Pending Registers (SGI bits WI: they have CPENDSGIR)
-    name: 'GICD_ICPENDR',
-    offset: GICD_ICPENDR,
-    count: 32,
-    width: 32,
-    access: BITS_32,
-    spec: 'IHI 0048B 4.3.8',
-    read: (v, vcpu, offset) => readIrqBits(v, vcpu, bitIntid(offset, GICD_ICPENDR), 32, 'pending'),
-    write: (v, vcpu, offset, _w, value) => writeClearPending(v, vcpu, bitIntid(offset, GICD_ICPENDR), value),
-  },
-  {
-    // IHI 0048B §4.3.9 Interrupt Set-Active Registers
-    name: 'GICD_ISACTIVER',
-    offset: GICD_ISACTIVER,
-    count: 32,
-    width: 32,
-    access: BITS_32,
-    spec: 'IHI 0048B 4.3.9',
-    read: (v, vcpu, offset) => readIrqBits(v, vcpu, bitIntid(offset, GICD_ISACTIVER), 32, 'active'),
-    write: (v, vcpu, offset, _w, value) => writeActive(v, vcpu, bitIntid(offset, GICD_ISACTIVER), value, true),
-  },
-  {
-    // IHI 0048B §4.3.10 Interrupt Clear-Active Registers
-    name: 'GICD_ICACTIVER',
-    offset: GICD_ICACTIVER,
-    count: 32,
-    width: 32,
-    access: BITS_32,
-    spec: 'IHI 0048B 4.3.10',
-    read: (v, vcpu, offset) => readIrqBits(v, vcpu, bitIntid(offset, GICD_ICACTIVER), 32, 'active'),
-    write: (v, vcpu, offset, _w, value) => writeActive(v, vcpu, bitIntid(offset, GICD_ICACTIVER), value, false),
-  },
-  {
-    // IHI 0048B §4.3.11 Interrupt Priority Registers: byte-accessible; five
-    // priority bits are implemented (VGIC_PRI_BITS), so 0xff reads 0xf8.
-    name: 'GICD_IPRIORITYR',
-    offset: GICD_IPRIORITYR,
-    count: 255,
-    width: 32,
-    access: BYTES_8_32,
-    spec: 'IHI 0048B 4.3.11',
-    read: (v, vcpu, offset, width) => readPriority(v, vcpu, offset - GICD_IPRIORITYR, width >> 3),
-    write: (v, vcpu, offset, width, value) => writePriority(v, vcpu, offset - GICD_IPRIORITYR, width >> 3, value),
-  },
+  // IHI 0048B §4.3.4 Interrupt Group Registers (guest-writable from IIDR revision 2)
+  groupRegister(place('GICD_IGROUPR', GICD_IGROUPR, 32, '4.3.4'), bitWord(GICD_IGROUPR)),
+  // IHI 0048B §4.3.5-4.3.6 Interrupt Set-/Clear-Enable Registers
+  setEnableRegister(place('GICD_ISENABLER', GICD_ISENABLER, 32, '4.3.5'), bitWord(GICD_ISENABLER)),
+  clearEnableRegister(place('GICD_ICENABLER', GICD_ICENABLER, 32, '4.3.6'), bitWord(GICD_ICENABLER)),
+  // IHI 0048B §4.3.7-4.3.8 Interrupt Set-/Clear-Pending Registers (SGI bits WI: they have SPENDSGIR/CPENDSGIR)
+  setPendingRegister(place('GICD_ISPENDR', GICD_ISPENDR, 32, '4.3.7'), bitWord(GICD_ISPENDR)),
+  clearPendingRegister(place('GICD_ICPENDR', GICD_ICPENDR, 32, '4.3.8'), bitWord(GICD_ICPENDR)),
+  // IHI 0048B §4.3.9-4.3.10 Interrupt Set-/Clear-Active Registers
+  setActiveRegister(place('GICD_ISACTIVER', GICD_ISACTIVER, 32, '4.3.9'), bitWord(GICD_ISACTIVER)),
+  clearActiveRegister(place('GICD_ICACTIVER', GICD_ICACTIVER, 32, '4.3.10'), bitWord(GICD_ICACTIVER)),
+  // IHI 0048B §4.3.11 Interrupt Priority Registers: byte-accessible; five
+  // priority bits are implemented (VGIC_PRI_BITS), so 0xff reads 0xf8.
+  priorityRegister(place('GICD_IPRIORITYR', GICD_IPRIORITYR, 255, '4.3.11'), (offset) => offset - GICD_IPRIORITYR, BYTES_8_32),
   {
     // IHI 0048B §4.3.12 Interrupt Processor Targets Registers: byte-accessible;
     // ITARGETSR0-7 read-only, each vCPU reading its own bit.
@@ -325,18 +255,9 @@ export const gicdRegisters: readonly RegisterDef[] = [
     read: readTargets,
     write: writeTargets,
   },
-  {
-    // IHI 0048B §4.3.13 Interrupt Configuration Registers: two bits per
-    // interrupt; SGIs (edge) and PPIs (level) read-only, as in KVM.
-    name: 'GICD_ICFGR',
-    offset: GICD_ICFGR,
-    count: 64,
-    width: 32,
-    access: BITS_32,
-    spec: 'IHI 0048B 4.3.13',
-    read: (v, vcpu, offset) => readConfig(v, vcpu, (offset - GICD_ICFGR) << 2, 16),
-    write: (v, vcpu, offset, _w, value) => writeConfig(v, vcpu, (offset - GICD_ICFGR) << 2, 16, value),
-  },
+  // IHI 0048B §4.3.13 Interrupt Configuration Registers: two bits per
+  // interrupt; SGIs (edge) and PPIs (level) read-only, as in KVM.
+  configRegister(place('GICD_ICFGR', GICD_ICFGR, 64, '4.3.13'), (offset) => (offset - GICD_ICFGR) << 2),
   {
     // IHI 0048B §4.3.15 Software Generated Interrupt Register: write-only.
     name: 'GICD_SGIR',

@@ -4,24 +4,30 @@
  * always on (ARE = 1). Per-interrupt words for INTIDs 0-31 are RAZ/WI here:
  * private interrupts live in the redistributors.
  */
-import { ACCESS_8, ACCESS_32, ACCESS_64, distEnable, setDistEnable, type RegisterDef, type Vgic } from '@vgic/core';
-import type { Topology } from '../affinity.js';
-import { rerouteOneOfN, writeIrouter, writeIrouterHalf } from '../routing.js';
 import {
+  ACCESS_32,
+  ACCESS_64,
+  ACCESS_8,
   clearActiveRegister,
   clearEnableRegister,
   clearPendingRegister,
   configRegister,
+  distEnable,
   groupRegister,
   priorityRegister,
   razWi,
   readOnly,
   setActiveRegister,
+  setDistEnable,
   setEnableRegister,
   setPendingRegister,
   wi,
   type IntidAt,
-} from './common.js';
+  type RegisterDef,
+  type Vgic,
+} from '@vgic/core';
+import type { Topology } from '../affinity.js';
+import { rerouteOneOfN, writeIrouter, writeIrouterHalf } from '../routing.js';
 
 export const GICD_SIZE = 0x10000;
 

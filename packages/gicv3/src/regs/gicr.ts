@@ -8,9 +8,10 @@
  * No LPIs: GICR_CTLR, PROPBASER and PENDBASER have nothing to control, so
  * GICR_CTLR is RAZ/WI and the LPI registers are absent (RAZ/WI).
  */
-import { ACCESS_8, ACCESS_32, ACCESS_64, type RegisterDef, type Vgic } from '@vgic/core';
-import type { Topology } from '../affinity.js';
 import {
+  ACCESS_32,
+  ACCESS_64,
+  ACCESS_8,
   clearActiveRegister,
   clearEnableRegister,
   clearPendingRegister,
@@ -23,7 +24,10 @@ import {
   setEnableRegister,
   setPendingRegister,
   wi,
-} from './common.js';
+  type RegisterDef,
+  type Vgic,
+} from '@vgic/core';
+import type { Topology } from '../affinity.js';
 import { PIDR2_VALUE } from './gicd.js';
 
 /** One redistributor: RD_base (64 KiB) + SGI_base (64 KiB). */

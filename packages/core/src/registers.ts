@@ -1,13 +1,14 @@
 /**
- * Builders for the per-interrupt registers the distributor and the
- * redistributors' SGI frames share (KVM's vgic-mmio.c handlers, our core's
- * mmio.ts). Each takes where the register is and a function from a byte
- * offset to the first INTID the accessed word covers — or -1 where the word
- * is RAZ/WI (with affinity routing on, the distributor's words for INTIDs
- * 0-31 are RAZ/WI: private interrupts are configured in the redistributors).
+ * Builders for the per-interrupt registers every distributor shares (KVM's
+ * vgic-mmio.c handlers over `mmio.ts`): a backend's register table is a list
+ * of these, each given where the register is and a function from a byte
+ * offset to the first INTID the accessed word (or byte) covers — or -1
+ * where the word is RAZ/WI (with affinity routing on, GICv3's distributor
+ * words for INTIDs 0-31 are, as private interrupts live in the
+ * redistributors).
  */
+import { ACCESS_32, type RegisterDef } from './backend.js';
 import {
-  ACCESS_32,
   readConfig,
   readIrqBits,
   readPriority,
@@ -19,9 +20,8 @@ import {
   writePriority,
   writeSetEnable,
   writeSetPending,
-  type RegisterDef,
-  type Vgic,
-} from '@vgic/core';
+} from './mmio.js';
+import type { Vgic } from './vgic.js';
 
 /** The first INTID a register word (or byte) at `offset` covers, or -1 for RAZ/WI. */
 export type IntidAt = (offset: number) => number;
@@ -39,7 +39,7 @@ export function raz(): number {
 
 export function wi(): void {}
 
-/** A register that reads as zero and ignores writes (IGRPMODR with DS = 1, WAKER in KVM). */
+/** A register that reads as zero and ignores writes. */
 export function razWi(name: string, offset: number, spec: string, count = 1): RegisterDef {
   return { name, offset, count, width: 32, access: ACCESS_32, spec, read: raz, write: wi };
 }
@@ -49,7 +49,7 @@ export function readOnly(name: string, offset: number, spec: string, read: (v: V
   return { name, offset, width: 32, access: ACCESS_32, mode: 'ro', spec, read: (v, vcpu) => read(v, vcpu), write: wi };
 }
 
-/** IGROUPR: one bit per interrupt. `after` runs once the groups changed (the 1-of-N choice depends on them). */
+/** IGROUPR: one bit per interrupt. `after` runs once the groups changed (for a backend whose routing depends on them). */
 export function groupRegister(p: ArrayPlace, at: IntidAt, after?: (v: Vgic, intid0: number) => void): RegisterDef {
   return {
     ...p,
@@ -115,7 +115,7 @@ export function priorityRegister(p: ArrayPlace, at: IntidAt, access: number): Re
   };
 }
 
-/** ICFGR: two bits per interrupt, 0b10 for edge. SGIs and PPIs are read-only (edge, level), as in KVM. */
+/** ICFGR: two bits per interrupt, 0b10 for edge; `at` gives the first INTID of the word (16 per word). SGIs and PPIs are read-only (edge, level), as in KVM. */
 export function configRegister(p: ArrayPlace, at: IntidAt): RegisterDef {
   return {
     ...p,
