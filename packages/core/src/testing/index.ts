@@ -4,3 +4,4 @@
  */
 export type { GuestOps } from './guest.js';
 export { describeConformance, CONFORMANCE_TESTS, type ConformanceTarget } from './conformance.js';
+export { describeStress, expectSoundStress, type StressTarget } from './stress.js';
