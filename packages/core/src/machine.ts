@@ -110,7 +110,8 @@ export class Machine {
   /** The engine state. Its typed arrays are the machine; everything else is views. */
   readonly vgic: Vgic;
   private readonly frameIndex: FrameIndex[];
-  private readonly sysregByKey: Map<number, SysregDef>;
+  /** System registers by packed encoding (`sysregKey`, 16 bits): a dense table, as MRS/MSR are hot. */
+  private readonly sysregByKey: (SysregDef | undefined)[];
   private readonly names: Map<string, { frame: FrameIndex; reg: RegisterDef } | SysregDef>;
   private readonly listeners: Tracer[] = [];
   private lineListeners: ((vcpu: number, irq: boolean, fiq: boolean) => void)[] = [];
@@ -136,7 +137,8 @@ export class Machine {
     this.vgic = v;
     backend.attach?.(v);
     this.frameIndex = backend.frames.map((frame) => indexFrame(frame));
-    this.sysregByKey = new Map(backend.sysregs.map((r) => [sysregKey(r), r]));
+    this.sysregByKey = new Array<SysregDef | undefined>(1 << 16).fill(undefined);
+    for (const r of backend.sysregs) this.sysregByKey[sysregKey(r)] = r;
     this.names = new Map();
     for (const fi of this.frameIndex) for (const reg of fi.frame.registers) this.names.set(reg.name, { frame: fi, reg });
     for (const r of backend.sysregs) this.names.set(r.name, r);
@@ -197,7 +199,8 @@ export class Machine {
 
   /** Throws INVALID_VCPU unless `vcpu` names a vCPU of this machine. */
   checkVcpu(vcpu: number): void {
-    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= this.vgic.nrVcpus) {
+    // `x >>> 0 === x` holds for exactly the integers 0..2^32-1 (and no non-number).
+    if (vcpu >>> 0 !== vcpu || vcpu >= this.vgic.nrVcpus) {
       throw new VgicError('INVALID_VCPU', `vCPU ${String(vcpu)} does not exist; this machine has vCPUs 0..${this.vgic.nrVcpus - 1}`);
     }
   }
@@ -208,7 +211,9 @@ export class Machine {
    */
   hostSlot(intid: number, vcpu: number | undefined, what: string, allowSgi = false): number {
     const v = this.vgic;
-    if (!Number.isInteger(intid) || intid < 0) throw new VgicError('INVALID_INTID', `INTID ${String(intid)} is not an interrupt number`);
+    // The common case first: an SPI of this machine, no vCPU named.
+    if (vcpu === undefined && intid >>> 0 === intid && intid >= 32 && intid < v.spiLimit) return v.nrVcpus * 32 + intid - 32;
+    if (intid >>> 0 !== intid) throw new VgicError('INVALID_INTID', `INTID ${String(intid)} is not an interrupt number`);
     if (intid >= 1020 && intid <= 1023) {
       throw new VgicError('INVALID_INTID', `INTID ${intid} is reserved; SPIs on this machine are 32..${v.spiLimit - 1}`);
     }
@@ -510,7 +515,12 @@ export class Machine {
   // ------------------------------------------------------------ system registers
 
   private sysreg(enc: SysregEncoding | number): SysregDef | undefined {
-    return this.sysregByKey.get(typeof enc === 'number' ? enc : sysregKey(enc));
+    return this.sysregAt(typeof enc === 'number' ? enc : sysregKey(enc));
+  }
+
+  /** The register with packed encoding `key`, or undefined (a key outside 16 bits names none). */
+  private sysregAt(key: number): SysregDef | undefined {
+    return key >>> 0 === key && key < 0x10000 ? this.sysregByKey[key] : undefined;
   }
 
   /**
@@ -537,7 +547,8 @@ export class Machine {
 
   /** `MSR` with the value as two 32-bit halves: the allocation-free form for hot loops. */
   sysregWriteWords(vcpu: number, key: number, lo: number, hi: number): boolean {
-    const r = this.sysregByKey.get(key);
+    this.checkVcpu(vcpu);
+    const r = this.sysregAt(key);
     if (r === undefined) return false;
     this.sysregAccess(vcpu, r, true, lo >>> 0, hi >>> 0);
     return true;
@@ -545,7 +556,8 @@ export class Machine {
 
   /** `MRS` returning the low 32 bits: the allocation-free form for hot loops (IAR, HPPIR). */
   sysregRead32(vcpu: number, key: number): number {
-    const r = this.sysregByKey.get(key);
+    this.checkVcpu(vcpu);
+    const r = this.sysregAt(key);
     if (r === undefined) return 0;
     return this.sysregAccess(vcpu, r, false, 0, 0);
   }
