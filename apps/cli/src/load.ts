@@ -529,7 +529,7 @@ export function loadScenario(source: string | Uint8Array, file: string, options:
   const lines = new LineCounter();
   const decoded = decode(source);
   if ('message' in decoded) return { ok: false, errors: [{ file, ...decoded.pos, message: decoded.message }] };
-  const doc = parseDocument(decoded.text, { intAsBigInt: true, lineCounter: lines, prettyErrors: false, uniqueKeys: true, keepSourceTokens: true });
+  const doc = parseDocument(decoded.text, { intAsBigInt: true, lineCounter: lines, prettyErrors: false, uniqueKeys: true, keepSourceTokens: true, logLevel: 'error' });
   const r = new Reporter(file, doc, lines);
   if (doc.errors.length > 0) {
     // One complaint per place: a broken bracket tends to produce several.
