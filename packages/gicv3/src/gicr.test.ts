@@ -57,16 +57,30 @@ describe('RD_base registers', () => {
     expect(m.mmioRead(0, at, 64)).toBe(whole);
   });
 
-  test('GICR_IIDR is KVM\'s; CTLR, STATUSR and WAKER are RAZ/WI; PIDR2 says ArchRev 3', () => {
+  test('GICR_IIDR is KVM\'s; STATUSR and WAKER are RAZ/WI; PIDR2 says ArchRev 3', () => {
     const m = createGicv3({ vcpus: 1 });
     expect(read32(m, 'GICR_IIDR')).toBe(0x4b00_043b);
-    for (const name of ['GICR_CTLR', 'GICR_STATUSR', 'GICR_WAKER']) {
+    for (const name of ['GICR_STATUSR', 'GICR_WAKER']) {
       expect(read32(m, name)).toBe(0);
       m.writeRegister(name, 0xffff_ffff);
       expect(read32(m, name)).toBe(0);
     }
     expect(read32(m, 'GICR_PIDR2')).toBe(0x3b);
     expect(m.resolve('GICR_PIDR2')).toMatchObject({ addr: GICR + 0xffe8 });
+  });
+
+  test('GICR_CTLR reads IR | CES on every redistributor, as KVM at the revision GICD_IIDR announces, and ignores writes', () => {
+    const m = createGicv3({ vcpus: 2 });
+    // GICD_IIDR.Revision 3 is KVM_VGIC_IMP_REV_3: GICR_CTLR.IR (bit 2) and CES (bit 1) read as one.
+    expect((read32(m, 'GICD_IIDR') >>> 12) & 0xf).toBe(3);
+    for (const rd of [0, 1]) {
+      expect(Number(m.readRegister('GICR_CTLR', { rd }))).toBe(0x6);
+      // Without LPIs there is nothing to enable: EnableLPIs (bit 0) stays clear, as KVM without an ITS.
+      m.writeRegister('GICR_CTLR', 0xffff_ffff, { rd });
+      expect(Number(m.readRegister('GICR_CTLR', { rd }))).toBe(0x6);
+      m.writeRegister('GICR_CTLR', 0, { rd });
+      expect(Number(m.readRegister('GICR_CTLR', { rd }))).toBe(0x6);
+    }
   });
 
   test('a guest waking its redistributor sees ChildrenAsleep clear at once', () => {

@@ -25,7 +25,7 @@ export {
   GICD_TYPER_A3V,
   GICD_TYPER_RSS,
 } from './regs/gicd.js';
-export { GICR_IIDR_VALUE, GICR_SGI_BASE, GICR_SIZE, GICR_TYPER_LAST } from './regs/gicr.js';
+export { GICR_CTLR_CES, GICR_CTLR_IR, GICR_CTLR_VALUE, GICR_IIDR_VALUE, GICR_SGI_BASE, GICR_SIZE, GICR_TYPER_LAST } from './regs/gicr.js';
 export {
   ICC_AP0R0_EL1,
   ICC_AP0R1_EL1,

@@ -47,8 +47,14 @@ export const GICD_TYPER_A3V: number = 1 << 24;
 /** RSS: SGI targets with Aff0 0..255 through ICC_SGI1R_EL1.RS (beyond KVM). */
 export const GICD_TYPER_RSS: number = 1 << 26;
 
+/**
+ * The KVM implementation revision this GIC presents (KVM_VGIC_IMP_REV_3, the
+ * default a VMM gets): GICD_IIDR announces it, and what KVM does at that
+ * revision follows from it (GICR_CTLR.IR and CES read as one).
+ */
+export const KVM_IMPLEMENTATION_REVISION = 3;
 /** ProductID 'K' (0x4b), Revision 3, Implementer ARM (0x43b): KVM's GICD_IIDR. */
-export const GICD_IIDR_VALUE = 0x4b00_343b;
+export const GICD_IIDR_VALUE: number = (0x4b << 24) | (KVM_IMPLEMENTATION_REVISION << 12) | 0x43b;
 /** ArchRev 3 in PIDR2[7:4], as KVM reports (0x3b). */
 export const PIDR2_VALUE = 0x3b;
 

@@ -5,8 +5,9 @@
  * interrupts' configuration. Any vCPU can reach any redistributor; the
  * handlers' `vcpu` is the redistributor's own vCPU.
  *
- * No LPIs: GICR_CTLR, PROPBASER and PENDBASER have nothing to control, so
- * GICR_CTLR is RAZ/WI and the LPI registers are absent (RAZ/WI).
+ * No LPIs: GICR_CTLR has nothing to control (its writes are ignored, as
+ * KVM ignores them without an ITS) and the LPI registers PROPBASER and
+ * PENDBASER are absent (RAZ/WI).
  */
 import {
   ACCESS_32,
@@ -28,11 +29,23 @@ import {
   type Vgic,
 } from '@vgic/core';
 import type { Topology } from '../affinity.js';
-import { PIDR2_VALUE } from './gicd.js';
+import { KVM_IMPLEMENTATION_REVISION, PIDR2_VALUE } from './gicd.js';
 
 /** One redistributor: RD_base (64 KiB) + SGI_base (64 KiB). */
 export const GICR_SIZE = 0x20000;
 export const GICR_SGI_BASE = 0x10000;
+
+/** GICR_CTLR.CES: ICC_CTLR_EL1.ExtRange is supported (bit 1). */
+export const GICR_CTLR_CES: number = 1 << 1;
+/** GICR_CTLR.IR: LPI invalidate registers supported (bit 2). */
+export const GICR_CTLR_IR: number = 1 << 2;
+
+/**
+ * GICR_CTLR as KVM reads it (vgic_mmio_read_v3r_ctlr): from implementation
+ * revision 3 on, IR | CES are set on every redistributor, with or without an
+ * ITS; EnableLPIs stays 0, there being no LPIs to enable.
+ */
+export const GICR_CTLR_VALUE: number = KVM_IMPLEMENTATION_REVISION >= 3 ? GICR_CTLR_IR | GICR_CTLR_CES : 0;
 
 /** KVM's GICR_IIDR: ProductID 'K', Implementer ARM. */
 export const GICR_IIDR_VALUE = 0x4b00_043b;
@@ -56,7 +69,7 @@ export function gicrRegisters(topo: (v: Vgic) => Topology): RegisterDef[] {
   const sgi = GICR_SGI_BASE;
   return [
     // --- RD_base ---
-    razWi('GICR_CTLR', 0x0000, 'IHI 0069, GICR_CTLR'),
+    readOnly('GICR_CTLR', 0x0000, 'IHI 0069, GICR_CTLR', () => GICR_CTLR_VALUE),
     readOnly('GICR_IIDR', 0x0004, 'IHI 0069, GICR_IIDR', () => GICR_IIDR_VALUE),
     {
       name: 'GICR_TYPER',
