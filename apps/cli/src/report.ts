@@ -72,6 +72,10 @@ export function formatEvent(e: TraceEvent): string {
       return `maintenance vCPU${e.vcpu}: ${e.reason}`;
     case 'hostDeactivate':
       return `host deactivate: host ${e.hostIntid} (guest ${e.intid} on vCPU${e.vcpu})`;
+    case 'hostActivate':
+      return `host activate: host ${e.hostIntid} (guest ${e.intid} on vCPU${e.vcpu})`;
+    case 'hostClearPending':
+      return `host clear pending: host ${e.hostIntid} (guest ${e.intid} on vCPU${e.vcpu})`;
     case 'line':
       return `vCPU${e.vcpu} IRQ ${e.irq ? 'up' : 'down'}, FIQ ${e.fiq ? 'up' : 'down'}`;
   }

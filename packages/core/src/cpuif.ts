@@ -10,6 +10,7 @@
  * only under their irq lock.
  */
 import { lowestBit } from './bits.js';
+import { dropCallbacks, emitTrace, holdCallbacks, hostListens, notifyEoi, notifyHost, notifyLine, releaseCallbacks } from './notify.js';
 import { isPending, targetOracle } from './oracle.js';
 import { kickVcpu, queueIrqUnlock } from './queue.js';
 import type { MaintenanceReason } from './trace.js';
@@ -81,6 +82,24 @@ function clearHighestActivePriority(v: Vgic, vcpu: number): void {
 
 function groupEnabled(v: Vgic, vcpu: number, grp: number): boolean {
   return (grp === 0 ? v.grpEn0[vcpu] : v.grpEn1[vcpu]) !== 0;
+}
+
+/**
+ * A vCPU enables or disables group `grp` at its CPU interface (GICv2's
+ * GICC_CTLR.EnableGrp0/1, GICv3's ICC_IGRPEN0/1_EL1). A change makes the
+ * vCPU exit and look at its ap_list again — KVM arms the VGrp0/1 enable and
+ * disable maintenance interrupts for it — since what its list registers
+ * hold was chosen for the old enables: an interrupt of a group just enabled
+ * may be waiting on the ap_list behind them. Returns whether it changed.
+ */
+export function cpuifSetGroupEnable(v: Vgic, vcpu: number, grp: number, on: boolean): boolean {
+  const en = grp === 0 ? v.grpEn0 : v.grpEn1;
+  const value = on ? 1 : 0;
+  if (en[vcpu] === value) return false;
+  en[vcpu] = value;
+  kickVcpu(v, vcpu);
+  cpuifUpdateLines(v, vcpu);
+  return true;
 }
 
 /**
@@ -158,14 +177,13 @@ function computeLines(v: Vgic, vcpu: number): void {
   if (irq !== v.irqLine[vcpu] || fiq !== v.fiqLine[vcpu]) {
     v.irqLine[vcpu] = irq;
     v.fiqLine[vcpu] = fiq;
-    if (v.onLine !== null) v.onLine(vcpu, irq !== 0, fiq !== 0);
-    if (v.tracer !== null) v.tracer({ type: 'line', vcpu, irq: irq !== 0, fiq: fiq !== 0 });
+    if (v.onLine !== null || v.tracer !== null) notifyLine(v, vcpu, irq !== 0, fiq !== 0);
   }
 }
 
 function raiseMaintenance(v: Vgic, vcpu: number, reason: MaintenanceReason): void {
   v.maint[vcpu] = 1;
-  if (v.tracer !== null) v.tracer({ type: 'maintenance', vcpu, reason });
+  if (v.tracer !== null) emitTrace(v, { type: 'maintenance', vcpu, reason });
 }
 
 /**
@@ -195,6 +213,19 @@ function checkUnderflow(v: Vgic, vcpu: number): void {
  * their source in bits 12:10), or 1023.
  */
 export function cpuifAck(v: Vgic, vcpu: number, groupMask: number, mismatch: number): number {
+  holdCallbacks(v);
+  let value: number;
+  try {
+    value = ack(v, vcpu, groupMask, mismatch);
+  } catch (e) {
+    dropCallbacks(v);
+    throw e;
+  }
+  releaseCallbacks(v);
+  return value;
+}
+
+function ack(v: Vgic, vcpu: number, groupMask: number, mismatch: number): number {
   const k = highestPendingLr(v, vcpu);
   let value = SPURIOUS;
   if (k >= 0 && canSignal(v, vcpu, k)) {
@@ -205,13 +236,37 @@ export function cpuifAck(v: Vgic, vcpu: number, groupMask: number, mismatch: num
     } else {
       v.lrState[lr] = LR_ACTIVE;
       setActivePriority(v, vcpu, v.lrPrio[lr]!, grp);
+      consumeLevelLatch(v, v.lrSlot[lr]!);
       value = lrIarValue(v, lr);
       cpuifUpdateLines(v, vcpu);
       checkUnderflow(v, vcpu);
     }
   }
-  if (v.tracer !== null) v.tracer({ type: 'ack', vcpu, intid: value & 0x3ff, source: (value >> 10) & 7 });
+  if (v.tracer !== null) emitTrace(v, { type: 'ack', vcpu, intid: value & 0x3ff, source: (value >> 10) & 7 });
   return value;
+}
+
+/**
+ * A level-sensitive interrupt was acknowledged: the pending state a write to
+ * ISPENDR gave it ends here, and from now on it is pending only while its
+ * line is high. That is the architecture's state machine (IHI 0048B 3.2.4,
+ * IHI 0069 4.1), and what QEMU's GIC models do; KVM instead keeps the latch
+ * until the list register is empty, and clears it then even if the guest
+ * set it again meanwhile — losing that second pending state. We follow the
+ * architecture: a guest may read GICD_ISPENDR in its handler, and one that
+ * pends the interrupt again while it is active expects it back after its
+ * deactivation.
+ *
+ * The latch belongs to the slot, under its irq lock. The unlocked look
+ * first keeps the common case (nothing latched, or an edge interrupt) free
+ * of a lock; a latch another thread sets at the same moment may fall on
+ * either side of this acknowledge, as it would on hardware.
+ */
+function consumeLevelLatch(v: Vgic, slot: number): void {
+  if (v.config[slot] !== CONFIG_LEVEL || v.pendingLatch[slot] === 0) return;
+  v.lockIrq(slot);
+  if (v.config[slot] === CONFIG_LEVEL) v.pendingLatch[slot] = 0;
+  v.unlockIrq(slot);
 }
 
 /** HPPIR: the highest-priority pending interrupt's INTID without acknowledging it (PMR not applied). */
@@ -251,8 +306,7 @@ function clearActiveLr(v: Vgic, vcpu: number, k: number): void {
 }
 
 function hostDeactivate(v: Vgic, vcpu: number, intid: number, hostIntid: number): void {
-  if (v.onHostDeactivate !== null) v.onHostDeactivate(hostIntid, intid, vcpu);
-  if (v.tracer !== null) v.tracer({ type: 'hostDeactivate', vcpu, intid, hostIntid });
+  if (hostListens(v, 'hostDeactivate')) notifyHost(v, 'hostDeactivate', vcpu, intid, hostIntid);
 }
 
 /** The slot `vcpu` means by `intid`, or NONE for an INTID this machine has no slot for. */
@@ -262,14 +316,24 @@ function slotForGuest(v: Vgic, vcpu: number, intid: number): number {
   return NONE;
 }
 
+/** An EOI's deactivation has no priority to match: DIR's. */
+const ANY_PRIORITY = -1;
+
 /**
  * Deactivate an interrupt that is in none of this vCPU's list registers: an
  * active interrupt the flush left on the ap_list (LR overflow), or one active
  * on another vCPU (GICv3 allows any vCPU to deactivate an SPI). This is what
  * KVM does on the "no LR entry" maintenance (EOIcount) and on a trapped DIR.
  * Returns whether anything was deactivated.
+ *
+ * An EOI (`dropped` the group priority its priority drop cleared, `grp` the
+ * group the register serves, -1 for either) deactivates only what an EOI of
+ * the same interrupt in a list register would: one of that group whose
+ * group priority is the one dropped. Otherwise the guest EOI'd out of order
+ * and gets the priority drop alone — whether the interrupt sits in a list
+ * register may not change what the guest sees. DIR passes ANY_PRIORITY.
  */
-function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, source: number, requireOwn: boolean): boolean {
+function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, source: number, requireOwn: boolean, grp: number, dropped: number): boolean {
   const slot = slotForGuest(v, vcpu, intid);
   if (slot === NONE) return false;
   v.lockIrq(slot);
@@ -280,24 +344,24 @@ function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, source: numb
   // instance, as KVM's vgic_v2_deactivate checks.
   const src = k !== NONE ? v.lrSrc[owner * v.nrLrs + k]! : v.activeSrc[slot]!;
   const wrongSource = v.sgiSources && intid < 16 && src !== source;
-  if (!active || (requireOwn && owner !== vcpu) || wrongSource) {
+  const g = v.group[slot]!;
+  const outOfOrder = dropped !== ANY_PRIORITY && ((grp >= 0 && g !== grp) || groupPriority(v, vcpu, v.priority[slot]!, g) !== dropped);
+  if (!active || (requireOwn && owner !== vcpu) || wrongSource || outOfOrder) {
     v.unlockIrq(slot);
     return false;
   }
   const host = v.hw[slot] !== 0 ? v.hostIntid[slot]! : NONE;
   const level = v.config[slot] === CONFIG_LEVEL && v.hw[slot] === 0;
   v.active[slot] = 0;
-  if (k !== NONE) {
-    // Live in the owner's list register: its fold must not bring the active
-    // state back (and tells the device about a level interrupt itself).
-    v.flags[slot] = v.flags[slot]! | FLAG_LR_DEACTIVATE;
-  } else if (level) {
-    v.pendingLatch[slot] = 0;
-  }
+  // Live in the owner's list register: its fold must not bring the active
+  // state back (and tells the device about a level interrupt itself). A
+  // level interrupt's ISPENDR latch ended at its acknowledge; one set since
+  // stays (see consumeLevelLatch).
+  if (k !== NONE) v.flags[slot] = v.flags[slot]! | FLAG_LR_DEACTIVATE;
   queueIrqUnlock(v, slot);
   if (owner !== NONE && owner !== vcpu) kickVcpu(v, owner);
   if (host !== NONE) hostDeactivate(v, vcpu, intid, host);
-  if (level && k === NONE && v.onEoiNotify !== null) v.onEoiNotify(intid, vcpu);
+  if (level && k === NONE && v.onEoiNotify !== null) notifyEoi(v, intid, vcpu);
   return true;
 }
 
@@ -317,20 +381,31 @@ function liveActive(v: Vgic, owner: number, k: number, slot: number): boolean {
  * EOIR: priority drop always; with EOImode 0 also deactivation, if the
  * interrupt's group and priority match the drop. `grp` is the group the
  * register serves, or -1 for one that serves either (GICv2's GICC_EOIR
- * with AckCtl set). An interrupt in no list
- * register is still honoured (the hardware counts it in EOIcount and raises
- * "LR entry not present" maintenance; KVM deactivates on the exit that
- * follows — here the INTID written is known, so it is deactivated at once).
+ * with AckCtl set). An interrupt in no list register is still honoured,
+ * under the same match (the hardware counts it in EOIcount and raises "LR
+ * entry not present" maintenance; KVM deactivates on the exit that follows
+ * — here the INTID written is known, so it is deactivated at once).
  */
 export function cpuifEoi(v: Vgic, vcpu: number, intid: number, source: number, grp: number): void {
   if (intid >= 1020 && intid <= 1023) return;
+  holdCallbacks(v);
+  try {
+    eoi(v, vcpu, intid, source, grp);
+  } catch (e) {
+    dropCallbacks(v);
+    throw e;
+  }
+  releaseCallbacks(v);
+}
+
+function eoi(v: Vgic, vcpu: number, intid: number, source: number, grp: number): void {
   const actPrio = highestActivePriority(v, vcpu);
   clearHighestActivePriority(v, vcpu);
   const k = findActiveLr(v, vcpu, intid, source);
   let deactivated = false;
   if (k < 0) {
     v.eoiCount[vcpu]!++;
-    if (v.eoiMode[vcpu] === 0) deactivated = deactivateOutsideLrs(v, vcpu, intid, source, true);
+    if (v.eoiMode[vcpu] === 0) deactivated = deactivateOutsideLrs(v, vcpu, intid, source, true, grp, actPrio);
     raiseMaintenance(v, vcpu, 'lr-entry-not-present');
   } else if (v.eoiMode[vcpu] === 0) {
     const lr = vcpu * v.nrLrs + k;
@@ -341,7 +416,7 @@ export function cpuifEoi(v: Vgic, vcpu: number, intid: number, source: number, g
       deactivated = true;
     }
   }
-  if (v.tracer !== null) v.tracer({ type: 'eoi', vcpu, intid, deactivated, inLr: k >= 0 });
+  if (v.tracer !== null) emitTrace(v, { type: 'eoi', vcpu, intid, deactivated, inLr: k >= 0 });
   cpuifUpdateLines(v, vcpu);
   checkUnderflow(v, vcpu);
 }
@@ -353,16 +428,27 @@ export function cpuifEoi(v: Vgic, vcpu: number, intid: number, source: number, g
  */
 export function cpuifDir(v: Vgic, vcpu: number, intid: number, source: number): void {
   if (v.eoiMode[vcpu] === 0 || (intid >= 1020 && intid <= 1023)) return;
+  holdCallbacks(v);
+  try {
+    dir(v, vcpu, intid, source);
+  } catch (e) {
+    dropCallbacks(v);
+    throw e;
+  }
+  releaseCallbacks(v);
+}
+
+function dir(v: Vgic, vcpu: number, intid: number, source: number): void {
   const k = findActiveLr(v, vcpu, intid, source);
   let deactivated = false;
   if (k >= 0) {
     clearActiveLr(v, vcpu, k);
     deactivated = true;
   } else {
-    deactivated = deactivateOutsideLrs(v, vcpu, intid, source, false);
+    deactivated = deactivateOutsideLrs(v, vcpu, intid, source, false, -1, ANY_PRIORITY);
     if (deactivated) raiseMaintenance(v, vcpu, 'lr-entry-not-present');
   }
-  if (v.tracer !== null) v.tracer({ type: 'dir', vcpu, intid, deactivated, inLr: k >= 0 });
+  if (v.tracer !== null) emitTrace(v, { type: 'dir', vcpu, intid, deactivated, inLr: k >= 0 });
   cpuifUpdateLines(v, vcpu);
   checkUnderflow(v, vcpu);
 }

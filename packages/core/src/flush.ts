@@ -4,9 +4,10 @@
  *
  * Runs on the vCPU's own thread: its list registers belong to it alone.
  */
-import { apListSort } from './aplist.js';
+import { apListLength, apListSort } from './aplist.js';
 import { lowestBit, popcount } from './bits.js';
 import { cpuifUpdateLines } from './cpuif.js';
+import { dropCallbacks, emitTrace, holdCallbacks, releaseCallbacks } from './notify.js';
 import { isPending, targetOracle } from './oracle.js';
 import { kickVcpu } from './queue.js';
 import type { LrView } from './trace.js';
@@ -100,8 +101,21 @@ function lrCount(v: Vgic, slot: number): number {
  *   EOI of such an interrupt is honoured by `cpuif.ts`.
  *
  * When more is queued than the LRs hold, underflow maintenance is requested.
+ * What it reports (a kick, the `flush` event, a change of the vCPU's lines)
+ * is reported once the vCPU has fully entered.
  */
 export function flushLrState(v: Vgic, vcpu: number): void {
+  holdCallbacks(v);
+  try {
+    fillLrs(v, vcpu);
+  } catch (e) {
+    dropCallbacks(v);
+    throw e;
+  }
+  releaseCallbacks(v);
+}
+
+function fillLrs(v: Vgic, vcpu: number): void {
   const head = v.nrSlots + vcpu;
   const nrLrs = v.nrLrs;
   // Clear the kick before looking at the list: a kick that lands after this
@@ -167,10 +181,12 @@ export function flushLrState(v: Vgic, vcpu: number): void {
   v.usedLrs[vcpu] = k;
   v.uie[vcpu] = leftOver ? 1 : 0;
   v.runState[vcpu] = VCPU_RUNNING;
+  // Other threads add to this list as soon as its lock is dropped: count it now.
+  const queued = v.tracer !== null ? apListLength(v, vcpu) : 0;
   v.unlockApList(vcpu);
 
   if (misrouted) kickVcpu(v, vcpu);
-  if (v.tracer !== null) v.tracer({ type: 'flush', vcpu, lrs: lrViews(v, vcpu), queued: countQueued(v, vcpu), underflow: leftOver });
+  if (v.tracer !== null) emitTrace(v, { type: 'flush', vcpu, lrs: lrViews(v, vcpu), queued, underflow: leftOver });
   cpuifUpdateLines(v, vcpu);
 }
 
@@ -188,13 +204,6 @@ function firstDeliverablePending(v: Vgic, vcpu: number, start: number): number {
     v.unlockIrq(it);
   }
   return NONE;
-}
-
-function countQueued(v: Vgic, vcpu: number): number {
-  const head = v.nrSlots + vcpu;
-  let n = 0;
-  for (let it = v.next[head]!; it !== head; it = v.next[it]!) n++;
-  return n;
 }
 
 /** The list registers of a vCPU, decoded (allocates: for traces and inspection). */

@@ -56,6 +56,7 @@ export { WasmLocks, createSharedWasmMemory, wasmLocksSupported } from './wasm-lo
 export { LockDep, CheckedLocks } from './lockdep.js';
 export { targetOracle, validateInjection, isPending, apListCmp, distGroupEnabled } from './oracle.js';
 export { queueIrqUnlock, requeue, kickVcpu } from './queue.js';
+export { rethrowCallbackError } from './notify.js';
 export { injectSlot, setLineLevel, mapHwSlot, unmapHwSlot } from './inject.js';
 export { flushLrState, populateLr, lrViews } from './flush.js';
 export { syncHwState, foldLr, pruneApList } from './sync.js';
@@ -71,6 +72,7 @@ export {
   cpuifRpr,
   cpuifUpdateLines,
   cpuifLines,
+  cpuifSetGroupEnable,
   binaryPoint,
   groupPriority,
   highestActivePriority,

@@ -2,6 +2,7 @@
  * Host injection (KVM_IRQ_LINE, kvm_vgic_inject_irq) and the other line-level
  * operations a VMM performs. The API layer has validated INTID and vCPU.
  */
+import { dropCallbacks, emitTrace, holdCallbacks, releaseCallbacks } from './notify.js';
 import { validateInjection } from './oracle.js';
 import { queueIrqUnlock } from './queue.js';
 import { CONFIG_LEVEL, type Vgic } from './vgic.js';
@@ -13,14 +14,17 @@ import { CONFIG_LEVEL, type Vgic } from './vgic.js';
  * interrupt already pending (coalesced).
  */
 export function injectSlot(v: Vgic, slot: number, level: boolean): boolean {
+  if (v.tracer !== null) return injectTraced(v, slot, level);
   v.lockIrq(slot);
   if (!validateInjection(v, slot, level)) {
     v.unlockIrq(slot);
-    if (v.tracer !== null) traceInject(v, slot, level, false);
     return false;
   }
-  // Traced before the queue and kick it causes, in the order they happen.
-  if (v.tracer !== null) traceInject(v, slot, level, true);
+  return injectUnlock(v, slot, level);
+}
+
+/** The injection itself: entered with the irq lock held, returns with every lock dropped. */
+function injectUnlock(v: Vgic, slot: number, level: boolean): boolean {
   let changed = true;
   if (v.config[slot] === CONFIG_LEVEL) {
     v.lineLevel[slot] = level ? 1 : 0;
@@ -32,8 +36,30 @@ export function injectSlot(v: Vgic, slot: number, level: boolean): boolean {
   return changed;
 }
 
-function traceInject(v: Vgic, slot: number, level: boolean, accepted: boolean): void {
-  v.tracer?.({ type: 'inject', intid: v.intid[slot]!, vcpu: v.slotVcpu(slot), level, accepted });
+/**
+ * A traced injection. The event is known under the irq lock, before the
+ * queue and kick it causes; it is held back with them and reported after
+ * the locks are dropped, in the order they happened.
+ */
+function injectTraced(v: Vgic, slot: number, level: boolean): boolean {
+  holdCallbacks(v);
+  let changed: boolean;
+  try {
+    v.lockIrq(slot);
+    const accepted = validateInjection(v, slot, level);
+    emitTrace(v, { type: 'inject', intid: v.intid[slot]!, vcpu: v.slotVcpu(slot), level, accepted });
+    if (accepted) {
+      changed = injectUnlock(v, slot, level);
+    } else {
+      v.unlockIrq(slot);
+      changed = false;
+    }
+  } catch (e) {
+    dropCallbacks(v);
+    throw e;
+  }
+  releaseCallbacks(v);
+  return changed;
 }
 
 /**

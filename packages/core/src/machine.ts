@@ -15,6 +15,7 @@ import { VgicError } from './errors.js';
 import { flushLrState, lrViews } from './flush.js';
 import { injectSlot, mapHwSlot, setLineLevel, unmapHwSlot } from './inject.js';
 import { irqState, vcpuState, type IrqState, type VcpuState } from './inspect.js';
+import { rethrowCallbackError } from './notify.js';
 import { checkInvariants, noLockHeld } from './invariants.js';
 import type { LockOps } from './locks.js';
 import { syncHwState } from './sync.js';
@@ -245,12 +246,16 @@ export class Machine {
     }
     const slot = this.hostSlot(intid, vcpu, 'host injection');
     const on = level === true || level === 1;
-    return injectSlot(this.vgic, slot, on);
+    const changed = injectSlot(this.vgic, slot, on);
+    rethrowCallbackError(this.vgic);
+    return changed;
   }
 
   /** Set a line level without injection's validation (KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO). */
   setLineLevel(intid: number, level: boolean, vcpu?: number): boolean {
-    return setLineLevel(this.vgic, this.hostSlot(intid, vcpu, 'the line-level interface'), level);
+    const changed = setLineLevel(this.vgic, this.hostSlot(intid, vcpu, 'the line-level interface'), level);
+    rethrowCallbackError(this.vgic);
+    return changed;
   }
 
   /** Hardware-map an interrupt (kvm_vgic_map_phys_irq): the guest's deactivation deactivates `hostIntid`. */
@@ -274,6 +279,7 @@ export class Machine {
     const v = this.vgic;
     if (v.runState[vcpu] === VCPU_RUNNING) syncHwState(v, vcpu);
     flushLrState(v, vcpu);
+    rethrowCallbackError(v);
   }
 
   /** Leave the vCPU (vgic_sync_hwstate). Leaving an outside vCPU does nothing. */
@@ -281,6 +287,7 @@ export class Machine {
     this.checkVcpu(vcpu);
     const v = this.vgic;
     if (v.runState[vcpu] === VCPU_RUNNING) syncHwState(v, vcpu);
+    rethrowCallbackError(v);
   }
 
   isRunning(vcpu: number): boolean {
@@ -322,6 +329,7 @@ export class Machine {
   irqLine(vcpu: number): boolean {
     this.checkVcpu(vcpu);
     cpuifLines(this.vgic, vcpu);
+    rethrowCallbackError(this.vgic);
     return this.vgic.irqLine[vcpu] !== 0;
   }
 
@@ -329,6 +337,7 @@ export class Machine {
   fiqLine(vcpu: number): boolean {
     this.checkVcpu(vcpu);
     cpuifLines(this.vgic, vcpu);
+    rethrowCallbackError(this.vgic);
     return this.vgic.fiqLine[vcpu] !== 0;
   }
 
@@ -379,6 +388,16 @@ export class Machine {
   /** Called when the guest is done with a level-triggered interrupt, so its device can resample the line. */
   set onEoiNotify(fn: ((intid: number, vcpu: number) => void) | null) {
     this.vgic.onEoiNotify = fn;
+  }
+
+  /** Called when the guest makes a hardware-mapped interrupt active (ISACTIVER, ISPENDR): make the host interrupt active. */
+  set onHostActivate(fn: ((hostIntid: number, intid: number, vcpu: number) => void) | null) {
+    this.vgic.onHostActivate = fn;
+  }
+
+  /** Called when the guest clears a hardware-mapped interrupt's pending state (ICPENDR): clear the host interrupt's. */
+  set onHostClearPending(fn: ((hostIntid: number, intid: number, vcpu: number) => void) | null) {
+    this.vgic.onHostClearPending = fn;
   }
 
   // ------------------------------------------------------------ trace
@@ -450,6 +469,7 @@ export class Machine {
     const lo = this.readWords(fi, who, offset, width, false);
     const hi = width === 64 ? this.readWords(fi, who, offset, width, true) : 0;
     if (traps) flushLrState(this.vgic, vcpu);
+    rethrowCallbackError(this.vgic);
     return width === 64 ? toU64(lo, hi) : lo;
   }
 
@@ -478,6 +498,7 @@ export class Machine {
     else this.prepareGuest(vcpu);
     this.writeWords(fi, who, offset, width, lo, hi);
     if (traps) flushLrState(this.vgic, vcpu);
+    rethrowCallbackError(this.vgic);
     return true;
   }
 
@@ -569,6 +590,7 @@ export class Machine {
     if (write) r.write?.(this.vgic, vcpu, lo, hi);
     else value = r.read !== undefined ? r.read(this.vgic, vcpu) >>> 0 : 0;
     if (r.traps) flushLrState(this.vgic, vcpu);
+    rethrowCallbackError(this.vgic);
     return value;
   }
 

@@ -11,6 +11,7 @@
  */
 import { CONFIG_EDGE, CONFIG_LEVEL, CTL_DIST_ENABLE, FLAG_LR_ACTIVATE, FLAG_LR_DEACTIVATE, FLAG_LR_UNPEND, NONE, type Vgic } from './vgic.js';
 import { isPending } from './oracle.js';
+import { dropCallbacks, holdCallbacks, hostListens, notifyHost, releaseCallbacks, type HostNotice } from './notify.js';
 import { kickVcpu, queueIrqUnlock } from './queue.js';
 
 /** The slot of `intid` for `vcpu`, or NONE when this machine has no such interrupt. */
@@ -83,20 +84,40 @@ export function writeClearEnable(v: Vgic, vcpu: number, intid0: number, bits: nu
   });
 }
 
-/** ISPENDR: set the pending latch and queue. GICv2 SGIs are WI here (they have SPENDSGIR). */
+/**
+ * Tell the host of a change the guest made to a hardware-mapped interrupt
+ * (`host` is its host INTID, read under the irq lock; NONE when the
+ * interrupt is not mapped). Called with no lock held.
+ */
+function toHost(v: Vgic, type: HostNotice, vcpu: number, intid: number, host: number): void {
+  if (host !== NONE && hostListens(v, type)) notifyHost(v, type, vcpu, intid, host);
+}
+
+/**
+ * ISPENDR: set the pending latch and queue. GICv2 SGIs are WI here (they
+ * have SPENDSGIR). A hardware-mapped interrupt's host interrupt is made
+ * active, as KVM's vgic_mmio_write_spending does, so that it does not fire
+ * again before the guest has deactivated this one.
+ */
 export function writeSetPending(v: Vgic, vcpu: number, intid0: number, bits: number): void {
   forEachSetBit(v, vcpu, intid0, bits, (v, slot, intid) => {
     if (v.sgiSources && intid < 16) return;
     v.lockIrq(slot);
     v.pendingLatch[slot] = 1;
+    const host = v.hw[slot] !== 0 ? v.hostIntid[slot]! : NONE;
     queueIrqUnlock(v, slot);
+    toHost(v, 'hostActivate', vcpu, intid, host);
   });
 }
 
 /**
  * ICPENDR: clear the pending latch (a level line that is high stays
  * pending). If the interrupt sits pending in a running vCPU's list register,
- * that vCPU's fold drops the LR's pending state too.
+ * that vCPU's fold drops the LR's pending state too. For a hardware-mapped
+ * interrupt the host's pending state is cleared as well and, unless the
+ * interrupt is active, the host interrupt deactivated — KVM's
+ * vgic_hw_irq_cpending, so that ISPENDR followed by ICPENDR cannot leave the
+ * physical interrupt masked.
  */
 export function writeClearPending(v: Vgic, vcpu: number, intid0: number, bits: number): void {
   forEachSetBit(v, vcpu, intid0, bits, (v, slot, intid) => {
@@ -106,8 +127,14 @@ export function writeClearPending(v: Vgic, vcpu: number, intid0: number, bits: n
     const owner = v.owner[slot]!;
     const live = v.inLr[slot] !== NONE;
     if (live) v.flags[slot] = v.flags[slot]! | FLAG_LR_UNPEND;
+    const host = v.hw[slot] !== 0 ? v.hostIntid[slot]! : NONE;
+    // As KVM, the active state as the distributor knows it: a running
+    // vCPU's list register may hold a newer one until its next exit.
+    const active = v.active[slot] !== 0;
     v.unlockIrq(slot);
     if (live) kickVcpu(v, owner);
+    toHost(v, 'hostClearPending', vcpu, intid, host);
+    if (!active) toHost(v, 'hostDeactivate', vcpu, intid, host);
   });
 }
 
@@ -116,7 +143,8 @@ export function writeClearPending(v: Vgic, vcpu: number, intid0: number, bits: n
  * goes on an ap_list (its owner's, or its target's when it is on none). If
  * it sits in a running vCPU's list register, the change is recorded for that
  * vCPU's fold and the vCPU is kicked — KVM halts every vCPU for the same
- * effect.
+ * effect. A hardware-mapped interrupt's host interrupt follows
+ * (vgic_hw_irq_change_active): made active, or deactivated.
  */
 export function writeActive(v: Vgic, vcpu: number, intid0: number, bits: number, active: boolean): void {
   forEachSetBit(v, vcpu, intid0, bits, (v, slot, intid) => {
@@ -129,9 +157,11 @@ export function writeActive(v: Vgic, vcpu: number, intid0: number, bits: number,
       const f = v.flags[slot]! & ~(FLAG_LR_ACTIVATE | FLAG_LR_DEACTIVATE);
       v.flags[slot] = f | (active ? FLAG_LR_ACTIVATE : FLAG_LR_DEACTIVATE);
     }
+    const host = v.hw[slot] !== 0 ? v.hostIntid[slot]! : NONE;
     if (active) queueIrqUnlock(v, slot);
     else v.unlockIrq(slot);
     if (live) kickVcpu(v, owner);
+    toHost(v, active ? 'hostActivate' : 'hostDeactivate', vcpu, intid, host);
   });
 }
 
@@ -267,15 +297,39 @@ export function distEnable(v: Vgic): number {
 
 /**
  * Set the distributor's group enables (GICD_CTLR). Interrupts that became
- * deliverable are queued, and every vCPU is kicked (vgic_kick_vcpus).
+ * deliverable are queued, and every vCPU is kicked (vgic_kick_vcpus). Until
+ * the last of them is queued the machine is not whole (the distributor says
+ * they are deliverable, no ap_list holds them), so what the queuing reports
+ * is reported after that.
  */
 export function setDistEnable(v: Vgic, groups: number): void {
   const before = Atomics.exchange(v.ctl, CTL_DIST_ENABLE, groups);
   if ((groups & ~before) === 0) return;
-  for (let slot = 0; slot < v.nrSlots; slot++) {
-    if (v.owner[slot] !== NONE) continue;
-    v.lockIrq(slot);
-    queueIrqUnlock(v, slot);
+  holdCallbacks(v);
+  try {
+    for (let slot = 0; slot < v.nrSlots; slot++) queueIfOnNoList(v, slot);
+    for (let k = 0; k < v.nrVcpus; k++) kickVcpu(v, k);
+  } catch (e) {
+    dropCallbacks(v);
+    throw e;
   }
-  for (let k = 0; k < v.nrVcpus; k++) kickVcpu(v, k);
+  releaseCallbacks(v);
+}
+
+/**
+ * Queue `slot` if it is on no ap_list and now belongs on one. `owner` is
+ * read under the irq lock: a prune on another thread may be taking the
+ * interrupt off its list, having judged it targetless while the
+ * distributor was still off. Read unlocked, it would still name that list,
+ * the interrupt would be skipped here, and the prune would leave it on none
+ * — lost. Under the lock, either the prune came first (owner NONE: queued
+ * here) or it comes after and sees the distributor enabled (it stays).
+ */
+function queueIfOnNoList(v: Vgic, slot: number): void {
+  v.lockIrq(slot);
+  if (v.owner[slot] !== NONE) {
+    v.unlockIrq(slot);
+    return;
+  }
+  queueIrqUnlock(v, slot);
 }

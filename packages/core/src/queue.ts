@@ -8,6 +8,7 @@
  * needed (prune migrating an interrupt), take the lower vCPU id's first.
  */
 import { apListAddTail } from './aplist.js';
+import { emitTrace, notifyKick } from './notify.js';
 import { targetOracle } from './oracle.js';
 import { CTL_DEBUG, DEBUG_NO_QUEUE_RECHECK, NONE, VCPU_WFI, type Vgic } from './vgic.js';
 
@@ -24,8 +25,7 @@ export function kickVcpu(v: Vgic, vcpu: number): void {
   } else {
     v.kick[vcpu] = 1;
   }
-  if (v.onKick !== null) v.onKick(vcpu);
-  if (v.tracer !== null) v.tracer({ type: 'kick', vcpu });
+  if (v.onKick !== null || v.tracer !== null) notifyKick(v, vcpu);
 }
 
 /**
@@ -67,7 +67,7 @@ export function queueIrqUnlock(v: Vgic, slot: number): boolean {
     v.unlockIrq(slot);
     v.unlockApList(vcpu);
     if (v.lockdep !== null) v.lockdep.assertNoneHeld('queueIrqUnlock');
-    if (v.tracer !== null) v.tracer({ type: 'queue', intid: v.intid[slot]!, vcpu });
+    if (v.tracer !== null) emitTrace(v, { type: 'queue', intid: v.intid[slot]!, vcpu });
     kickVcpu(v, vcpu);
     return true;
   }

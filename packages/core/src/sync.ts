@@ -6,6 +6,7 @@
  */
 import { apListAddTail, apListDel } from './aplist.js';
 import { cpuifUpdateLines } from './cpuif.js';
+import { dropCallbacks, emitTrace, holdCallbacks, notifyEoi, releaseCallbacks } from './notify.js';
 import { targetOracle } from './oracle.js';
 import { kickVcpu } from './queue.js';
 import {
@@ -24,8 +25,10 @@ import {
 /**
  * Fold list register `k` back into its interrupt (vgic_v2/v3_fold_lr_state):
  * the active bit always; the pending bit for edge interrupts only (a level
- * interrupt's pending state is its line); a level interrupt the guest has
- * finished with loses its soft pending latch.
+ * interrupt's pending state is its line and its ISPENDR latch). Unlike KVM,
+ * the fold leaves a level interrupt's latch alone: the acknowledge ended the
+ * one the list register carried (cpuif.ts, consumeLevelLatch), and one set
+ * while the interrupt was active is pending again after its deactivation.
  */
 export function foldLr(v: Vgic, vcpu: number, k: number): void {
   const lr = vcpu * v.nrLrs + k;
@@ -57,14 +60,12 @@ export function foldLr(v: Vgic, vcpu: number, k: number): void {
     }
     v.pendingLatch[slot] = 1;
   }
-  if (v.config[slot] === CONFIG_LEVEL && (state & (LR_PENDING | LR_ACTIVE)) === 0) v.pendingLatch[slot] = 0;
+  const level = v.config[slot] === CONFIG_LEVEL;
   v.unlockIrq(slot);
   // The guest is done with a level interrupt that asked for EOI maintenance:
   // tell the device side so it can resample its line (kvm_notify_acked_irq).
-  if (state === 0 && v.lrEoi[lr] !== 0 && v.onEoiNotify !== null && v.config[slot] === CONFIG_LEVEL) {
-    v.onEoiNotify(intid, vcpu);
-  }
-  if (v.tracer !== null) v.tracer({ type: 'fold', vcpu, lr: k, intid, state });
+  if (state === 0 && v.lrEoi[lr] !== 0 && level && v.onEoiNotify !== null) notifyEoi(v, intid, vcpu);
+  if (v.tracer !== null) emitTrace(v, { type: 'fold', vcpu, lr: k, intid, state });
 }
 
 /**
@@ -73,8 +74,21 @@ export function foldLr(v: Vgic, vcpu: number, k: number): void {
  * first, so the irq and our list lock are dropped, the pair is taken in
  * order, and the oracle is asked again: if the answer changed meanwhile,
  * nothing moves. Either way the list may have changed, so start over.
+ * What it reports (prunes, migrations, kicks) is reported once every lock
+ * is dropped.
  */
 export function pruneApList(v: Vgic, vcpu: number): void {
+  holdCallbacks(v);
+  try {
+    prune(v, vcpu);
+  } catch (e) {
+    dropCallbacks(v);
+    throw e;
+  }
+  releaseCallbacks(v);
+}
+
+function prune(v: Vgic, vcpu: number): void {
   const head = v.nrSlots + vcpu;
   retry: for (;;) {
     v.lockApList(vcpu);
@@ -87,7 +101,7 @@ export function pruneApList(v: Vgic, vcpu: number): void {
         apListDel(v, it);
         v.owner[it] = NONE;
         v.unlockIrq(it);
-        if (v.tracer !== null) v.tracer({ type: 'prune', vcpu, intid: v.intid[it]! });
+        if (v.tracer !== null) emitTrace(v, { type: 'prune', vcpu, intid: v.intid[it]! });
         it = following;
         continue;
       }
@@ -115,7 +129,7 @@ export function pruneApList(v: Vgic, vcpu: number): void {
       v.unlockApList(b);
       v.unlockApList(a);
       if (moved) {
-        if (v.tracer !== null) v.tracer({ type: 'migrate', intid: v.intid[it]!, from: vcpu, to: target });
+        if (v.tracer !== null) emitTrace(v, { type: 'migrate', intid: v.intid[it]!, from: vcpu, to: target });
         kickVcpu(v, target);
       }
       continue retry;
@@ -125,8 +139,24 @@ export function pruneApList(v: Vgic, vcpu: number): void {
   }
 }
 
-/** vgic_sync_hwstate: fold every live list register, then prune. The vCPU is outside afterwards. */
+/**
+ * vgic_sync_hwstate: fold every live list register, then prune. The vCPU is
+ * outside afterwards. What the exit reports (folds, EOI notifications,
+ * prunes, kicks, the vCPU's lines) is reported once it is complete: a
+ * callback never sees a vCPU half-synced, and may enter it again.
+ */
 export function syncHwState(v: Vgic, vcpu: number): void {
+  holdCallbacks(v);
+  try {
+    sync(v, vcpu);
+  } catch (e) {
+    dropCallbacks(v);
+    throw e;
+  }
+  releaseCallbacks(v);
+}
+
+function sync(v: Vgic, vcpu: number): void {
   const used = v.usedLrs[vcpu]!;
   for (let k = 0; k < used; k++) foldLr(v, vcpu, k);
   v.usedLrs[vcpu] = 0;

@@ -2,7 +2,8 @@
  * Trace events, close to the kernel's vgic tracepoints. They are declared
  * here and nowhere else. An event is built only when someone listens: every
  * emit site reads `if (v.tracer !== null)`, so a machine nobody traces pays
- * one branch.
+ * one branch. A listener runs with no engine lock held, and a listener that
+ * throws does not stop the engine (see notify.ts).
  */
 export type TraceEvent =
   /** A host line change (KVM_IRQ_LINE); `accepted` is false when validation dropped it. */
@@ -27,8 +28,12 @@ export type TraceEvent =
   | { type: 'dir'; vcpu: number; intid: number; deactivated: boolean; inLr: boolean }
   /** A maintenance interrupt: the vCPU exits before its next guest access. */
   | { type: 'maintenance'; vcpu: number; reason: MaintenanceReason }
-  /** The guest's deactivation of a hardware-mapped interrupt reached the host. */
+  /** The guest's deactivation of a hardware-mapped interrupt reached the host (EOI, DIR, ICACTIVER, ICPENDR). */
   | { type: 'hostDeactivate'; vcpu: number; intid: number; hostIntid: number }
+  /** The guest made a hardware-mapped interrupt active (ISACTIVER, ISPENDR), and so the host interrupt. */
+  | { type: 'hostActivate'; vcpu: number; intid: number; hostIntid: number }
+  /** The guest cleared a hardware-mapped interrupt's pending state (ICPENDR), and so the host interrupt's. */
+  | { type: 'hostClearPending'; vcpu: number; intid: number; hostIntid: number }
   /** A vCPU's virtual IRQ/FIQ outputs changed. */
   | { type: 'line'; vcpu: number; irq: boolean; fiq: boolean };
 

@@ -17,6 +17,7 @@
 import { VgicError } from './errors.js';
 import { CheckedLocks, LockDep } from './lockdep.js';
 import { atomicLocks, plainLocks, type LockOps } from './locks.js';
+import type { Notice } from './notify.js';
 import type { Tracer } from './trace.js';
 
 /** "No vCPU": an interrupt on no ap_list, or with no target. */
@@ -44,6 +45,9 @@ export const VCPU_WFI = 2;
 export const FLAG_LR_DEACTIVATE = 1;
 export const FLAG_LR_ACTIVATE = 2;
 export const FLAG_LR_UNPEND = 4;
+
+/** What `Vgic.callbackError` holds when no callback has failed. */
+export const NO_CALLBACK_ERROR: unique symbol = Symbol('no callback error');
 
 /** Debug flags, a word of the shared buffer so every thread sees them. */
 export const DEBUG_LOCKDEP = 1;
@@ -221,6 +225,18 @@ export class Vgic {
   onHostDeactivate: ((hostIntid: number, intid: number, vcpu: number) => void) | null = null;
   /** Called when the guest EOIs a level-triggered interrupt (kvm_notify_acked_irq), so a device can resample. */
   onEoiNotify: ((intid: number, vcpu: number) => void) | null = null;
+  /** Called when the guest makes a hardware-mapped interrupt active (ISACTIVER, ISPENDR): the host interrupt is made active. */
+  onHostActivate: ((hostIntid: number, intid: number, vcpu: number) => void) | null = null;
+  /** Called when the guest clears a hardware-mapped interrupt's pending state (ICPENDR): so is the host interrupt's. */
+  onHostClearPending: ((hostIntid: number, intid: number, vcpu: number) => void) | null = null;
+
+  // --- callbacks held back, and their errors (notify.ts); per thread ---
+  /** Engine operations under way that hold their callbacks back until they are done. */
+  deferDepth = 0;
+  /** The callbacks held back meanwhile, in the order they happened (filled only while someone listens). */
+  deferred: Notice[] = [];
+  /** The first error a callback threw since the host call began, or NO_CALLBACK_ERROR. */
+  callbackError: unknown = NO_CALLBACK_ERROR;
 
   static bytesFor(shape: VgicShape): number {
     const probe = new Layout(null);

@@ -3,7 +3,7 @@
  * handle, its CPU-interface names, and a few guests. Workers import this
  * module by file URL.
  */
-import { Machine, PHASE_DRAIN, type CpuInterfaceNames, type Guest, type GuestCpu, type MachineHandle } from '../src/index.js';
+import { Machine, PHASE_DRAIN, PHASE_RUN, type CpuInterfaceNames, type Guest, type GuestCpu, type MachineHandle, type TaskContext } from '../src/index.js';
 import { createToyBackend, type ToyBackendOptions } from './fixtures/toy-gic.js';
 
 export const TOY_CPU_INTERFACE: CpuInterfaceNames = {
@@ -65,4 +65,89 @@ export function lockBreakingGuest(cpu: GuestCpu): Guest {
     },
     report: () => counting.report!(),
   };
+}
+
+/**
+ * A counting guest whose thread listens to everything its machine reports
+ * and, from inside every callback, asks the machine about itself (the
+ * queries take the engine's locks: none may be held when a callback runs).
+ */
+export function reenteringGuest(cpu: GuestCpu): Guest {
+  const counting = countingGuest();
+  const m = cpu.machine;
+  let callbacks = 0;
+  let failures = 0;
+  const look = (): void => {
+    callbacks++;
+    try {
+      for (let k = 0; k < m.vcpus; k++) m.hasPending(k);
+      m.irq(32);
+    } catch {
+      failures++;
+    }
+  };
+  m.onTrace(look);
+  m.onLine(look);
+  m.onKick = look;
+  return {
+    take: (c) => counting.take(c),
+    report: () => ({ ...counting.report!(), callbacks, failures }),
+  };
+}
+
+/** What a listener of the fixtures throws. */
+export class ListenerError extends Error {}
+
+/**
+ * A counting guest whose trace listener throws at every EOI: the EOI has
+ * happened when the guest's write throws, and the guest goes on.
+ */
+export function eoiThrowingGuest(cpu: GuestCpu): Guest {
+  let thrown = 0;
+  const seen: Record<string, number> = {};
+  cpu.machine.onTrace((e) => {
+    if (e.type === 'eoi') throw new ListenerError('the listener failed');
+  });
+  return {
+    take(c: GuestCpu): boolean {
+      const raw = c.ack();
+      const intid = raw & 0x3ff;
+      if (intid >= 1020) return false;
+      seen[`intid${intid}`] = (seen[`intid${intid}`] ?? 0) + 1;
+      try {
+        c.eoi(raw);
+      } catch (e) {
+        if (!(e instanceof ListenerError)) throw e;
+        thrown++;
+      }
+      return true;
+    },
+    report: () => ({ ...seen, thrown }),
+  };
+}
+
+/**
+ * A task that injects edge SPIs 32..39 until the run ends, with a trace
+ * listener that throws at every event: each injection throws, after it has
+ * queued and kicked.
+ */
+export function throwingInjector(ctx: TaskContext): { attempts: number; thrown: number } {
+  const m = ctx.machine;
+  let attempts = 0;
+  let thrown = 0;
+  m.onTrace(() => {
+    throw new ListenerError('the listener failed');
+  });
+  while (ctx.control.phase === PHASE_RUN) {
+    for (let intid = 32; intid < 40; intid++) {
+      attempts++;
+      try {
+        m.inject(intid, 1);
+      } catch (e) {
+        if (!(e instanceof ListenerError)) throw e;
+        thrown++;
+      }
+    }
+  }
+  return { attempts, thrown };
 }

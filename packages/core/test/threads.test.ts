@@ -3,7 +3,7 @@
  * counters by message, and the lock-order checker across threads.
  */
 import { describe, expect, it } from 'vitest';
-import { isVgicError, startVcpus, type Machine, type VcpuCounters } from '../src/index.js';
+import { hostRegisterWrite, isVgicError, startVcpus, type Machine, type VcpuCounters } from '../src/index.js';
 import { createToy } from './fixtures/toy-gic.js';
 import { toyGuest } from './fixtures/toy-guest.js';
 import { FIXTURE_URL, TOY_CPU_INTERFACE } from './threads-fixture.js';
@@ -106,6 +106,69 @@ describe('vCPU threads', () => {
     expect(m.noLockHeld()).toBe(true);
     expect(acksOf(r.counters)).toBe(SPIS.length - sum(Array.from(m.vgic.foldCoalesced)));
     expect(m.checkInvariants()).toEqual([]);
+  });
+
+  describe('callbacks on worker threads', () => {
+    /** After the threads: no lock held, the invariants hold, and the machine still takes an interrupt. */
+    function expectWhole(m: Machine): void {
+      expect(m.noLockHeld()).toBe(true);
+      expect(m.checkInvariants()).toEqual([]);
+      expect(m.vgic.lockViolations).toBe(0);
+      for (const intid of SPIS) expect(m.irq(intid)).toMatchObject({ pending: false, active: false });
+      toyGuest.route(m, 32, 0);
+      m.inject(32, 1);
+      expect(toyGuest.ack(m, 0)).toBe(32);
+      toyGuest.eoi(m, 0, 32);
+      expect(m.irq(32)).toMatchObject({ pending: false, active: false });
+      expect(m.checkInvariants()).toEqual([]);
+    }
+
+    it('a listener on a vCPU thread calls back into the machine from every callback, with no lock held', async () => {
+      const m = toyMachine(2);
+      const threads = await start(m, 'reenteringGuest');
+      let accepted = 0;
+      for (let round = 0; round < 20; round++) {
+        for (const intid of SPIS) if (m.inject(intid, 1)) accepted++;
+        // Retarget half of them (as the distributor's emulation, from this
+        // thread that runs no vCPU): the vCPUs' prunes migrate what is pending.
+        for (const intid of SPIS.slice(0, 4)) hostRegisterWrite(m, `TDIST_ROUTER${intid}`, (intid + round) % 2);
+        await sleep(5);
+      }
+      const r = await threads.shutdown();
+
+      expect(r.problems).toEqual([]);
+      expect(r.drained).toBe(true);
+      for (const c of r.counters) {
+        expect(c.lockOrderViolations).toBe(0);
+        expect(c.errors).toEqual([]);
+        expect(c.guest['failures']).toBe(0);
+        expect(c.guest['callbacks']).toBeGreaterThan(0);
+      }
+      expect(acksOf(r.counters)).toBe(accepted - sum(Array.from(m.vgic.foldCoalesced)));
+      expectWhole(m);
+    });
+
+    it('listeners that throw, on an injecting thread and on the vCPU threads, lose nothing and leave no lock held', async () => {
+      const m = toyMachine(2);
+      const threads = await start(m, 'eoiThrowingGuest');
+      await threads.startTask('injector', { module: FIXTURE_URL, export: 'throwingInjector' });
+      await sleep(300);
+      const r = await threads.shutdown();
+
+      expect(r.problems).toEqual([]);
+      expect(r.drained).toBe(true);
+      const task = r.tasks['injector'] as { attempts: number; thrown: number };
+      expect(task.attempts).toBeGreaterThan(0);
+      // Every injection threw the listener's error — after it was done.
+      expect(task.thrown).toBe(task.attempts);
+      expect(acksOf(r.counters)).toBeGreaterThan(0);
+      for (const c of r.counters) {
+        expect(c.lockOrderViolations).toBe(0);
+        // Every EOI threw, after it was done (so the runner counted none).
+        expect(c.guest['thrown']).toBe(c.acks);
+      }
+      expectWhole(m);
+    });
   });
 
   it('fail to start, naming the module, when the guest module lacks the export', async () => {

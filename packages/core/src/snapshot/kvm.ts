@@ -29,7 +29,9 @@ import { hi32, lo32 } from '../bits.js';
 import { VgicError } from '../errors.js';
 import type { Machine } from '../machine.js';
 import { readIrqBits } from '../mmio.js';
+import { rethrowCallbackError } from '../notify.js';
 import { queueIrqUnlock } from '../queue.js';
+import { syncHwState } from '../sync.js';
 import { machineAffinities } from './affinity.js';
 import { APR_WORDS, CONFIG_LEVEL, NONE, VCPU_RUNNING, type Vgic } from '../vgic.js';
 
@@ -162,7 +164,9 @@ export class KvmVgicDevice {
   /** Every vCPU out of the guest, as KVM holds them during an attribute access. */
   private stopVcpus(): void {
     const v = this.v;
-    for (let k = 0; k < v.nrVcpus; k++) if (v.runState[k] === VCPU_RUNNING) this.machine.exit(k);
+    for (let k = 0; k < v.nrVcpus; k++) if (v.runState[k] === VCPU_RUNNING) syncHwState(v, k);
+    // Every vCPU is out; a callback that failed meanwhile fails the access before it is made.
+    rethrowCallbackError(v);
   }
 
   // ------------------------------------------------------------ raw attributes
@@ -265,6 +269,7 @@ export class KvmVgicDevice {
     const reg = this.register(this.dist, 'KVM_DEV_ARM_VGIC_GRP_DIST_REGS', offset);
     this.stopVcpus();
     this.writeReg(reg, vcpu, offset, value >>> 0, this.v3Model);
+    rethrowCallbackError(this.v);
   }
 
   /** KVM_DEV_ARM_VGIC_GRP_REDIST_REGS read (GICv3): a 32-bit register of `vcpu`'s redistributor (RD_base, then SGI_base at +0x10000). */
@@ -280,6 +285,7 @@ export class KvmVgicDevice {
     const reg = this.register(this.redist, 'KVM_DEV_ARM_VGIC_GRP_REDIST_REGS', offset);
     this.stopVcpus();
     this.writeReg(reg, vcpu, offset, value >>> 0, false);
+    rethrowCallbackError(this.v);
   }
 
   private register(frame: FrameLookup | null, group: string, offset: number): RegisterDef {
@@ -497,6 +503,7 @@ export class KvmVgicDevice {
     // The vCPU is outside: a maintenance request its CPU interface raised
     // has no guest to interrupt.
     v.maint[vcpu] = 0;
+    rethrowCallbackError(v);
   }
 
   /** set_gic_ctlr: the priority and INTID bits may not grow, SEIS and A3V must match. */
@@ -560,6 +567,7 @@ export class KvmVgicDevice {
       if (v.lineLevel[s] !== 0) queueIrqUnlock(v, s);
       else v.unlockIrq(s);
     }
+    rethrowCallbackError(v);
   }
 
   private checkLevelRange(intid0: number, vcpu: number): void {

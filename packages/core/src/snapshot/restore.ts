@@ -11,6 +11,7 @@ import { apListAddTail } from '../aplist.js';
 import { cpuifUpdateLines } from '../cpuif.js';
 import { VgicError } from '../errors.js';
 import type { Machine, MachineOptions } from '../machine.js';
+import { rethrowCallbackError } from '../notify.js';
 import { requeue } from '../queue.js';
 import {
   APR_WORDS,
@@ -213,6 +214,7 @@ function applySnapshot(m: Machine, doc: GicSnapshot): void {
  */
 export function restoreMachine(m: Machine, doc: unknown): void {
   applySnapshot(m, validateFor(m, doc));
+  rethrowCallbackError(m.vgic);
 }
 
 /** How `createFromSnapshot` builds a machine for a GIC version (`createGicv2`, `createGicv3`). */

@@ -6,7 +6,8 @@
  * the workers have stopped their vCPUs).
  */
 import type { Machine } from '../machine.js';
-import { pruneApList } from '../sync.js';
+import { rethrowCallbackError } from '../notify.js';
+import { pruneApList, syncHwState } from '../sync.js';
 import { APR_WORDS, CONFIG_EDGE, CTL_DIST_ENABLE, DIST_WORDS, NONE, VCPU_RUNNING, VCPU_WORDS, type Vgic } from '../vgic.js';
 import { formatMpidr, machineAffinities } from './affinity.js';
 import type { CpuInterfaceSnapshot, GicSnapshot, IrqSnapshot, VcpuSnapshot } from './document.js';
@@ -68,8 +69,9 @@ function saveCpuInterface(v: Vgic, k: number): CpuInterfaceSnapshot {
  */
 export function quiesceMachine(m: Machine): void {
   const v = m.vgic;
-  for (let k = 0; k < v.nrVcpus; k++) if (v.runState[k] === VCPU_RUNNING) m.exit(k);
+  for (let k = 0; k < v.nrVcpus; k++) if (v.runState[k] === VCPU_RUNNING) syncHwState(v, k);
   for (let k = 0; k < v.nrVcpus; k++) pruneApList(v, k);
+  rethrowCallbackError(v);
 }
 
 /**

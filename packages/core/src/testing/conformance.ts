@@ -15,18 +15,15 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { isVgicError, type VgicErrorCode } from '../errors.js';
-import type { Machine, MachineOptions } from '../machine.js';
-import type { GuestOps } from './guest.js';
+import type { Machine } from '../machine.js';
+import { CALLBACK_TESTS, describeCallbacks } from './conformance/callbacks.js';
+import type { ConformanceContext, ConformanceTarget, Taken } from './conformance/context.js';
+import { GROUP_ENABLE_TESTS, describeGroupEnable } from './conformance/group-enable.js';
+import { HW_STATE_TESTS, describeHwState } from './conformance/hw-state.js';
+import { LEVEL_LATCH_TESTS, describeLevelLatch } from './conformance/level-latch.js';
+import { SPILLED_EOI_TESTS, describeSpilledEoi } from './conformance/spilled-eoi.js';
 
-export interface ConformanceTarget {
-  /** Shown in the test names: `GICv2`. */
-  name: string;
-  /** The backend's machine factory (`createGicv2`). */
-  create(options: MachineOptions): Machine;
-  guest: GuestOps;
-  /** Test ids (or group ids) to skip, from `CONFORMANCE_TESTS`. */
-  skip?: readonly string[];
-}
+export type { ConformanceContext, ConformanceTarget } from './conformance/context.js';
 
 /** Every test id of the suite, `group.test`. */
 export const CONFORMANCE_TESTS: readonly string[] = [
@@ -74,17 +71,18 @@ export const CONFORMANCE_TESTS: readonly string[] = [
   'host.errors',
   'host.unmapped-address',
   'fuzz.registers',
+  // Behaviours in modules of their own (conformance/*.ts), each listing its ids.
+  ...GROUP_ENABLE_TESTS,
+  ...SPILLED_EOI_TESTS,
+  ...HW_STATE_TESTS,
+  ...LEVEL_LATCH_TESTS,
+  ...CALLBACK_TESTS,
 ];
 
 const LR_COUNTS = [1, 4, 16] as const;
 const IDLE = 0xff;
 const SPURIOUS = 1023;
 const SPIS = 64;
-
-interface Taken {
-  intid: number;
-  raw: number;
-}
 
 /** A small deterministic PRNG (mulberry32): the fuzz run is the same on every machine. */
 function prng(seed: number): () => number {
@@ -192,6 +190,23 @@ export function describeConformance(target: ConformanceTarget): void {
     }
     expect(changed, 'a refused call changed the machine state').toBe(-1);
   }
+
+  const ctx: ConformanceContext = {
+    target,
+    guest,
+    vcpus,
+    other,
+    spis: SPIS,
+    test,
+    boot,
+    spi,
+    take,
+    takeIntid,
+    eoi,
+    finish,
+    drain,
+    setDist,
+  };
 
   describe(`${target.name} conformance`, () => {
     afterEach(() => {
@@ -926,5 +941,11 @@ export function describeConformance(target: ConformanceTarget): void {
         });
       }
     });
+
+    describeGroupEnable(ctx);
+    describeSpilledEoi(ctx);
+    describeHwState(ctx);
+    describeLevelLatch(ctx);
+    describeCallbacks(ctx);
   });
 }

@@ -19,6 +19,7 @@ import { accessBit, type FrameDef, type RegisterDef } from '../backend.js';
 import { hi32, lo32, toU64 } from '../bits.js';
 import { VgicError } from '../errors.js';
 import type { Machine } from '../machine.js';
+import { rethrowCallbackError } from '../notify.js';
 
 /** A register resolved once, to be read or written many times from a non-vCPU thread. */
 export interface HostRegister {
@@ -99,11 +100,12 @@ export function hostWrite(m: Machine, r: HostRegister, value: number | bigint): 
     const big = BigInt.asUintN(64, typeof value === 'bigint' ? value : BigInt(Math.trunc(value)));
     r.reg.write(v, r.view, r.offset, 32, lo32(big));
     r.reg.write(v, r.view, r.offset + 4, 32, hi32(big));
-    return;
+  } else {
+    const n = typeof value === 'bigint' ? lo32(value) : value >>> 0;
+    const mask = r.width === 32 ? 0xffffffff : (1 << r.width) - 1;
+    r.reg.write(v, r.view, r.offset, r.width, (n & mask) >>> 0);
   }
-  const n = typeof value === 'bigint' ? lo32(value) : value >>> 0;
-  const mask = r.width === 32 ? 0xffffffff : (1 << r.width) - 1;
-  r.reg.write(v, r.view, r.offset, r.width, (n & mask) >>> 0);
+  rethrowCallbackError(v);
 }
 
 /** Read a resolved register as its trapped emulation would. */
@@ -113,9 +115,12 @@ export function hostRead(m: Machine, r: HostRegister): bigint {
   if (r.width === 64) {
     const lo = r.reg.read(v, r.view, r.offset, 32) >>> 0;
     const hi = r.reg.read(v, r.view, r.offset + 4, 32) >>> 0;
+    rethrowCallbackError(v);
     return toU64(lo, hi);
   }
-  return BigInt(r.reg.read(v, r.view, r.offset, r.width) >>> 0);
+  const value = r.reg.read(v, r.view, r.offset, r.width) >>> 0;
+  rethrowCallbackError(v);
+  return BigInt(value);
 }
 
 /** Resolve and write in one call (allocates: for setup, not for hot loops). */

@@ -20,6 +20,7 @@ import {
   cpuifEoi,
   cpuifHppi,
   cpuifRpr,
+  cpuifSetGroupEnable,
   cpuifUpdateLines,
   type RegisterDef,
   type Vgic,
@@ -80,13 +81,15 @@ function readCtlr(v: Vgic, vcpu: number): number {
 }
 
 function writeCtlr(v: Vgic, vcpu: number, _offset: number, _width: number, value: number): void {
-  v.grpEn0[vcpu] = value & GICC_CTLR_ENABLE_GRP0 ? 1 : 0;
-  v.grpEn1[vcpu] = value & GICC_CTLR_ENABLE_GRP1 ? 1 : 0;
   v.ackCtl[vcpu] = value & GICC_CTLR_ACK_CTL ? 1 : 0;
   v.fiqEn[vcpu] = value & GICC_CTLR_FIQ_EN ? 1 : 0;
   v.cbpr[vcpu] = value & GICC_CTLR_CBPR ? 1 : 0;
   v.eoiMode[vcpu] = value & GICC_CTLR_EOI_MODE ? 1 : 0;
-  // Group enables, FIQEn and CBPR change what is signalled, and on which line.
+  // A group enable that changes makes the vCPU look at its ap_list again,
+  // as ICC_IGRPEN<n>_EL1 does on GICv3 (core's cpuifSetGroupEnable).
+  cpuifSetGroupEnable(v, vcpu, 0, (value & GICC_CTLR_ENABLE_GRP0) !== 0);
+  cpuifSetGroupEnable(v, vcpu, 1, (value & GICC_CTLR_ENABLE_GRP1) !== 0);
+  // FIQEn and CBPR change what is signalled, and on which line.
   cpuifUpdateLines(v, vcpu);
 }
 

@@ -17,8 +17,8 @@ import {
   cpuifEoi,
   cpuifHppi,
   cpuifRpr,
+  cpuifSetGroupEnable,
   cpuifUpdateLines,
-  kickVcpu,
   sendSgi,
   sysregKey,
   type SysregDef,
@@ -209,17 +209,11 @@ function aprWrite(v: Vgic, vcpu: number, grp: number, n: number, lo: number): vo
 
 /**
  * IGRPEN0/1. A change makes the vCPU exit and look at its ap_list again
- * (KVM arms the VGrp0/1 enable and disable maintenance interrupts for this),
- * and makes the 1-of-N choice of IRM = 1 interrupts again.
+ * (core's `cpuifSetGroupEnable`), and makes the 1-of-N choice of IRM = 1
+ * interrupts again.
  */
 function groupEnableWrite(v: Vgic, vcpu: number, grp: number, lo: number): void {
-  const en = grp === 0 ? v.grpEn0 : v.grpEn1;
-  const value = lo & 1;
-  if (en[vcpu] === value) return;
-  en[vcpu] = value;
-  rerouteOneOfN(v, grp, 32, v.spiLimit);
-  kickVcpu(v, vcpu);
-  cpuifUpdateLines(v, vcpu);
+  if (cpuifSetGroupEnable(v, vcpu, grp, (lo & 1) !== 0)) rerouteOneOfN(v, grp, 32, v.spiLimit);
 }
 
 // ------------------------------------------------------------ SGI generation
