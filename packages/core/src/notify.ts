@@ -95,59 +95,37 @@ function restore(v: Vgic, outer: unknown): void {
   if (outer !== NO_CALLBACK_ERROR) v.callbackError = outer;
 }
 
-function callTracer(v: Vgic, e: TraceEvent): void {
+/** Call `fn` on behalf of the engine: its error is kept for the host call, never thrown into the engine. */
+function invoke<A, B, C>(v: Vgic, fn: (a: A, b: B, c: C) => void, a: A, b: B, c: C): void {
   const outer = v.callbackError;
   v.callbackError = NO_CALLBACK_ERROR;
   try {
-    v.tracer!(e);
+    fn(a, b, c);
   } catch (err) {
     failed(v, err);
   }
   restore(v, outer);
+}
+
+function callTracer(v: Vgic, e: TraceEvent): void {
+  invoke(v, v.tracer!, e, undefined, undefined);
 }
 
 function callKick(v: Vgic, fn: (vcpu: number) => void, vcpu: number): void {
-  const outer = v.callbackError;
-  v.callbackError = NO_CALLBACK_ERROR;
-  try {
-    fn(vcpu);
-  } catch (err) {
-    failed(v, err);
-  }
-  restore(v, outer);
+  invoke(v, fn, vcpu, undefined, undefined);
 }
 
 function callLine(v: Vgic, fn: (vcpu: number, irq: boolean, fiq: boolean) => void, vcpu: number, irq: boolean, fiq: boolean): void {
-  const outer = v.callbackError;
-  v.callbackError = NO_CALLBACK_ERROR;
-  try {
-    fn(vcpu, irq, fiq);
-  } catch (err) {
-    failed(v, err);
-  }
-  restore(v, outer);
+  invoke(v, fn, vcpu, irq, fiq);
 }
 
 function callEoi(v: Vgic, fn: (intid: number, vcpu: number) => void, intid: number, vcpu: number): void {
-  const outer = v.callbackError;
-  v.callbackError = NO_CALLBACK_ERROR;
-  try {
-    fn(intid, vcpu);
-  } catch (err) {
-    failed(v, err);
-  }
-  restore(v, outer);
+  invoke(v, fn, intid, vcpu, undefined);
 }
 
+/** A host callback, given `(hostIntid, intid, vcpu)`. */
 function callHost(v: Vgic, fn: (hostIntid: number, intid: number, vcpu: number) => void, host: number, intid: number, vcpu: number): void {
-  const outer = v.callbackError;
-  v.callbackError = NO_CALLBACK_ERROR;
-  try {
-    fn(host, intid, vcpu);
-  } catch (err) {
-    failed(v, err);
-  }
-  restore(v, outer);
+  invoke(v, fn, host, intid, vcpu);
 }
 
 // --- what the engine calls (each after testing for a listener) ---

@@ -9,28 +9,36 @@
  */
 import { describe, expect } from 'vitest';
 import type { Machine } from '../../machine.js';
-import type { ConformanceContext } from './context.js';
+import type { ConformanceContext, Taken } from './context.js';
 
 export const HW_STATE_TESTS: readonly string[] = ['hw.icpendr', 'hw.icpendr-active', 'hw.icactiver', 'hw.isactiver', 'hw.ispendr'];
 
 export function describeHwState(c: ConformanceContext): void {
   const { guest } = c;
 
-  /** A machine whose host side records what reaches it, in order. */
+  /** A machine whose host side records what reaches it, in order; SPI 40 (to vCPU 1) is mapped to host 60. */
   function hostMachine(): { m: Machine; host: string[] } {
     const m = c.boot({ vcpus: 2 });
     const host: string[] = [];
     m.onHostDeactivate = (h, intid, vcpu) => host.push(`deactivate ${h} ${intid} ${vcpu}`);
     m.onHostActivate = (h, intid, vcpu) => host.push(`activate ${h} ${intid} ${vcpu}`);
     m.onHostClearPending = (h, intid, vcpu) => host.push(`clear-pending ${h} ${intid} ${vcpu}`);
+    c.spi(m, 40, { to: 1 });
+    m.mapHw(40, 60);
     return { m, host };
+  }
+
+  /** SPI 40 raised and acknowledged by vCPU 1: active in its list register. */
+  function takeMapped(m: Machine): Taken {
+    m.inject(40, 1);
+    const t = c.take(m, 1);
+    expect(t.intid).toBe(40);
+    return t;
   }
 
   describe('hardware-mapped interrupts: guest state writes reach the host', () => {
     c.test('hw.icpendr', 'ICPENDR of a pending hardware-mapped interrupt clears and deactivates the host interrupt', () => {
       const { m, host } = hostMachine();
-      c.spi(m, 40, { to: 1 });
-      m.mapHw(40, 60);
       m.inject(40, 1);
       guest.clearPending(m, 40, 0);
       expect(host).toEqual(['clear-pending 60 40 0', 'deactivate 60 40 0']);
@@ -48,11 +56,7 @@ export function describeHwState(c: ConformanceContext): void {
 
     c.test('hw.icpendr-active', 'ICPENDR of an active hardware-mapped interrupt clears the host pending state only', () => {
       const { m, host } = hostMachine();
-      c.spi(m, 40, { to: 1 });
-      m.mapHw(40, 60);
-      m.inject(40, 1);
-      const t = c.take(m, 1);
-      expect(t.intid).toBe(40);
+      const t = takeMapped(m);
       m.exit(1);
       guest.clearPending(m, 40, 0);
       expect(host).toEqual(['clear-pending 60 40 0']);
@@ -62,11 +66,7 @@ export function describeHwState(c: ConformanceContext): void {
 
     c.test('hw.icactiver', 'ICACTIVER of an active hardware-mapped interrupt deactivates the host interrupt, once', () => {
       const { m, host } = hostMachine();
-      c.spi(m, 40, { to: 1 });
-      m.mapHw(40, 60);
-      m.inject(40, 1);
-      const t = c.take(m, 1);
-      expect(t.intid).toBe(40);
+      const t = takeMapped(m);
       // vCPU 0 ends it while it is live in vCPU 1's list register.
       guest.clearActive(m, 40, 0);
       expect(host).toEqual(['deactivate 60 40 0']);
@@ -80,8 +80,6 @@ export function describeHwState(c: ConformanceContext): void {
 
     c.test('hw.isactiver', 'ISACTIVER of a hardware-mapped interrupt makes the host interrupt active; its deactivation ends it', () => {
       const { m, host } = hostMachine();
-      c.spi(m, 40, { to: 1 });
-      m.mapHw(40, 60);
       guest.setActive(m, 40, 0);
       expect(host).toEqual(['activate 60 40 0']);
       expect(m.irq(40).active).toBe(true);
@@ -91,8 +89,6 @@ export function describeHwState(c: ConformanceContext): void {
 
     c.test('hw.ispendr', 'ISPENDR of a hardware-mapped interrupt makes the host interrupt active until the guest deactivates it', () => {
       const { m, host } = hostMachine();
-      c.spi(m, 40, { to: 1 });
-      m.mapHw(40, 60);
       guest.setPending(m, 40, 0);
       expect(host).toEqual(['activate 60 40 0']);
       const t = c.take(m, 1);
