@@ -3,8 +3,10 @@
 // installed) it runs the TypeScript source through tsx, with the
 // `@vgic/source` export condition so that @vgic/core and the backends resolve
 // to their source too: no build needed, and never a stale one. An installed
-// package has no src/ and runs its build, dist/bin.js. This file is written
-// by hand, not generated, so `npx vgic` works right after `npm ci`.
+// package runs its build, dist/bin.js: it ships src/ (for source maps and
+// go-to-definition) but not tsconfig.json, which is how a checkout is told
+// apart. This file is written by hand, not generated, so `npx vgic` works
+// right after `npm ci`.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +22,8 @@ function tsxLoader() {
   }
 }
 
-const tsx = existsSync(source) ? tsxLoader() : null;
+const checkout = existsSync(source) && existsSync(fileURLToPath(new URL('../tsconfig.json', import.meta.url)));
+const tsx = checkout ? tsxLoader() : null;
 if (tsx !== null) {
   const child = spawnSync(process.execPath, ['--conditions=@vgic/source', '--import', tsx, source, ...process.argv.slice(2)], {
     stdio: 'inherit',
