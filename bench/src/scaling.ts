@@ -1,7 +1,7 @@
 /**
  * `scaling`: the shared-buffer engine with one worker thread per vCPU,
  * interrupts delivered per second for 1, 2, … workers (up to the core
- * count). The measurement is core's `measureScaling` (threads module): each
+ * count). The measurement is core's `measureScaling` (`@vgic/core/threads`): each
  * vCPU's guest acknowledges, EOIs and re-raises its own SPIs, so every
  * delivery takes the whole path — inject, queue, kick, exit, fold, prune,
  * flush, acknowledge, EOI — with the vCPUs contending only on the machine.
@@ -13,7 +13,7 @@
  * "not available" and yields no row.
  */
 import { availableParallelism } from 'node:os';
-import * as core from '@vgic/core';
+import * as core from '@vgic/core/threads';
 import type { GicName } from './machines.js';
 import type { BenchResult } from './report.js';
 import type { GridOutcome, Progress } from './run.js';

@@ -4,6 +4,11 @@
  * per-vCPU ap_lists under the kernel's lock order, the target oracle,
  * injection, the list-register hand-off (flush/sync), the virtual CPU
  * interface, and the contract GIC-version backends implement.
+ *
+ * This entry imports no Node built-in and runs in a browser; the Node-only
+ * parts (worker threads) are in `@vgic/core/threads`.
+ *
+ * @module @vgic/core
  */
 export { VgicError, isVgicError, type VgicErrorCode } from './errors.js';
 export {
@@ -48,11 +53,13 @@ export {
   APR_WORDS,
   DIST_WORDS,
   VCPU_WORDS,
+  NO_SHARED_MEMORY,
+  sharedMemorySupported,
   type VgicShape,
   type VgicOpenOptions,
 } from './vgic.js';
 export { type LockOps, PlainLocks, AtomicLocks, plainLocks, atomicLocks } from './locks.js';
-export { WasmLocks, createSharedWasmMemory, wasmLocksSupported } from './wasm-locks.js';
+export { WasmLocks, createSharedWasmMemory, wasmLocksSupported, type WasmMemory } from './wasm-locks.js';
 export { LockDep, CheckedLocks } from './lockdep.js';
 export { targetOracle, validateInjection, isPending, apListCmp, distGroupEnabled } from './oracle.js';
 export { queueIrqUnlock, requeue, kickVcpu } from './queue.js';
@@ -123,4 +130,34 @@ export type { TraceEvent, Tracer, LrView, MaintenanceReason } from './trace.js';
 export { lowestBit, popcount, u32, toU64, lo32, hi32 } from './bits.js';
 export * from './scenario/index.js';
 export * from './snapshot/index.js';
-export * from './threads/index.js';
+// The parts of running vCPUs on threads that work in any JavaScript runtime
+// (a browser's Web Workers included). Starting Node worker threads, the
+// stress run and the scaling measurement are in '@vgic/core/threads'.
+export { ThreadControl, PHASE_RUN, PHASE_QUIESCE, PHASE_DRAIN, PHASE_STOP } from './threads/control.js';
+export {
+  GuestCpu,
+  GICV2_CPU_INTERFACE,
+  GICV3_CPU_INTERFACE,
+  defaultCpuInterface,
+  emptyCounters,
+  isSpuriousIntid,
+  type CpuInterfaceNames,
+  type VcpuCounters,
+} from './threads/guest-cpu.js';
+export {
+  resolveHostRegister,
+  hostRead,
+  hostWrite,
+  hostRegisterRead,
+  hostRegisterWrite,
+  type HostRegister,
+  type HostAccessOptions,
+} from './threads/host-access.js';
+export {
+  runVcpu,
+  releaseHeldLocks,
+  type Guest,
+  type GuestHandler,
+  type GuestFactory,
+  type RunVcpuOptions,
+} from './threads/runner.js';

@@ -120,6 +120,21 @@ class Layout {
   }
 }
 
+/**
+ * Why shared state cannot be made here. Browsers give a page
+ * SharedArrayBuffer (and shared WebAssembly memory) only when it is
+ * cross-origin isolated; the single-threaded engine needs neither.
+ */
+export const NO_SHARED_MEMORY: string =
+  'this runtime has no SharedArrayBuffer, which shared state needs: a browser page has it only when cross-origin ' +
+  'isolated (served with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp); ' +
+  'a machine created without `shared` needs neither';
+
+/** Can this runtime hold a machine's state in shared memory? */
+export function sharedMemorySupported(): boolean {
+  return typeof SharedArrayBuffer === 'function';
+}
+
 function envLockCheck(): boolean {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   return env?.['VGIC_LOCKDEP'] === '1';
@@ -307,6 +322,7 @@ export class Vgic {
   /** Lay out a new, zeroed machine state; `shared` puts it in a SharedArrayBuffer. */
   static create(shape: VgicShape, shared: boolean, options: VgicOpenOptions = {}): Vgic {
     const bytes = Vgic.bytesFor(shape);
+    if (shared && !sharedMemorySupported()) throw new VgicError('INVALID_CONFIG', NO_SHARED_MEMORY);
     const buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
     return Vgic.init(buffer, shape, options);
   }

@@ -22,6 +22,7 @@
  */
 import { VgicError } from './errors.js';
 import type { LockOps } from './locks.js';
+import { NO_SHARED_MEMORY, sharedMemorySupported } from './vgic.js';
 
 /** A `WebAssembly.Memory`, as far as this module uses it (the project's `lib` carries no WebAssembly types). */
 export interface WasmMemory {
@@ -143,6 +144,7 @@ export function createSharedWasmMemory(bytes: number): WasmMemory {
     throw new VgicError('INVALID_ARGUMENT', `a memory size is a whole number of bytes; got ${String(bytes)}`);
   }
   const pages = Math.max(1, Math.ceil(bytes / PAGE));
+  if (!sharedMemorySupported()) throw new VgicError('INVALID_CONFIG', NO_SHARED_MEMORY);
   return new (wasmApi().Memory)({ initial: pages, maximum: pages, shared: true });
 }
 

@@ -3,7 +3,8 @@
  * counters by message, and the lock-order checker across threads.
  */
 import { describe, expect, it } from 'vitest';
-import { hostRegisterWrite, isVgicError, startVcpus, type Machine, type VcpuCounters } from '../src/index.js';
+import { hostRegisterWrite, isVgicError, type Machine, type VcpuCounters } from '../src/index.js';
+import { startVcpus } from '../src/threads/index.js';
 import { createToy } from './fixtures/toy-gic.js';
 import { toyGuest } from './fixtures/toy-guest.js';
 import { FIXTURE_URL, TOY_CPU_INTERFACE } from './threads-fixture.js';

@@ -6,7 +6,7 @@
  * only when nothing was lost, no lock order was broken and the state is
  * sound.
  */
-import { runStress, type BackendRef, type StressReport } from '@vgic/core';
+import { runStress, type BackendRef, type StressReport } from '@vgic/core/threads';
 import { parseArgs, type Spec } from '../args.js';
 
 export const STRESS_HELP = `Usage: vgic stress [options]

@@ -1,31 +1,16 @@
 /**
- * vCPUs on worker threads: a machine in a SharedArrayBuffer opened from any
- * number of threads, a run loop per vCPU with WFI on Atomics.wait and the
- * engine's kick as Atomics.notify, host-side distributor access for threads
- * that run no vCPU, a clean shutdown with per-vCPU counters, and the stress
- * run and scaling measurement built on them.
+ * @vgic/core/threads — vCPUs on Node worker threads: `startVcpus` runs one
+ * worker per vCPU over a machine created with `shared: true` (WFI on
+ * Atomics.wait, the engine's kick as Atomics.notify) and shuts them down
+ * cleanly with per-vCPU counters; `startTask` on the result runs a thread
+ * that is no vCPU; `runStress` and `measureScaling` are built on them.
+ *
+ * This entry needs Node (`node:worker_threads`). What runs in any runtime —
+ * the run loop `runVcpu`, `GuestCpu`, `ThreadControl`, host-side register
+ * access — is in the main entry, `@vgic/core`.
+ *
+ * @module @vgic/core/threads
  */
-export { ThreadControl, PHASE_RUN, PHASE_QUIESCE, PHASE_DRAIN, PHASE_STOP } from './control.js';
-export {
-  GuestCpu,
-  GICV2_CPU_INTERFACE,
-  GICV3_CPU_INTERFACE,
-  defaultCpuInterface,
-  emptyCounters,
-  isSpuriousIntid,
-  type CpuInterfaceNames,
-  type VcpuCounters,
-} from './guest-cpu.js';
-export {
-  resolveHostRegister,
-  hostRead,
-  hostWrite,
-  hostRegisterRead,
-  hostRegisterWrite,
-  type HostRegister,
-  type HostAccessOptions,
-} from './host-access.js';
-export { runVcpu, releaseHeldLocks, type Guest, type GuestHandler, type GuestFactory, type RunVcpuOptions } from './runner.js';
 export type { BackendRef, ModuleRef, TaskContext, TaskFn } from './protocol.js';
 export {
   VcpuThreads,

@@ -46,7 +46,7 @@ export function spawnWorker(data: WorkerData): Worker {
     return new Worker(new URL('./boot.mjs', here), { workerData: { ...data, entry }, execArgv: [SOURCE_CONDITION] });
   }
   // Built: this code sits in dist/ (or a chunk beside it), the entry in dist/threads/.
-  const entry = here.includes('/threads/') ? new URL('./worker.js', here) : new URL('./threads/worker.js', here);
+  const entry = new URL('.', here).pathname.endsWith('/threads/') ? new URL('./worker.js', here) : new URL('./threads/worker.js', here);
   if (needsTsx(data)) return new Worker(TSX_EVAL_BOOT, { eval: true, workerData: { ...data, entry: entry.href } });
   return new Worker(entry, { workerData: data });
 }
