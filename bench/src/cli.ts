@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { findFloor, FLOOR_RELATIVE, runFloor } from './floor.js';
+import { planFloor, runFloor } from './floor.js';
 import { GICS, MODES, type GicName, type ModeName } from './machines.js';
 import {
   benchEnv,
@@ -32,10 +32,13 @@ Options:
   --gic G[,G…]       ${GICS.join(', ')} (default: both)
   --mode M[,M…]      ${MODES.join(', ')} (default: all)
   --time MS          milliseconds measured per cell, after warm-up (default 1000)
-  --json             print the results as JSON (see bench/README.md for the schema)
+  --json             print the results as JSON: { results: [{ workload, gic,
+                     mode, nsPerOp, opsPerSec, rme, samples }], env, floor? }
   --out DIR          also write DIR/bench.json and DIR/bench.svg (a chart)
-  --floor            also run the C floor (${FLOOR_RELATIVE} from the repository
-                     root) and print ours/C for spi-roundtrip and burst16
+  --floor            also build and time the C floor (the GICv3 round trip and
+                     burst written plainly in C; needs a C compiler: CC, cc,
+                     gcc or clang) and print ours/C for spi-roundtrip and
+                     burst16; VGIC_FLOOR=SCRIPT runs another floor instead
   --in-process       run every cell in this process (by default each GIC × mode
                      pair gets a fresh process, so one cannot tune V8 for another)
   -h, --help         this text
@@ -135,14 +138,19 @@ function gridCells(a: BenchArgs): number {
 }
 
 async function floorFigures(notes: string[]): Promise<FloorFigure[] | undefined> {
-  const script = findFloor();
-  if (script === null) {
-    notes.push(`C floor: not found (${FLOOR_RELATIVE} from the repository root); skipped`);
+  const plan = planFloor();
+  if (plan.kind === 'none') {
+    notes.push(`C floor: skipped: ${plan.reason}`);
+    process.stderr.write(`C floor: skipped: ${plan.reason}\n`);
     return undefined;
   }
-  process.stderr.write(`C floor: building and running ${script} …\n`);
+  process.stderr.write(
+    plan.kind === 'external'
+      ? `C floor: running ${plan.script} (VGIC_FLOOR) …\n`
+      : `C floor: building ${plan.source} with ${plan.compiler} and timing it …\n`,
+  );
   try {
-    return await runFloor(script);
+    return await runFloor(plan);
   } catch (e) {
     notes.push(`C floor: ${(e as Error).message}; skipped`);
     return undefined;

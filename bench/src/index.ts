@@ -25,7 +25,7 @@ export {
   type FloorRatio,
 } from './report.js';
 export { renderChart } from './svg.js';
-export { findFloor, runFloor, parseFloor } from './floor.js';
+export { planFloor, runFloor, parseFloor, findCompiler, floorSource, type FloorPlan } from './floor.js';
 export { WORKLOADS, WORKLOAD_NAMES, type WorkloadDef, type Prepared } from './workloads.js';
 export { GICS, MODES, KITS, makeMachine, type GicName, type ModeName, type GicKit } from './machines.js';
 export { runGrid, runCells, Progress, type GridOptions, type GridOutcome } from './run.js';
