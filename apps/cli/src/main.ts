@@ -1,8 +1,9 @@
 /**
- * The `vgic` command's dispatcher: `run`, `inspect`, `bench`, `stress`,
+ * The `vgic` command's dispatcher: `run`, `inspect`, `examples`, `bench`, `stress`,
  * `--help` (also per command) and `--version`. Returns the exit status.
  */
 import { readFileSync } from 'node:fs';
+import { EXAMPLES_HELP, run as examplesCommand } from './commands/examples.js';
 import { inspectCommand, INSPECT_HELP } from './commands/inspect.js';
 import { runCommand, RUN_HELP } from './commands/run.js';
 import type { Io } from './report.js';
@@ -15,6 +16,7 @@ Usage: vgic <command> [options] [arguments]
 Commands:
   run FILE|DIR...       run scenario files: one line a step, then "N passed, N failed"
   inspect FILE          run a scenario up to a step (--step N) and print the machine
+  examples [copy DIR]   list the example scenarios that come with vgic, or copy them
   bench                 benchmarks: GICv2 vs GICv3, one thread vs many
   stress                vCPUs on worker threads under a storm of injections
   help [COMMAND]        show this help, or a command's
@@ -24,8 +26,8 @@ Options:
   -v, --version         print the version
 
 Exit status of run: 0 every check held, 1 a check failed, 2 a file is not a
-valid scenario. Scenario files are described in the @vgic/cli README
-(apps/cli/README.md); the examples/ folder has a dozen to start from.
+valid scenario. Scenario files are described in the @vgic/cli README; to
+start from the examples: vgic examples copy && vgic run examples/
 `;
 
 /** The package's version, read from its package.json (one level above src/ and dist/ alike). */
@@ -44,7 +46,7 @@ async function external(name: 'bench' | 'stress', args: string[]): Promise<numbe
   return mod.run(args);
 }
 
-const HELPS: Record<string, string> = { run: RUN_HELP, inspect: INSPECT_HELP };
+const HELPS: Record<string, string> = { run: RUN_HELP, inspect: INSPECT_HELP, examples: EXAMPLES_HELP };
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
@@ -79,6 +81,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return runCommand(rest, io);
     case 'inspect':
       return inspectCommand(rest, io);
+    case 'examples':
+      return examplesCommand(rest, io);
     case 'bench':
     case 'stress':
       return external(command, rest);
