@@ -20,22 +20,28 @@ function vgic(launcher: string, args: string[], env: Record<string, string> = {}
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-/** A copy of the package with no dist/: the launcher must run the source. */
+/** A copy of the checkout with no dist/: the launcher must run the source. */
 function unbuiltLauncher(): string {
   const dir = mkdtempSync(join(tmpdir(), 'vgic-unbuilt-'));
   cpSync(join(cliDir, 'bin'), join(dir, 'bin'), { recursive: true });
   cpSync(join(cliDir, 'package.json'), join(dir, 'package.json'));
+  cpSync(join(cliDir, 'tsconfig.json'), join(dir, 'tsconfig.json'));
   symlinkSync(join(cliDir, 'src'), join(dir, 'src'));
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   return join(dir, 'bin/vgic.js');
 }
 
-/** A copy as installed from the registry: bin/ and dist/, no src/ (only when a build exists). */
+/**
+ * A copy as installed from the registry (only when a build exists): bin/,
+ * dist/ and src/ — shipped for go-to-definition — but no tsconfig.json, so
+ * the launcher runs dist/ even though tsx is at hand.
+ */
 function installedLauncher(): string | null {
   if (!existsSync(join(cliDir, 'dist/bin.js'))) return null;
   const dir = mkdtempSync(join(tmpdir(), 'vgic-installed-'));
   cpSync(join(cliDir, 'bin'), join(dir, 'bin'), { recursive: true });
   cpSync(join(cliDir, 'dist'), join(dir, 'dist'), { recursive: true });
+  cpSync(join(cliDir, 'src'), join(dir, 'src'), { recursive: true });
   cpSync(join(cliDir, 'package.json'), join(dir, 'package.json'));
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   return join(dir, 'bin/vgic.js');
@@ -47,7 +53,7 @@ const launchers: [name: string, launcher: string][] = [
   ['the package launcher', join(cliDir, 'bin/vgic.js')],
   ['the launcher with no build', unbuiltLauncher()],
 ];
-if (installed !== null) launchers.push(['the launcher of an installed package (dist/ only)', installed]);
+if (installed !== null) launchers.push(['the launcher of an installed package (dist/ and src/)', installed]);
 
 describe.each(launchers)('%s', (_name, launcher) => {
   it('prints help and exits 0', () => {
