@@ -3,6 +3,8 @@
  * distributor (GICD), the virtual CPU interface (GICC) over core's list
  * registers, ITARGETSR routing and GICv2's per-source SGIs, plugged into
  * @vgic/core's backend contract.
+ *
+ * @packageDocumentation
  */
 export {
   createGicv2Backend,

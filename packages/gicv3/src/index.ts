@@ -4,6 +4,8 @@
  * registers), plugged into @vgic/core, plus what KVM leaves out: Aff3
  * routing, 1-of-N (IRM = 1) routing, the SGI range selector, delivery on
  * reroute, and a distributor Group-0 enable.
+ *
+ * @packageDocumentation
  */
 export {
   createGicv3Backend,

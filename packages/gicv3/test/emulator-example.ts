@@ -1,4 +1,3 @@
-import assert from 'node:assert/strict';
 import { createGicv3, ICC_KEYS } from '@vgic/gicv3';
 
 // A guest with 2 vCPUs and 64 SPIs; the distributor at 0x08000000 and the
@@ -23,13 +22,12 @@ gic.sysregWrite(0, ICC_KEYS.ICC_IGRPEN1_EL1, 1n);
 // affinity); the vCPU re-enters the guest and its vIRQ line goes up.
 gic.inject(40, 1);
 gic.enter(0);
-assert.equal(gic.irqLine(0), true);
+console.log(`vIRQ asserted: ${gic.irqLine(0)}`); // true
 
 // The guest's handler: MRS x0, ICC_IAR1_EL1 (op0 3, op1 0, CRn 12, CRm 12, op2 0).
 const intid = gic.sysregRead(0, { op0: 3, op1: 0, crn: 12, crm: 12, op2: 0 });
-assert.equal(intid, 40n);
-assert.equal(gic.irqLine(0), false);
+console.log(`ICC_IAR1_EL1 = ${intid}, vIRQ asserted: ${gic.irqLine(0)}`); // 40, false
 
 // MSR ICC_EOIR1_EL1, x0: priority drop and deactivation.
 gic.sysregWrite(0, ICC_KEYS.ICC_EOIR1_EL1, intid!);
-assert.deepEqual([gic.irq(40).pending, gic.irq(40).active], [false, false]);
+console.log(`INTID 40 pending: ${gic.irq(40).pending}, active: ${gic.irq(40).active}`); // false, false

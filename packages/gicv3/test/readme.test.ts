@@ -12,7 +12,13 @@ test('the emulator example runs: the MMIO store, the MRS by encoding, the vIRQ l
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});
   try {
     await import('./emulator-example.js');
-    expect(log.mock.calls.map((c) => c[0])).toEqual(['vCPU 0: vIRQ up, vFIQ down', 'vCPU 0: vIRQ down, vFIQ down']);
+    expect(log.mock.calls.map((c) => c[0])).toEqual([
+      'vCPU 0: vIRQ up, vFIQ down',
+      'vIRQ asserted: true',
+      'vCPU 0: vIRQ down, vFIQ down',
+      'ICC_IAR1_EL1 = 40, vIRQ asserted: false',
+      'INTID 40 pending: false, active: false',
+    ]);
   } finally {
     log.mockRestore();
   }

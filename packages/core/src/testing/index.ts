@@ -1,6 +1,8 @@
 /**
  * @vgic/core/testing — what a backend's own tests use: the guest-operations
  * driver contract and the conformance suite every backend must pass.
+ *
+ * @module @vgic/core/testing
  */
 export type { GuestOps } from './guest.js';
 export { describeConformance, CONFORMANCE_TESTS, type ConformanceTarget } from './conformance.js';
