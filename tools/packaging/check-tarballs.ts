@@ -15,7 +15,8 @@
  *    and run in headless Chromium, where each must print what it printed in
  *    Node. The main entries bundle for the browser; the check's own round
  *    trip runs in a plain page (no SharedArrayBuffer) and in a cross-origin
- *    isolated one. CommonJS: require() of the packages on this Node, and
+ *    isolated one, where a Web Worker also opens a shared machine and takes
+ *    an interrupt from it. CommonJS: require() of the packages on this Node, and
  *    the error an older Node gives.
  * 3. A project with @vgic/core, @vgic/gicv2, @vgic/gicv3 and @vgic/cli: the
  *    same for the gicv2 and cli READMEs, and the command itself (`vgic
@@ -373,9 +374,10 @@ async function main(): Promise<void> {
     say(`  ${a.dir}`);
     for (const name of ['@vgic/core', '@vgic/gicv3']) checkContents(byName(name), join(a.dir, 'node_modules', name));
     const examplesA = writeExamples(a, ['@vgic/core', '@vgic/gicv3']);
-    const own = readFileSync(join(ROOT, 'tools/packaging/roundtrip.ts'), 'utf8');
     mkdirSync(join(a.dir, 'check'), { recursive: true });
-    writeFileSync(join(a.dir, 'check/roundtrip.ts'), own);
+    for (const f of ['roundtrip.ts', 'web-worker.ts', 'web-worker-vcpu.ts']) {
+      writeFileSync(join(a.dir, 'check', f), readFileSync(join(ROOT, 'tools/packaging', f), 'utf8'));
+    }
     const entries = join(a.dir, 'check/entries.ts');
     writeFileSync(entries, "export * as core from '@vgic/core';\nexport * as gicv3 from '@vgic/gicv3';\n");
     if (typeCheck(a, ['check'])) {
@@ -430,6 +432,19 @@ async function main(): Promise<void> {
           expect: (lines) => (JSON.stringify(lines) === JSON.stringify(r.out.trimEnd().split('\n')) ? null : 'it printed other lines than in Node'),
         });
       }
+      for (const f of ['web-worker', 'web-worker-vcpu']) {
+        const w = await bundle(a, `check/${f}.ts`, `${web}/${f}.js`);
+        if (typeof w === 'string') problem(`check/${f}.ts does not bundle:\n${indent(w)}`);
+      }
+      jobs.push({
+        label: 'a vCPU on a Web Worker over shared state',
+        script: 'web-worker.js',
+        mode: 'isolated',
+        expect: (lines) =>
+          lines.at(-2)?.startsWith('worker: vCPU 1 acknowledged INTID 40') && lines.at(-1)?.endsWith('pending false, active false')
+            ? null
+            : 'the worker did not take SPI 40 from the shared machine',
+      });
       say('::: headless Chromium');
       await runInChromium(a, web, jobs);
     }
