@@ -5,6 +5,7 @@
  * entries free of them; tools/packaging does the same from the packed
  * tarballs.
  */
+import { fileURLToPath } from "node:url";
 import { build, type Message } from "esbuild";
 
 export interface BrowserBundle {
@@ -37,4 +38,14 @@ export async function bundleForBrowser(entry: string, conditions: string[] = ["@
     const errors = (e as { errors?: Message[] }).errors;
     return { errors: errors ? errors.map(describe) : [String(e)], bytes: 0 };
   }
+}
+
+/** The test each package runs on its main entry: it bundles for the browser, with no Node built-in. */
+export async function testBrowserEntry(entry: URL): Promise<void> {
+  const { expect, it } = await import("vitest");
+  it("bundles for the browser with no Node built-in", async () => {
+    const bundle = await bundleForBrowser(fileURLToPath(entry));
+    expect(bundle.errors).toEqual([]);
+    expect(bundle.bytes).toBeGreaterThan(0);
+  });
 }
