@@ -21,7 +21,7 @@
  * 3. A project with @vgic/core, @vgic/gicv2, @vgic/gicv3 and @vgic/cli: the
  *    same for the gicv2 and cli READMEs, and the command itself (`vgic
  *    --help` names no repository path; `vgic examples copy` then `vgic run
- *    examples/` is green).
+ *    examples/` is green; `vgic bench --floor` builds the shipped C floor).
  *
  * Exits 1 when anything is wrong, with every problem listed. VGIC_KEEP=1
  * leaves the scratch projects in place.
@@ -345,9 +345,17 @@ function checkCli(project: Project): void {
   if (copy.code !== 0 || green.code !== 0 || !/^\d+ passed, 0 failed$/.test(last)) {
     problem(`vgic examples copy && vgic run examples/ is not green:\n${indent(copy.out + copy.err + green.err + last)}`);
   }
-  const floorHelp = run(bin, ['bench', '--help'], project.dir);
-  if (!/--floor/.test(floorHelp.out)) problem('vgic bench --help does not offer --floor');
   if (!existsSync(join(project.dir, 'node_modules/@vgic/cli/dist/floor/gicv3-floor.c'))) problem('@vgic/cli does not ship the C floor');
+  // A short bench with the floor: built from the shipped source when there is a C compiler.
+  const bench = run(bin, ['bench', '--workload', 'spi-roundtrip', '--gic', 'v3', '--mode', 'single', '--time', '50', '--floor'], project.dir, {
+    timeout: 180_000,
+  });
+  const floorLine = `${bench.out}\n${bench.err}`.split('\n').find((l) => /^(C floor, same run|note: C floor)/.test(l)) ?? '';
+  say(`  vgic bench --workload spi-roundtrip --gic v3 --mode single --time 50 --floor (exit ${bench.code})`);
+  say(indent(floorLine, '      '));
+  if (bench.code !== 0 || floorLine === '' || /failed/.test(floorLine)) {
+    problem(`vgic bench --floor from the installed package:\n${indent(bench.out + bench.err)}`);
+  }
 }
 
 // ------------------------------------------------------------ main
