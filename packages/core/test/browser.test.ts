@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isVgicError, sharedMemorySupported } from '../src/index.js';
 import { createToy } from './fixtures/toy-gic.js';
 
-// The helper lives outside the packages (tools/) and is not part of this
+// testBrowserEntry lives outside the packages (tools/) and is not part of this
 // package's build or type-check: load it at run time.
 const { bundleForBrowser, testBrowserEntry } = (await import(new URL('../../../tools/browser-bundle.ts', import.meta.url).href)) as {
   bundleForBrowser(entry: string): Promise<{ errors: string[]; bytes: number }>;
