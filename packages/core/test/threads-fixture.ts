@@ -3,7 +3,8 @@
  * handle, its CPU-interface names, and a few guests. Workers import this
  * module by file URL.
  */
-import { Machine, PHASE_DRAIN, PHASE_RUN, type CpuInterfaceNames, type Guest, type GuestCpu, type MachineHandle, type TaskContext } from '../src/index.js';
+import { Machine, PHASE_DRAIN, PHASE_RUN, type CpuInterfaceNames, type Guest, type GuestCpu, type MachineHandle } from '../src/index.js';
+import type { TaskContext } from '../src/threads/index.js';
 import { createToyBackend, type ToyBackendOptions } from './fixtures/toy-gic.js';
 
 export const TOY_CPU_INTERFACE: CpuInterfaceNames = {
