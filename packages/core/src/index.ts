@@ -63,7 +63,7 @@ export { WasmLocks, createSharedWasmMemory, wasmLocksSupported, type WasmMemory 
 export { LockDep, CheckedLocks } from './lockdep.js';
 export { targetOracle, validateInjection, isPending, apListCmp, distGroupEnabled } from './oracle.js';
 export { queueIrqUnlock, requeue, kickVcpu } from './queue.js';
-export { rethrowCallbackError } from './notify.js';
+export { rethrowCallbackError, type Notice } from './notify.js';
 export { injectSlot, setLineLevel, mapHwSlot, unmapHwSlot } from './inject.js';
 export { flushLrState, populateLr, lrViews } from './flush.js';
 export { syncHwState, foldLr, pruneApList } from './sync.js';
