@@ -128,6 +128,7 @@ export { irqState, vcpuState, type IrqState, type VcpuState } from './inspect.js
 export { checkInvariants, noLockHeld } from './invariants.js';
 export type { TraceEvent, Tracer, LrView, MaintenanceReason } from './trace.js';
 export { lowestBit, popcount, u32, toU64, lo32, hi32 } from './bits.js';
+export { editDistance, closestName } from './suggest.js';
 export * from './scenario/index.js';
 export * from './snapshot/index.js';
 // The parts of running vCPUs on threads that work in any JavaScript runtime

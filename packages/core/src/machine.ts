@@ -19,6 +19,7 @@ import { rethrowCallbackError } from './notify.js';
 import { checkInvariants, noLockHeld } from './invariants.js';
 import type { LockOps } from './locks.js';
 import { syncHwState } from './sync.js';
+import { closestName } from './suggest.js';
 import type { LrView, TraceEvent, Tracer } from './trace.js';
 import { NONE, VCPU_RUNNING, Vgic, type VgicOpenOptions, type VgicShape } from './vgic.js';
 import { WasmLocks, createSharedWasmMemory } from './wasm-locks.js';
@@ -659,16 +660,7 @@ export class Machine {
       if ('op0' in e || (e.reg.count ?? 1) === 1) candidates.push(n);
       else candidates.push(arr ? `${n}${arr[2]}` : n);
     }
-    let best: string | undefined;
-    let bestD = Infinity;
-    for (const c of candidates) {
-      const d = editDistance(name.toUpperCase(), c);
-      if (d < bestD) {
-        bestD = d;
-        best = c;
-      }
-    }
-    return bestD <= Math.max(2, Math.floor(name.length / 4)) ? best : undefined;
+    return closestName(name, candidates, Math.max(2, Math.floor(name.length / 4)));
   }
 
   /** A guest read by register name. */
@@ -758,20 +750,6 @@ function indexFrame(frame: FrameDef): FrameIndex {
     }
   });
   return { frame, words };
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length]!;
 }
 
 /** Make a machine from a backend and options. */
