@@ -20,10 +20,11 @@ export {
 } from './types.js';
 export { CHECK_FIELDS, evaluateCheck, describeCheck, type CheckField, type CheckFieldKind, type CheckOutcome } from './checks.js';
 export { describeStep } from './describe.js';
-export { stateView, diffViews, diffIrq, diffVcpu, irqName, lrText, hex, type StateView } from './view.js';
+export { stateView, diffViews, diffIrq, diffVcpu, irqName, lrText, hex, ChangeTracker, type StateView } from './view.js';
 export {
   runScenario,
   createScenarioMachine,
+  DEFAULT_SNAPSHOT_BUDGET,
   type RunScenarioOptions,
   type ScenarioBackend,
   type ScenarioMachineOptions,

@@ -13,7 +13,7 @@ import { restoreMachine, saveMachine } from '../snapshot/index.js';
 import type { TraceEvent } from '../trace.js';
 import { evaluateCheck, type CheckOutcome } from './checks.js';
 import { describeStep } from './describe.js';
-import { diffViews, hex, stateView, type StateView } from './view.js';
+import { ChangeTracker, hex } from './view.js';
 import type { Scenario, Step } from './types.js';
 
 /** What a backend factory receives from a scenario's header. */
@@ -36,9 +36,24 @@ export interface RunScenarioOptions {
   trace?: boolean;
   /** Record what each step changed (default true). */
   changes?: boolean;
+  /**
+   * Keep every step's record in the result (default true). With false the
+   * result's `steps` stays empty and memory does not grow with the number of
+   * steps: take each record from `onStep` instead.
+   */
+  keepSteps?: boolean;
+  /**
+   * The most bytes the snapshots the scenario keeps may take at once (each
+   * is kept as the JSON text of its save document), default 256 MiB. A
+   * snapshot step that would pass it fails with INVALID_STATE.
+   */
+  snapshotBudget?: number;
   /** Run only the first `until` steps. */
   until?: number;
 }
+
+/** The default of `RunScenarioOptions.snapshotBudget`: 256 MiB. */
+export const DEFAULT_SNAPSHOT_BUDGET: number = 256 * 1024 * 1024;
 
 export interface StepRecord {
   /** 1-based, as reports number steps. */
@@ -64,6 +79,9 @@ export interface ScenarioResult {
   gic: string;
   passed: number;
   failed: number;
+  /** How many steps ran. */
+  ran: number;
+  /** Every step's record (empty with `keepSteps: false`). */
   steps: StepRecord[];
   /** The machine as the last step left it. */
   machine: Machine;
@@ -80,7 +98,10 @@ export function createScenarioMachine(s: Scenario, backends: Readonly<Record<str
 
 interface RunContext {
   m: Machine;
-  snapshots: Map<string, unknown>;
+  /** Each snapshot as the JSON text of its save document: a fraction of the size of the objects. */
+  snapshots: Map<string, string>;
+  snapshotBytes: number;
+  snapshotBudget: number;
 }
 
 function guestOptions(step: { vcpu?: number; width?: number; rd?: number }): { vcpu: number; width?: number; rd?: number } {
@@ -120,14 +141,21 @@ function perform(ctx: RunContext, step: Step): bigint | CheckOutcome | undefined
     case 'check':
       // Throws for an interrupt or vCPU the machine does not have.
       return evaluateCheck(m, step.check);
-    case 'snapshot':
+    case 'snapshot': {
       // A VMM stops every vCPU before it saves the GIC (saveMachine makes each exit).
-      ctx.snapshots.set(step.name, structuredClone(saveMachine(m)));
+      const text = JSON.stringify(saveMachine(m));
+      const kept = ctx.snapshotBytes - (ctx.snapshots.get(step.name)?.length ?? 0) + text.length;
+      if (kept > ctx.snapshotBudget) {
+        throw new VgicError('INVALID_STATE', `keeping snapshot ${step.name} would take the snapshots kept to ${kept} bytes, past the snapshot budget of ${ctx.snapshotBudget}`);
+      }
+      ctx.snapshots.set(step.name, text);
+      ctx.snapshotBytes = kept;
       return undefined;
+    }
     case 'restore': {
-      const doc = ctx.snapshots.get(step.name);
-      if (doc === undefined) throw new VgicError('INVALID_ARGUMENT', `no snapshot named ${step.name} was taken before this step`);
-      restoreMachine(m, doc);
+      const text = ctx.snapshots.get(step.name);
+      if (text === undefined) throw new VgicError('INVALID_ARGUMENT', `no snapshot named ${step.name} was taken before this step`);
+      restoreMachine(m, JSON.parse(text));
       return undefined;
     }
   }
@@ -201,25 +229,22 @@ function runStep(ctx: RunContext, step: Step, index: number, trace: boolean): St
  */
 export function runScenario(s: Scenario, options: RunScenarioOptions): ScenarioResult {
   const m = createScenarioMachine(s, options.backends);
-  const ctx: RunContext = { m, snapshots: new Map() };
-  const withChanges = options.changes ?? true;
+  const ctx: RunContext = { m, snapshots: new Map(), snapshotBytes: 0, snapshotBudget: options.snapshotBudget ?? DEFAULT_SNAPSHOT_BUDGET };
+  const keep = options.keepSteps ?? true;
   const last = Math.min(s.steps.length, options.until ?? s.steps.length);
-  const result: ScenarioResult = { gic: s.gic, passed: 0, failed: 0, steps: [], machine: m };
+  const result: ScenarioResult = { gic: s.gic, passed: 0, failed: 0, ran: 0, steps: [], machine: m };
   if (s.name !== undefined) result.name = s.name;
   if (s.file !== undefined) result.file = s.file;
-  let view: StateView | null = withChanges ? stateView(m) : null;
+  const tracker = (options.changes ?? true) ? new ChangeTracker(m) : null;
   for (let i = 0; i < last; i++) {
     const record = runStep(ctx, s.steps[i]!, i + 1, options.trace ?? false);
-    if (view !== null) {
-      const after = stateView(m);
-      record.changes = diffViews(view, after);
-      view = after;
-    }
+    if (tracker !== null) record.changes = tracker.changes();
     if (record.check !== undefined) {
       if (record.check.ok) result.passed++;
       else result.failed++;
     }
-    result.steps.push(record);
+    result.ran++;
+    if (keep) result.steps.push(record);
     options.onStep?.(record, m);
   }
   return result;

@@ -7,11 +7,14 @@
  *   vCPU0: entered, LRs [40 P 0xa0], IRQ up
  *
  * Allocates freely: used by the scenario runner and the CLI, never on a hot path.
+ * `ChangeTracker` gives the same phrases step after step at the cost of what
+ * each step touched, not of the whole machine.
  */
 import { distEnable } from '../mmio.js';
 import { irqState, vcpuState, type IrqState, type VcpuState } from '../inspect.js';
 import type { Machine } from '../machine.js';
 import type { LrView } from '../trace.js';
+import type { Vgic } from '../vgic.js';
 
 export interface StateView {
   dist: number;
@@ -74,17 +77,30 @@ export function diffIrq(a: IrqState, b: IrqState): string[] {
   if (a.target !== b.target) out.push(`target ${vcpuName(b.target)}`);
   if (a.queued !== b.queued) out.push(b.queued === null ? `off vCPU${a.queued}'s ap_list` : `queued ${vcpuName(b.queued)}`);
   if (a.hw !== b.hw || a.hostIntid !== b.hostIntid) out.push(b.hw ? `hw → host ${b.hostIntid}` : 'not hw');
-  if (a.sources.join() !== b.sources.join()) out.push(`sources [${b.sources.join(', ')}]`);
+  if (!sameNumbers(a.sources, b.sources)) out.push(`sources [${b.sources.join(', ')}]`);
   return out;
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameLr(a: LrView, b: LrView): boolean {
+  return a.intid === b.intid && a.state === b.state && a.priority === b.priority && a.group === b.group && a.hw === b.hw && a.hostIntid === b.hostIntid && a.source === b.source;
 }
 
 export function diffVcpu(a: VcpuState, b: VcpuState): string[] {
   const out: string[] = [];
   if (a.running !== b.running) out.push(b.running ? 'entered' : 'exited');
-  if (a.apList.join() !== b.apList.join()) out.push(`ap_list [${b.apList.join(', ')}]`);
-  const la = a.lrs.map(lrText).join(', ');
-  const lb = b.lrs.map(lrText).join(', ');
-  if (la !== lb) out.push(`LRs [${lb}]`);
+  if (!sameNumbers(a.apList, b.apList)) out.push(`ap_list [${b.apList.join(', ')}]`);
+  // Two lists of LRs differ when their text does (lrText shows these fields, and only these).
+  if (a.lrs.length !== b.lrs.length || a.lrs.some((lr, i) => !sameLr(lr, b.lrs[i]!))) {
+    const la = a.lrs.map(lrText).join(', ');
+    const lb = b.lrs.map(lrText).join(', ');
+    if (la !== lb) out.push(`LRs [${lb}]`);
+  }
   if (a.pmr !== b.pmr) out.push(`PMR ${hex(b.pmr)}`);
   if (a.bpr0 !== b.bpr0) out.push(`BPR0 ${b.bpr0}`);
   if (a.bpr1 !== b.bpr1) out.push(`BPR1 ${b.bpr1}`);
@@ -93,7 +109,7 @@ export function diffVcpu(a: VcpuState, b: VcpuState): string[] {
   if (a.eoiMode !== b.eoiMode) out.push(`EOImode ${b.eoiMode}`);
   if (a.cbpr !== b.cbpr) out.push(`CBPR ${b.cbpr ? 1 : 0}`);
   if (a.runningPriority !== b.runningPriority) out.push(`RPR ${hex(b.runningPriority)}`);
-  if (a.apr.join() !== b.apr.join()) out.push(aprText(b.apr));
+  if (!sameNumbers(a.apr, b.apr)) out.push(aprText(b.apr));
   if (a.irqLine !== b.irqLine) out.push(`IRQ ${b.irqLine ? 'up' : 'down'}`);
   if (a.fiqLine !== b.fiqLine) out.push(`FIQ ${b.fiqLine ? 'up' : 'down'}`);
   return out;
@@ -119,4 +135,160 @@ export function diffViews(a: StateView, b: StateView): string[] {
     if (d.length > 0) out.push(`vCPU${k}: ${d.join(', ')}`);
   }
   return out;
+}
+
+/**
+ * What changed, step after step, looking only at what each step touched.
+ * The state buffer is compared with a copy taken after the last look: a step
+ * that changed no byte changed nothing; otherwise only the interrupts whose
+ * own bytes changed are read again — and, when a byte outside every
+ * interrupt's changed (vCPU, list-register or list state), the interrupts on
+ * an ap_list (the only ones whose view reads such state) and the vCPUs. The
+ * phrases are those `diffViews` gives for the whole machine before and after.
+ */
+export class ChangeTracker {
+  private v: Vgic;
+  private bytes!: Uint8Array;
+  /** The state as doubles, to compare eight bytes at a time (see `changes`). */
+  private words!: Float64Array;
+  private copy!: Uint8Array;
+  private copyWords!: Float64Array;
+  private halves!: Int32Array;
+  private copyHalves!: Int32Array;
+  /** For each byte of the state, the interrupt slot it belongs to, or -1. */
+  private slotOf!: Int32Array;
+  private view!: StateView;
+  /** Slots whose last view has them on an ap_list. */
+  private readonly queued = new Set<number>();
+  private readonly dirty: number[] = [];
+  private dirtyMark!: Uint8Array;
+
+  constructor(private readonly m: Machine) {
+    this.v = m.vgic;
+    this.reset();
+  }
+
+  private reset(): void {
+    const v = this.m.vgic;
+    this.v = v;
+    const length = v.buffer.byteLength;
+    this.bytes = new Uint8Array(v.buffer);
+    this.words = new Float64Array(v.buffer, 0, length >> 3);
+    this.copy = this.bytes.slice();
+    this.copyWords = new Float64Array(this.copy.buffer, 0, length >> 3);
+    this.halves = new Int32Array(v.buffer, 0, (length >> 3) * 2);
+    this.copyHalves = new Int32Array(this.copy.buffer, 0, (length >> 3) * 2);
+    this.slotOf = slotMap(v);
+    this.dirtyMark = new Uint8Array(v.nrSlots);
+    this.view = stateView(this.m);
+    this.queued.clear();
+    this.view.irqs.forEach((st, s) => {
+      if (st.queued !== null) this.queued.add(s);
+    });
+  }
+
+  /**
+   * Compare the state with the copy: mark each interrupt slot whose bytes
+   * changed in `dirty`, and say whether a byte outside every slot did.
+   */
+  private scan(): boolean {
+    const { bytes, copy, words, copyWords, halves, copyHalves, slotOf, dirty, dirtyMark } = this;
+    let outside = false;
+    const nw = words.length;
+    for (let w = 0; w <= nw; w++) {
+      // Eight bytes at a time, then the bytes of a word that differs (and those past the last whole word).
+      // Two doubles are equal when their bits are, except +0 and -0 (told apart by 1/x); NaNs are never
+      // equal (NONE, -1, in both halves is one), so those are compared as two 32-bit halves.
+      if (w < nw) {
+        const x = words[w]!;
+        const y = copyWords[w]!;
+        if (x === y) {
+          if (x !== 0 || 1 / x === 1 / y) continue;
+        } else if (x !== x && y !== y && halves[2 * w] === copyHalves[2 * w] && halves[2 * w + 1] === copyHalves[2 * w + 1]) {
+          continue;
+        }
+      }
+      const end = w < nw ? (w << 3) + 8 : bytes.length;
+      for (let b = w << 3; b < end; b++) {
+        if (bytes[b] === copy[b]) continue;
+        const s = slotOf[b]!;
+        if (s < 0) outside = true;
+        else if (dirtyMark[s] === 0) {
+          dirtyMark[s] = 1;
+          dirty.push(s);
+        }
+      }
+    }
+    return outside;
+  }
+
+  /** The phrases for what changed since the last call (or since the tracker was made). */
+  changes(): string[] {
+    if (this.m.vgic !== this.v) {
+      const before = this.view;
+      this.reset();
+      return diffViews(before, this.view);
+    }
+    const outside = this.scan();
+    const dirty = this.dirty;
+    const dirtyMark = this.dirtyMark;
+    if (dirty.length === 0 && !outside) return [];
+
+    if (outside) {
+      for (const s of this.queued) {
+        if (dirtyMark[s] === 0) {
+          dirtyMark[s] = 1;
+          dirty.push(s);
+        }
+      }
+    }
+    dirty.sort((a, b) => a - b);
+    const v = this.v;
+    const view = this.view;
+    const out: string[] = [];
+    const dist = distEnable(v);
+    if (dist !== view.dist) out.push(`distributor: ${groupsText(dist)}`);
+    view.dist = dist;
+    for (const s of dirty) {
+      dirtyMark[s] = 0;
+      const st = irqState(v, s);
+      const d = diffIrq(view.irqs[s]!, st);
+      if (d.length > 0) out.push(`${irqName(st)}: ${d.join(', ')}`);
+      view.irqs[s] = st;
+      if (st.queued !== null) this.queued.add(s);
+      else this.queued.delete(s);
+    }
+    dirty.length = 0;
+    if (outside) {
+      for (let k = 0; k < v.nrVcpus; k++) {
+        const st = vcpuState(v, k);
+        const d = diffVcpu(view.vcpus[k]!, st);
+        if (d.length > 0) out.push(`vCPU${k}: ${d.join(', ')}`);
+        view.vcpus[k] = st;
+      }
+    }
+    // After the views: reading a vCPU may bring its lazily computed lines up to date.
+    this.copy.set(this.bytes);
+    return out;
+  }
+}
+
+/**
+ * Which interrupt slot each byte of the state belongs to: the bytes of every
+ * per-interrupt column — a typed array over the state whose length is a
+ * multiple of the slot count (the layout's per-vCPU and per-LR columns are
+ * shorter: at most 16 LRs against 32 private interrupts a vCPU) — and -1 for
+ * the rest. The control words and the distributor's words are never per
+ * interrupt, whatever their length.
+ */
+function slotMap(v: Vgic): Int32Array {
+  const map = new Int32Array(v.buffer.byteLength).fill(-1);
+  for (const column of Object.values(v) as unknown[]) {
+    if (!(column instanceof Int32Array || column instanceof Uint32Array || column instanceof Uint8Array)) continue;
+    if (column.buffer !== v.buffer || column === v.ctl || column === v.dist) continue;
+    if (column.length === 0 || column.length % v.nrSlots !== 0) continue;
+    const perSlot = (column.length / v.nrSlots) * column.BYTES_PER_ELEMENT;
+    for (let b = 0; b < column.byteLength; b++) map[column.byteOffset + b] = Math.floor(b / perSlot);
+  }
+  return map;
 }
