@@ -48,3 +48,13 @@ export function parseArgs(argv: readonly string[], spec: Spec): Args {
   }
   return out;
 }
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** A size in bytes as a user writes it: `1048576`, `512k`, `64M`, `64MiB`, `2G` (powers of 1024). NaN when it is not one. */
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(text.trim());
+  if (m === null) return NaN;
+  const bytes = Math.floor(Number(m[1]) * SIZE_UNITS[m[2]!.toLowerCase()]!);
+  return Number.isSafeInteger(bytes) ? bytes : NaN;
+}

@@ -1,17 +1,28 @@
-/** Turning the command line's FILE|DIR arguments into scenario files, and reading them. */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+/**
+ * Turning the command line's FILE|DIR arguments into scenario files, and
+ * reading them: never more than the size limit, whatever the file (a device
+ * such as /dev/zero goes on for ever), gzip-compressed files decompressed with
+ * the same limit on what comes out, `-` for standard input.
+ */
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { Scenario } from '@vgic/core';
 import { BACKENDS } from './backends.js';
-import { loadScenario, type LoadError } from './load.js';
+import { DEFAULT_LIMITS, loadScenario, type LoadError, type LoadLimits } from './load/index.js';
+import { bytesText } from './load/words.js';
 
-const SCENARIO_EXT = /\.(ya?ml|json)$/i;
+const SCENARIO_EXT = /\.(ya?ml|json)(\.gz)?$/i;
 
-/** Each FILE as given; each DIR as its *.yaml, *.yml and *.json files, sorted by name. */
+/** Each FILE as given; each DIR as its *.yaml, *.yml and *.json files (also gzipped: *.yaml.gz, …), sorted by name. */
 export function expandPaths(paths: readonly string[]): { files: string[]; errors: string[] } {
   const files: string[] = [];
   const errors: string[] = [];
   for (const p of paths) {
+    if (p === '-') {
+      files.push(p);
+      continue;
+    }
     let isDir: boolean;
     try {
       isDir = statSync(p).isDirectory();
@@ -28,23 +39,98 @@ export function expandPaths(paths: readonly string[]): { files: string[]; errors
       .sort()
       .map((n) => join(p, n))
       .filter((f) => statSync(f).isFile());
-    if (inDir.length === 0) errors.push(`${p}: holds no scenario files (*.yaml, *.yml, *.json)`);
+    if (inDir.length === 0) errors.push(`${p}: holds no scenario files (*.yaml, *.yml, *.json, or any of them .gz)`);
     files.push(...inDir);
   }
   return { files, errors };
 }
 
-export type Loaded = { file: string; scenario: Scenario } | { file: string; errors: LoadError[] };
+const CHUNK = 1 << 20;
 
-/** Read and check one scenario file; a file that cannot be read is an error at 1:1. */
-export function loadFile(file: string): Loaded {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === 'EISDIR' ? 'is a directory' : `cannot be read (${(e as Error).message})`;
-    return { file, errors: [{ file, line: 1, col: 1, message: `this file ${reason}` }] };
+function readError(file: string, message: string, limit?: LoadError['limit']): { error: LoadError } {
+  return { error: { file, line: 1, col: 1, message, ...(limit && { limit }) } };
+}
+
+function isGzip(b: Uint8Array): boolean {
+  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+
+/** Read up to `max` bytes of a file descriptor: the bytes, or null when there are more. */
+function readUpTo(fd: number, max: number): Buffer | null {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(Math.min(CHUNK, max + 1 - total));
+    let n: number;
+    try {
+      n = readSync(fd, chunk, 0, chunk.length, null);
+    } catch (e) {
+      // A pipe with nothing yet to read: wait a little and try again.
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        continue;
+      }
+      throw e;
+    }
+    if (n === 0) break;
+    chunks.push(chunk.subarray(0, n));
+    total += n;
+    if (total > max) return null;
+    // Binary data (a NUL byte) that is not gzip: what is read is enough for the loader to say so.
+    if (chunks.length === 1 && !isGzip(chunk) && chunk.subarray(0, n).includes(0)) break;
   }
-  const r = loadScenario(bytes, file, { backends: BACKENDS });
-  return r.ok ? { file, scenario: r.scenario } : { file, errors: r.errors };
+  return Buffer.concat(chunks, total);
+}
+
+/**
+ * A scenario file's bytes — decompressed when it is gzip data — within the
+ * size limit, or why not (as an error at 1:1, the whole file being at fault).
+ */
+export function readScenarioBytes(file: string, maxFileSize: number): { bytes: Uint8Array } | { error: LoadError } {
+  let raw: Buffer | null;
+  let fd: number | null = null;
+  try {
+    fd = file === '-' ? 0 : openSync(file, 'r');
+    if (fstatSync(fd).isDirectory()) return readError(file, 'this file is a directory');
+    raw = readUpTo(fd, maxFileSize);
+  } catch (e) {
+    return readError(file, `this file cannot be read (${(e as Error).message})`);
+  } finally {
+    if (fd !== null && fd !== 0) closeSync(fd);
+  }
+  if (raw === null) return readError(file, `this file goes on past ${bytesText(maxFileSize)}, the most vgic reads of a scenario file`, 'maxFileSize');
+  if (!isGzip(raw)) {
+    if (/\.gz$/i.test(file)) return readError(file, 'this file is named .gz but does not hold gzip data');
+    return { bytes: raw };
+  }
+  try {
+    return { bytes: gunzipSync(raw, { maxOutputLength: maxFileSize }) };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+      return readError(file, `this file decompresses to more than ${bytesText(maxFileSize)}, the most vgic reads of a scenario file`, 'maxFileSize');
+    }
+    return readError(file, `this file holds gzip data that does not decompress (${(e as Error).message})`);
+  }
+}
+
+export type Loaded = { file: string; scenario: Scenario; intro: string } | { file: string; errors: LoadError[] };
+
+/** The comment a file opens with (its `#` lines before anything else), without the `#`s. */
+function openingComment(bytes: Uint8Array): string {
+  const head = new TextDecoder().decode(bytes.subarray(0, 8192));
+  const lines: string[] = [];
+  for (const line of head.split('\n')) {
+    if (!line.startsWith('#')) break;
+    lines.push(line.replace(/^# ?/, ''));
+  }
+  return lines.join('\n').trimEnd();
+}
+
+/** Read and check one scenario file. */
+export function loadFile(file: string, limits: Partial<LoadLimits> = {}): Loaded {
+  const read = readScenarioBytes(file, limits.maxFileSize ?? DEFAULT_LIMITS.maxFileSize);
+  if ('error' in read) return { file, errors: [read.error] };
+  const r = loadScenario(read.bytes, file, { backends: BACKENDS, limits });
+  return r.ok ? { file, scenario: r.scenario, intro: openingComment(read.bytes) } : { file, errors: r.errors };
 }

@@ -6,7 +6,17 @@
  * @packageDocumentation
  */
 export { main, version, HELP } from './main.js';
-export { loadScenario, type LoadError, type LoadOptions, type LoadResult } from './load.js';
+export {
+  loadScenario,
+  DEFAULT_LIMITS,
+  HEADER_SCHEMA,
+  STEP_SCHEMAS,
+  ERROR_CODES,
+  type LoadError,
+  type LoadLimits,
+  type LimitName,
+  type LoadOptions,
+  type LoadResult,
+} from './load/index.js';
 export { BACKENDS } from './backends.js';
-export { HEADER_SCHEMA, STEP_SCHEMAS, ERROR_CODES } from './schema.js';
 export { wantsColour, formatEvent, formatStep, paint, type Io, type Paint } from './report.js';

@@ -3,7 +3,7 @@
  * one line a step, trace events beneath it, and the JSON form of a result.
  */
 import { hex, lrText, type ScenarioResult, type StepRecord, type TraceEvent } from '@vgic/core';
-import type { LoadError } from './load.js';
+import type { LoadError } from './load/index.js';
 
 /** Where the CLI writes, and whether it may colour. */
 export interface Io {
@@ -41,8 +41,16 @@ export function paint(colour: boolean): Paint {
   };
 }
 
+/** The command-line option that raises each limit a load error can be about. */
+const LIMIT_OPTIONS: Partial<Record<NonNullable<LoadError['limit']>, string>> = {
+  maxFileSize: '--max-file-size',
+  fullYamlSize: '--max-file-size',
+  snapshotBudget: '--snapshot-budget',
+};
+
 export function formatLoadError(e: LoadError): string {
-  return `${e.file}:${e.line}:${e.col}: ${e.message}`;
+  const option = e.limit === undefined || e.limit === 'fullYamlSize' ? undefined : LIMIT_OPTIONS[e.limit];
+  return `${e.file}:${e.line}:${e.col}: ${e.message}${option ? ` (${option} raises it)` : ''}`;
 }
 
 /** A trace event in words. */
@@ -112,28 +120,47 @@ function bigintReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? hex(value) : value;
 }
 
-/** A step's machine-readable form: 64-bit values as hex strings. */
+/** A step's machine-readable form: its record, its position, the step itself; 64-bit values as hex strings. */
 export function stepJson(r: StepRecord): unknown {
   const { step, ...rest } = r;
-  return JSON.parse(
-    JSON.stringify(
-      {
-        ...rest,
-        ...(step.pos && { line: step.pos.line, col: step.pos.col }),
-        step: { ...step, pos: undefined },
-      },
-      bigintReplacer,
-    ),
-  ) as unknown;
+  const { pos, ...fields } = step;
+  return { ...rest, ...(pos && { line: pos.line, col: pos.col }), step: fields };
 }
 
-export function resultJson(r: ScenarioResult): unknown {
-  return {
-    file: r.file ?? null,
-    name: r.name ?? null,
-    gic: r.gic,
-    passed: r.passed,
-    failed: r.failed,
-    steps: r.steps.map(stepJson),
-  };
+/** JSON text of `value`, pretty-printed as if it stood `depth` levels deep in a document. */
+export function jsonAt(value: unknown, depth: number): string {
+  const text = JSON.stringify(value, bigintReplacer, 2);
+  return depth === 0 ? text : text.replace(/\n/g, `\n${'  '.repeat(depth)}`);
+}
+
+/**
+ * The `--json` document, written as the run goes (a step at a time, so that
+ * memory does not grow with the steps):
+ * `{ files: [{ file, name, gic, steps: [...], passed, failed }], passed, failed, ok }`.
+ */
+export class JsonReport {
+  private files = 0;
+  private steps = 0;
+
+  constructor(private readonly out: (text: string) => void) {
+    out('{\n  "files": [');
+  }
+
+  file(r: Pick<ScenarioResult, 'file' | 'name' | 'gic'>): void {
+    const head = `{\n      "file": ${JSON.stringify(r.file ?? null)},\n      "name": ${JSON.stringify(r.name ?? null)},\n      "gic": ${JSON.stringify(r.gic)},\n      "steps": [`;
+    this.out(`${this.files++ === 0 ? '\n' : ',\n'}    ${head}`);
+    this.steps = 0;
+  }
+
+  step(r: StepRecord): void {
+    this.out(`${this.steps++ === 0 ? '\n' : ',\n'}        ${jsonAt(stepJson(r), 4)}`);
+  }
+
+  endFile(r: Pick<ScenarioResult, 'passed' | 'failed'>): void {
+    this.out(`${this.steps === 0 ? '' : '\n      '}],\n      "passed": ${r.passed},\n      "failed": ${r.failed}\n    }`);
+  }
+
+  end(passed: number, failed: number): void {
+    this.out(`${this.files === 0 ? '' : '\n  '}],\n  "passed": ${passed},\n  "failed": ${failed},\n  "ok": ${failed === 0}\n}\n`);
+  }
 }

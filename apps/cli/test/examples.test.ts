@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { runScenario } from '@vgic/core';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS } from '../src/backends.js';
-import { loadScenario } from '../src/load.js';
+import { loadScenario } from '../src/load/index.js';
 
 const dir = join(import.meta.dirname, '../../../examples');
 const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();

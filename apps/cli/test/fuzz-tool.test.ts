@@ -6,7 +6,7 @@
  * an engine bug.
  */
 import { describe, expect, it } from 'vitest';
-import { loadScenario } from '../src/load.js';
+import { loadScenario } from '../src/load/index.js';
 import { BACKENDS } from '../src/backends.js';
 import { vgic, scenarioFile } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BACKENDS } from '../src/backends.js';
-import { loadScenario, type LoadError } from '../src/load.js';
+import { loadScenario, type LoadError } from '../src/load/index.js';
 import { scenarioFile, vgic } from './helpers.js';
 
 function errors(text: string | Uint8Array, file = 'bad.yaml'): LoadError[] {

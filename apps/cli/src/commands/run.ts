@@ -3,40 +3,97 @@
  * scenario stops everything: exit 2, nothing run), then run each, one line a
  * step, and close with `N passed, N failed` counting checks. Exit 0 when all
  * hold, 1 when one failed.
+ *
+ * Output streams as the steps run, and no step's record is kept once it is
+ * printed: memory does not grow with the number of steps, with or without
+ * `--json` and `--trace`.
  */
-import { runScenario, type ScenarioResult } from '@vgic/core';
+import { runScenario, type ScenarioResult, type StepRecord } from '@vgic/core';
+import { parseArgs, parseSize, type Spec } from '../args.js';
 import { BACKENDS } from '../backends.js';
-import { expandPaths, loadFile } from '../files.js';
-import { formatLoadError, formatStep, paint, resultJson, type Io } from '../report.js';
-import { parseArgs, type Spec } from '../args.js';
+import { expandPaths, loadFile, type Loaded } from '../files.js';
+import { DEFAULT_LIMITS, type LoadLimits } from '../load/index.js';
+import { bytesText } from '../load/words.js';
+import { formatLoadError, formatStep, JsonReport, paint, type Io, type Paint } from '../report.js';
 
-export const RUN_HELP = `Usage: vgic run [options] FILE|DIR...
+export const RUN_HELP: string = `Usage: vgic run [options] FILE|DIR...
 
-Run scenario files (YAML or JSON; the format is in the @vgic/cli README). A DIR runs every *.yaml,
-*.yml and *.json file in it, in name order. Each step prints one line: the
-action, the value a read returned, whether its check held, and what changed.
-The last line is "N passed, N failed", counting every expect, check and
-expectError.
+Run scenario files (YAML or JSON, or either gzipped: .yaml.gz, .json.gz; the
+format is in the @vgic/cli README; - reads standard input). A DIR runs every
+*.yaml, *.yml and *.json file in it (and their .gz), in name order. Each step
+prints one line: the action, the value a read returned, whether its check
+held, and what changed. The last line is "N passed, N failed", counting every
+expect, check and expectError.
 
 Every file is checked before anything runs: a file that is not a valid
 scenario is reported as FILE:LINE:COL and a sentence, and nothing is run.
 
 Options:
-  --trace     print the engine's trace events under each step
-              (queue, kick, flush with the LR contents, fold, prune,
-              migrate, ack, eoi, maintenance, host deactivation)
-  --json      print one JSON document instead of text
-  -h, --help  show this help
+  --trace                print the engine's trace events under each step
+                         (queue, kick, flush with the LR contents, fold,
+                         prune, migrate, ack, eoi, maintenance, host
+                         deactivation)
+  --json                 print one JSON document instead of text
+  --quiet                print only the steps whose check failed, and the
+                         closing line
+  --explain              print each file's opening comment (what it is
+                         about) before its steps, and what to try next
+  --max-file-size SIZE   read scenario files up to SIZE (default ${bytesText(DEFAULT_LIMITS.maxFileSize)};
+                         of a .gz file, what it decompresses to); 512k, 64M, 1G
+  --snapshot-budget SIZE the most the snapshots a scenario keeps may take at
+                         once (default ${bytesText(DEFAULT_LIMITS.snapshotBudget)})
+  -h, --help             show this help
 
 Exit status: 0 every check held, 1 a check failed, 2 a file is not a valid
 scenario (or the command line is wrong).
 `;
 
-const SPEC: Spec = { flags: ['trace', 'json'], values: [] };
+const SPEC: Spec = { flags: ['trace', 'json', 'quiet', 'explain'], values: ['max-file-size', 'snapshot-budget'] };
 
 function summary(r: ScenarioResult): string {
   const total = r.passed + r.failed;
   return r.failed === 0 ? `all ${total} check${total === 1 ? '' : 's'} held` : `${r.failed} of ${total} check${total === 1 ? '' : 's'} failed`;
+}
+
+/** Writes in pieces of some 64 KB: one write a step would cost more than the step. */
+function buffered(write: (text: string) => void): { out: (text: string) => void; flush: () => void } {
+  let parts: string[] = [];
+  let size = 0;
+  const flush = (): void => {
+    if (parts.length > 0) write(parts.join(''));
+    parts = [];
+    size = 0;
+  };
+  return {
+    out: (text) => {
+      parts.push(text);
+      size += text.length;
+      if (size >= 65536) flush();
+    },
+    flush,
+  };
+}
+
+/** The limits the command line sets, or what is wrong with it. */
+function limitsOf(values: ReadonlyMap<string, string>): Partial<LoadLimits> | string {
+  const limits: Partial<LoadLimits> = {};
+  for (const [option, key] of [['max-file-size', 'maxFileSize'], ['snapshot-budget', 'snapshotBudget']] as const) {
+    const text = values.get(option);
+    if (text === undefined) continue;
+    const bytes = parseSize(text);
+    if (!(bytes > 0)) return `--${option} takes a size in bytes (like 64M or 1G), not ${text}`;
+    limits[key] = bytes;
+  }
+  return limits;
+}
+
+function tryNext(file: string): string {
+  return `What to try next:
+  npx vgic run --trace ${file}     the engine's events under each step
+  npx vgic inspect ${file} --step 3     the whole machine after step 3
+  copy a file, change a value or a step, and run it: a check that no longer holds says why
+  npx vgic run --help     every option; the scenario format is in the @vgic/cli README
+`;
 }
 
 export function runCommand(argv: readonly string[], io: Io): number {
@@ -45,20 +102,18 @@ export function runCommand(argv: readonly string[], io: Io): number {
     io.out(RUN_HELP);
     return 0;
   }
-  if (args.error !== undefined) {
-    io.err(`vgic run: ${args.error}\n${RUN_HELP}`);
-    return 2;
-  }
-  if (args.positional.length === 0) {
-    io.err(`vgic run: name at least one scenario file or directory\n\n${RUN_HELP}`);
+  const limits = limitsOf(args.values);
+  if (args.error === undefined && typeof limits === 'string') args.error = limits;
+  if (args.error === undefined && args.positional.length === 0) args.error = 'name at least one scenario file or directory';
+  if (args.error !== undefined || typeof limits === 'string') {
+    io.err(`vgic run: ${args.error}\n\n${RUN_HELP}`);
     return 2;
   }
   const json = args.flags.has('json');
-  const trace = args.flags.has('trace');
   const p = paint(io.colour && !json);
 
   const { files, errors: pathErrors } = expandPaths(args.positional);
-  const loaded = files.map(loadFile);
+  const loaded = files.map((f) => loadFile(f, limits));
   const loadErrors = loaded.flatMap((l) => ('errors' in l ? l.errors : []));
   if (pathErrors.length > 0 || loadErrors.length > 0) {
     if (json) {
@@ -72,28 +127,70 @@ export function runCommand(argv: readonly string[], io: Io): number {
     return 2;
   }
 
-  const results: ScenarioResult[] = [];
+  const { out, flush } = buffered(io.out);
+  const options = { trace: args.flags.has('trace'), quiet: args.flags.has('quiet'), explain: args.flags.has('explain'), snapshotBudget: limits.snapshotBudget };
+  const totals = json ? runJson(loaded, out, options) : runText(loaded, out, p, options);
+  if (!json) {
+    out(`${totals.passed} passed, ${totals.failed} failed\n`);
+    if (options.explain && totals.failed === 0 && loaded.length > 0) out(`\n${tryNext(loaded[0]!.file)}`);
+  }
+  flush();
+  return totals.failed === 0 ? 0 : 1;
+}
+
+interface RunOptions {
+  trace: boolean;
+  quiet: boolean;
+  explain: boolean;
+  snapshotBudget: number | undefined;
+}
+
+function runOne(l: Extract<Loaded, { scenario: unknown }>, o: RunOptions, onStep: (r: StepRecord) => void): ScenarioResult {
+  return runScenario(l.scenario, {
+    backends: BACKENDS,
+    trace: o.trace,
+    keepSteps: false,
+    onStep,
+    ...(o.snapshotBudget !== undefined && { snapshotBudget: o.snapshotBudget }),
+  });
+}
+
+function runText(loaded: readonly Loaded[], out: (text: string) => void, p: Paint, o: RunOptions): { passed: number; failed: number } {
+  let passed = 0;
+  let failed = 0;
   for (const l of loaded) {
     if (!('scenario' in l)) continue;
     const s = l.scenario;
-    if (!json) {
-      const title = s.name !== undefined ? ` — ${s.name}` : '';
-      io.out(`${p.bold(l.file)}${title} ${p.dim(`(GIC${s.gic}, ${s.vcpus} vCPU${s.vcpus === 1 ? '' : 's'})`)}\n`);
-    }
-    const result = runScenario(s, {
-      backends: BACKENDS,
-      trace,
-      ...(!json && { onStep: (r) => io.out(`${formatStep(r, p, l.file)}\n`) }),
+    const title = `${p.bold(l.file)}${s.name !== undefined ? ` — ${s.name}` : ''} ${p.dim(`(GIC${s.gic}, ${s.vcpus} vCPU${s.vcpus === 1 ? '' : 's'})`)}\n`;
+    let titled = !o.quiet;
+    if (titled) out(title);
+    if (o.explain && l.intro !== '') out(`${l.intro.replace(/^/gm, '  ')}\n\n`);
+    const result = runOne(l, o, (r) => {
+      if (o.quiet && (r.check === undefined || r.check.ok)) return;
+      if (!titled) out(title);
+      titled = true;
+      out(`${formatStep(r, p, l.file)}\n`);
     });
-    results.push(result);
-    if (!json) io.out(`      ${result.failed === 0 ? p.ok(summary(result)) : p.bad(summary(result))}\n\n`);
+    if (!o.quiet) out(`      ${result.failed === 0 ? p.ok(summary(result)) : p.bad(summary(result))}\n\n`);
+    passed += result.passed;
+    failed += result.failed;
   }
-  const passed = results.reduce((n, r) => n + r.passed, 0);
-  const failed = results.reduce((n, r) => n + r.failed, 0);
-  if (json) {
-    io.out(`${JSON.stringify({ ok: failed === 0, files: results.map(resultJson), passed, failed }, null, 2)}\n`);
-  } else {
-    io.out(`${passed} passed, ${failed} failed\n`);
+  return { passed, failed };
+}
+
+function runJson(loaded: readonly Loaded[], out: (text: string) => void, o: RunOptions): { passed: number; failed: number } {
+  const report = new JsonReport(out);
+  let passed = 0;
+  let failed = 0;
+  for (const l of loaded) {
+    if (!('scenario' in l)) continue;
+    const s = l.scenario;
+    report.file({ file: s.file ?? l.file, ...(s.name !== undefined && { name: s.name }), gic: s.gic });
+    const result = runOne(l, o, (r) => report.step(r));
+    report.endFile(result);
+    passed += result.passed;
+    failed += result.failed;
   }
-  return failed === 0 ? 0 : 1;
+  report.end(passed, failed);
+  return { passed, failed };
 }

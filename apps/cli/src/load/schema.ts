@@ -1,12 +1,13 @@
 /**
  * The JSON Schemas of a scenario file (the format: apps/cli/README.md), checked with ajv.
  *
- * The loader validates a copy of the document in which every integer is a
+ * The loader checks a copy of the document in which every integer is a
  * JavaScript number, so that ajv can type-check it; the exact 64-bit values
- * are taken from the original (bigint) document afterwards and range-checked
- * there. A file is checked in two parts: the header, then each step against
- * the schema of its one action, so that an error names the step and says
- * what that action takes.
+ * are taken from the original document afterwards and range-checked there.
+ * A file is checked in two parts: the header, then each step against the
+ * schema of its one action, so that an error names the step and says what
+ * that action takes. Names have a length limit, so that no message or
+ * suggestion works on a megabyte-long one.
  */
 import { CHECK_FIELDS, type CheckFieldKind, type StepAction } from '@vgic/core';
 
@@ -27,12 +28,13 @@ export const ERROR_CODES: readonly string[] = [
 const U64: Schema = { type: ['integer', 'string'], minimum: 0, pattern: '^(0[xX][0-9a-fA-F]+|[0-9]+)$' };
 const VCPU: Schema = { type: 'integer', minimum: 0 };
 const INTID: Schema = { type: 'integer', minimum: 0 };
-const NAME: Schema = { type: 'string', minLength: 1 };
+/** Register and snapshot names: the longest register name is some 20 characters. */
+const NAME: Schema = { type: 'string', minLength: 1, maxLength: 256 };
 
 export const HEADER_SCHEMA: Schema = {
   type: 'object',
   properties: {
-    name: { type: 'string' },
+    name: { type: 'string', maxLength: 1000 },
     gic: { type: 'string', enum: ['v2', 'v3'] },
     vcpus: { type: 'integer', minimum: 1, maximum: 512 },
     spis: { type: 'integer', minimum: 0, maximum: 988, multipleOf: 32 },
