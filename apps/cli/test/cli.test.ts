@@ -151,12 +151,53 @@ describe('vgic run --json', () => {
     expect(doc.errors[0]).toMatchObject({ line: 2, col: 8, message: 'vcpus must be at least 1 (got 0)' });
   });
 
+  it('holds every file, in order, when several run', async () => {
+    const a = scenarioFile(PASSING);
+    const b = scenarioFile(FAILING.replace('gic: v3', 'name: second\ngic: v3'));
+    const r = await vgic(['run', '--json', a, b]);
+    const doc = JSON.parse(r.out) as { ok: boolean; passed: number; failed: number; files: { file: string; name: string | null; passed: number; failed: number; steps: unknown[] }[] };
+    expect(doc).toMatchObject({ ok: false, passed: 3, failed: 1 });
+    expect(doc.files.map((f) => [f.file, f.name, f.passed, f.failed, f.steps.length])).toEqual([
+      [a, null, 2, 0, 8],
+      [b, 'second', 1, 1, 8],
+    ]);
+  });
+
   it('includes trace events when asked', async () => {
     const r = await runText(PASSING, '--json', '--trace');
     const doc = JSON.parse(r.out) as { files: { steps: { events?: { type: string }[] }[] }[] };
     const types = doc.files[0]!.steps.flatMap((s) => s.events ?? []).map((e) => e.type);
     expect(types).toContain('queue');
     expect(types).toContain('ack');
+  });
+});
+
+describe('vgic run --quiet and --explain', () => {
+  it('--quiet prints only the failed steps, under their file, and the closing line', async () => {
+    const good = scenarioFile(PASSING);
+    const bad = scenarioFile(FAILING);
+    const r = await vgic(['run', '--quiet', good, bad]);
+    expect(r.code).toBe(1);
+    const lines = r.out.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe(`${bad} (GICv3, 2 vCPUs)`);
+    expect(lines[1]).toMatch(/^\s+7 {2}vCPU0 read ICC_IAR1_EL1 → 0x28 \(40\) {2}✗ expect 0x29: read 0x28, expected 0x29/);
+    expect(lines[2]).toBe('3 passed, 1 failed');
+    expect((await vgic(['run', '--quiet', good])).out).toBe('2 passed, 0 failed\n');
+  });
+
+  it('--explain prints a file’s opening comment before its steps, and what to try next at the end', async () => {
+    const file = scenarioFile(`# What it teaches: one edge interrupt, end to end.\n#\n# Second line.\n${PASSING}`);
+    const r = await vgic(['run', '--explain', file]);
+    expect(r.code).toBe(0);
+    const title = r.out.indexOf(file);
+    const intro = r.out.indexOf('  What it teaches: one edge interrupt, end to end.\n\n  Second line.\n');
+    const firstStep = r.out.indexOf('   1  vCPU0 write GICD_CTLR');
+    expect(title).toBeGreaterThanOrEqual(0);
+    expect(intro).toBeGreaterThan(title);
+    expect(firstStep).toBeGreaterThan(intro);
+    expect(r.out.indexOf('What to try next:')).toBeGreaterThan(r.out.indexOf('2 passed, 0 failed'));
+    expect(r.out).toContain(`npx vgic run --trace ${file}`);
   });
 });
 

@@ -65,6 +65,20 @@ describe('vgic inspect', () => {
     expect(r.out).toMatch(/\n\s+40 -\s+P\.E/);
   });
 
+  it('places a saved GIC that does not restore at the value at fault', async () => {
+    const m = BACKENDS['v2']!({ vcpus: 2, spis: 32, lrs: 4 });
+    const doc = saveMachine(m) as unknown as { spis: { priority: unknown }[] };
+    doc.spis[3]!.priority = 'loud';
+    const text = JSON.stringify(doc, null, 2);
+    const file = scenarioFile(text, 'json');
+    const r = await vgic(['inspect', file]);
+    expect(r.code).toBe(2);
+    const lines = text.split('\n');
+    const line = lines.findIndex((l) => l.includes('"loud"')) + 1;
+    const col = lines[line - 1]!.indexOf('"loud"') + 1;
+    expect(r.err).toContain(`${file}:${line}:${col}: not a scenario, and not a saved GIC that can be restored: the snapshot does not match its schema: $.spis[3].priority`);
+  });
+
   it('exits 2 for a file that is neither a scenario nor a saved GIC', async () => {
     const file = scenarioFile(JSON.stringify({ version: 99, gic: 'v2' }), 'json');
     const r = await vgic(['inspect', file]);

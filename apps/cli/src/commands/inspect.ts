@@ -7,7 +7,6 @@
  * Registers are read through the backend's register table directly, not as
  * a guest access: looking must not make a vCPU exit or acknowledge anything.
  */
-import { readFileSync } from 'node:fs';
 import {
   checkSnapshotDocument,
   createFromSnapshot,
@@ -20,10 +19,14 @@ import {
   type Machine,
   type MachineOptions,
   type RegisterDef,
+  type StepRecord,
 } from '@vgic/core';
 import { parseArgs, type Spec } from '../args.js';
 import { BACKENDS, FACTORIES } from '../backends.js';
-import { loadFile } from '../files.js';
+import { loadFile, readScenarioBytes } from '../files.js';
+import { DEFAULT_LIMITS } from '../load/index.js';
+import { quickRead, QuickStop, type Path } from '../load/quick-yaml.js';
+import { LineIndex } from '../load/text.js';
 import { formatLoadError, paint, type Io, type Paint } from '../report.js';
 
 export const INSPECT_HELP = `Usage: vgic inspect [options] FILE
@@ -38,7 +41,8 @@ and the distributor's and redistributors' registers.
 
 FILE may also be a saved GIC (the JSON document saveMachine writes, as a
 snapshot step or a VMM saves it): it is restored into a new machine of its
-shape and printed the same way.
+shape and printed the same way; a document that does not restore is
+reported at the line and column of the value at fault. Either may be gzipped.
 
 Options:
   --step N    stop after step N (0: the machine as reset)
@@ -177,8 +181,23 @@ function looksSaved(text: string): unknown {
   return js;
 }
 
+/**
+ * The place in a saved document a restore error is about: the JSON path it
+ * names (`$.interrupts[3].priority`), or a dotted one (`shape.mpidr`) that
+ * starts at one of the document's keys; the document itself otherwise.
+ */
+function pathIn(message: string, doc: Record<string, unknown>): Path {
+  const segments = (text: string): Path => [...text.matchAll(/\.([A-Za-z_]\w*)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
+  const dollar = /\$((?:\.[A-Za-z_]\w*|\[\d+\])+)/.exec(message);
+  if (dollar !== null) return segments(dollar[1]!);
+  for (const m of message.matchAll(/\b([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*|\[\d+\])+)/g)) {
+    if (Object.hasOwn(doc, m[1]!)) return [m[1]!, ...segments(m[2]!)];
+  }
+  return [];
+}
+
 /** Print a saved document as the machine it restores to; a document that does not restore is an error (exit 2). */
-function inspectSaved(file: string, doc: unknown, io: Io, p: Paint, all: boolean, json: boolean): number {
+function inspectSaved(file: string, text: string, doc: Record<string, unknown>, io: Io, p: Paint, all: boolean, json: boolean): number {
   let m: Machine;
   let fresh: Machine;
   try {
@@ -186,7 +205,11 @@ function inspectSaved(file: string, doc: unknown, io: Io, p: Paint, all: boolean
     const shape = checkSnapshotDocument(doc).shape;
     fresh = FACTORIES[m.version]!({ vcpus: shape.vcpus, spis: shape.spis, lrs: shape.lrs, ...(shape.mpidr && { mpidr: shape.mpidr.map((x) => BigInt(x)) }) } as MachineOptions);
   } catch (e) {
-    io.err(`${p.bad('error')} ${file}: not a scenario, and not a saved GIC that can be restored: ${(e as Error).message}\n`);
+    const message = (e as Error).message;
+    const read = quickRead(text, DEFAULT_LIMITS.maxDepth);
+    const offset = read instanceof QuickStop ? 0 : read.locations.offsetOf(pathIn(message, doc));
+    const { line, col } = new LineIndex(text).pos(offset);
+    io.err(`${p.bad('error')} ${file}:${line}:${col}: not a scenario, and not a saved GIC that can be restored: ${message}\n`);
     return 2;
   }
   if (json) {
@@ -217,15 +240,12 @@ export function inspectCommand(argv: readonly string[], io: Io): number {
   const json = args.flags.has('json');
   const p = paint(io.colour && !json);
 
-  if (/\.json$/i.test(file)) {
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      // loadFile reports it.
-    }
+  if (/\.json(\.gz)?$/i.test(file)) {
+    const read = readScenarioBytes(file, DEFAULT_LIMITS.maxFileSize);
+    // A file that cannot be read is loadFile's to report.
+    const text = 'bytes' in read ? new TextDecoder().decode(read.bytes) : '';
     const saved = text === '' ? null : looksSaved(text);
-    if (saved !== null) return inspectSaved(file, saved, io, p, all, json);
+    if (saved !== null) return inspectSaved(file, text, saved as Record<string, unknown>, io, p, all, json);
   }
 
   const loaded = loadFile(file);
@@ -238,13 +258,21 @@ export function inspectCommand(argv: readonly string[], io: Io): number {
     io.err(`vgic inspect: ${file} has ${s.steps.length} steps; --step takes 0..${s.steps.length}\n`);
     return 2;
   }
-  const result = runScenario(s, { backends: BACKENDS, changes: false, ...(until !== undefined && { until }) });
+  let last: StepRecord | undefined;
+  const result = runScenario(s, {
+    backends: BACKENDS,
+    changes: false,
+    keepSteps: false,
+    onStep: (r) => {
+      last = r;
+    },
+    ...(until !== undefined && { until }),
+  });
   const m = result.machine;
   if (json) {
-    io.out(`${JSON.stringify({ file, step: result.steps.length, passed: result.passed, failed: result.failed, machine: machineJson(m) }, null, 2)}\n`);
+    io.out(`${JSON.stringify({ file, step: result.ran, passed: result.passed, failed: result.failed, machine: machineJson(m) }, null, 2)}\n`);
     return 0;
   }
-  const last = result.steps.at(-1);
   const where = last === undefined ? 'as reset (step 0)' : `after step ${last.index} of ${s.steps.length}: ${last.action}`;
   io.out(`${p.bold(file)}${s.name !== undefined ? ` — ${s.name}` : ''}\n${where}\n`);
   if (result.failed > 0) io.out(`${p.bad(`${result.failed} check${result.failed === 1 ? '' : 's'} failed on the way (vgic run shows which)`)}\n`);

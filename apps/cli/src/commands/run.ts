@@ -87,12 +87,16 @@ function limitsOf(values: ReadonlyMap<string, string>): Partial<LoadLimits> | st
   return limits;
 }
 
-function tryNext(file: string): string {
+/** The closing advice of `--explain`, about the first file run. */
+function tryNext(first: Extract<Loaded, { scenario: unknown }>): string {
+  const step = Math.min(10, first.scenario.steps.length);
   return `What to try next:
-  npx vgic run --trace ${file}     the engine's events under each step
-  npx vgic inspect ${file} --step 3     the whole machine after step 3
-  copy a file, change a value or a step, and run it: a check that no longer holds says why
-  npx vgic run --help     every option; the scenario format is in the @vgic/cli README
+  npx vgic run --trace ${first.file}
+      the engine's events under each step: queue, kick, flush, ack, eoi, fold, prune
+  npx vgic inspect ${first.file} --step ${step}
+      the whole machine after step ${step}: interrupts, ap_lists, list registers, CPU interfaces
+  copy a file, change a value or a step, and run it again: a check that no longer holds says why
+  npx vgic run --help: every option (the scenario format is in the @vgic/cli README)
 `;
 }
 
@@ -132,7 +136,8 @@ export function runCommand(argv: readonly string[], io: Io): number {
   const totals = json ? runJson(loaded, out, options) : runText(loaded, out, p, options);
   if (!json) {
     out(`${totals.passed} passed, ${totals.failed} failed\n`);
-    if (options.explain && totals.failed === 0 && loaded.length > 0) out(`\n${tryNext(loaded[0]!.file)}`);
+    const first = loaded.find((l): l is Extract<Loaded, { scenario: unknown }> => 'scenario' in l);
+    if (options.explain && totals.failed === 0 && first !== undefined) out(`\n${tryNext(first)}`);
   }
   flush();
   return totals.failed === 0 ? 0 : 1;
@@ -164,7 +169,7 @@ function runText(loaded: readonly Loaded[], out: (text: string) => void, p: Pain
     const title = `${p.bold(l.file)}${s.name !== undefined ? ` — ${s.name}` : ''} ${p.dim(`(GIC${s.gic}, ${s.vcpus} vCPU${s.vcpus === 1 ? '' : 's'})`)}\n`;
     let titled = !o.quiet;
     if (titled) out(title);
-    if (o.explain && l.intro !== '') out(`${l.intro.replace(/^/gm, '  ')}\n\n`);
+    if (o.explain && l.intro !== '') out(`${l.intro.replace(/^(?=.)/gm, '  ')}\n\n`);
     const result = runOne(l, o, (r) => {
       if (o.quiet && (r.check === undefined || r.check.ok)) return;
       if (!titled) out(title);

@@ -107,8 +107,12 @@ export function loadScenario(source: string | Uint8Array, file: string, options:
     if (!validate(forSchema(stepJs))) {
       const errors = validate.errors ?? [];
       // The action's own value gets a sentence of its own: what the action takes.
-      const own = errors.filter((e) => e.instancePath === `/${action}` && e.keyword === 'type');
-      for (const e of own) r.fail([...path, action], `step ${index + 1}: ${action} takes ${ACTION_VALUE[action]}, not ${describeValue(stepJs[action])}`);
+      const own = errors.filter((e) => e.instancePath === `/${action}` && (e.keyword === 'type' || e.keyword === 'maxLength'));
+      for (const e of own) {
+        const v = stepJs[action];
+        const why = e.keyword === 'type' ? `not ${describeValue(v)}` : `of at most ${String(e.params['limit'])} characters; this one has ${(v as string).length}`;
+        r.fail([...path, action], `step ${index + 1}: ${action} takes ${ACTION_VALUE[action]}, ${why}`);
+      }
       reportSchemaErrors(r, errors.filter((e) => !own.includes(e)), stepJs, path, `a ${action} step`, STEP_SCHEMAS[action]);
       continue;
     }

@@ -270,6 +270,7 @@ class Reader {
   private block(col: number, depth: number): unknown {
     const c = this.code();
     if (c === 45 /* - */ && this.isSeparatedAt(this.i + 1)) return this.blockSeq(col, this.deeper(depth));
+    if (c === 63 /* ? */ && this.isSeparatedAt(this.i + 1)) this.stop('an explicit key (?)');
     if (c === 123 || c === 91) {
       const value = this.flowValue(depth, false);
       this.endLine();
