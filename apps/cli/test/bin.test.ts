@@ -15,8 +15,8 @@ const cliDir = join(import.meta.dirname, '..');
 const root = join(cliDir, '../..');
 const example = join(root, 'examples/01-first-interrupt-v2.yaml');
 
-function vgic(launcher: string, args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [launcher, ...args], { encoding: 'utf8', cwd: tmpdir(), env: { ...process.env, ...env }, timeout: 60_000 });
+function vgic(launcher: string, args: string[], env: Record<string, string> = {}, input?: string) {
+  const r = spawnSync(process.execPath, [launcher, ...args], { encoding: 'utf8', cwd: tmpdir(), env: { ...process.env, ...env }, timeout: 60_000, ...(input !== undefined && { input }) });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -77,5 +77,17 @@ describe.each(launchers)('%s', (_name, launcher) => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/:\d+:\d+: this is not valid YAML or JSON/);
     expect(r.err).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('standard input', () => {
+  it('vgic run - reads the scenario from standard input', () => {
+    const r = vgic(join(cliDir, 'bin/vgic.js'), ['run', '-'], {}, `${V3_PREAMBLE}  - read: ICC_IAR1_EL1\n    expect: 1023\n`);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^- \(GICv3, 2 vCPUs\)/);
+    expect(r.out.trimEnd().split('\n').at(-1)).toBe('1 passed, 0 failed');
+    const bad = vgic(join(cliDir, 'bin/vgic.js'), ['run', '-'], {}, 'gic: v9\n');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('error -:1:6: gic must be one of v2, v3 (got "v9")');
   });
 });

@@ -15,6 +15,7 @@ import { irqState, vcpuState, type IrqState, type VcpuState } from '../inspect.j
 import type { Machine } from '../machine.js';
 import type { LrView } from '../trace.js';
 import type { Vgic } from '../vgic.js';
+import { ByteDiff } from './byte-diff.js';
 
 export interface StateView {
   dist: number;
@@ -139,7 +140,8 @@ export function diffViews(a: StateView, b: StateView): string[] {
 
 /**
  * What changed, step after step, looking only at what each step touched.
- * The state buffer is compared with a copy taken after the last look: a step
+ * The state buffer is compared with a copy taken after the last look
+ * (`ByteDiff`): a step
  * that changed no byte changed nothing; otherwise only the interrupts whose
  * own bytes changed are read again — and, when a byte outside every
  * interrupt's changed (vCPU, list-register or list state), the interrupts on
@@ -148,15 +150,11 @@ export function diffViews(a: StateView, b: StateView): string[] {
  */
 export class ChangeTracker {
   private v: Vgic;
-  private bytes!: Uint8Array;
-  /** The state as doubles, to compare eight bytes at a time (see `changes`). */
-  private words!: Float64Array;
-  private copy!: Uint8Array;
-  private copyWords!: Float64Array;
-  private halves!: Int32Array;
-  private copyHalves!: Int32Array;
-  /** For each byte of the state, the interrupt slot it belongs to, or -1. */
-  private slotOf!: Int32Array;
+  private diff!: ByteDiff;
+  /** For each byte of the state, whose it is: an interrupt slot (>= 0), vCPU k (-2 - k), or anyone's (-1). */
+  private whose!: Int32Array;
+  /** vCPUs whose own bytes changed in this step. */
+  private vcpuMark!: Uint8Array;
   private view!: StateView;
   /** Slots whose last view has them on an ap_list. */
   private readonly queued = new Set<number>();
@@ -171,16 +169,12 @@ export class ChangeTracker {
   private reset(): void {
     const v = this.m.vgic;
     this.v = v;
-    const length = v.buffer.byteLength;
-    this.bytes = new Uint8Array(v.buffer);
-    this.words = new Float64Array(v.buffer, 0, length >> 3);
-    this.copy = this.bytes.slice();
-    this.copyWords = new Float64Array(this.copy.buffer, 0, length >> 3);
-    this.halves = new Int32Array(v.buffer, 0, (length >> 3) * 2);
-    this.copyHalves = new Int32Array(this.copy.buffer, 0, (length >> 3) * 2);
-    this.slotOf = slotMap(v);
+    this.diff = new ByteDiff(v.buffer);
+    this.whose = ownerMap(v);
     this.dirtyMark = new Uint8Array(v.nrSlots);
+    this.vcpuMark = new Uint8Array(v.nrVcpus);
     this.view = stateView(this.m);
+    this.diff.remember();
     this.queued.clear();
     this.view.irqs.forEach((st, s) => {
       if (st.queued !== null) this.queued.add(s);
@@ -188,38 +182,36 @@ export class ChangeTracker {
   }
 
   /**
-   * Compare the state with the copy: mark each interrupt slot whose bytes
-   * changed in `dirty`, and say whether a byte outside every slot did.
+   * Mark each interrupt slot whose bytes changed in `dirty` and each vCPU
+   * whose own bytes did in `vcpuMark`; returns 2 when a byte that is no one's
+   * in particular changed, 1 when only slots' or vCPUs' did, 0 for nothing.
    */
-  private scan(): boolean {
-    const { bytes, copy, words, copyWords, halves, copyHalves, slotOf, dirty, dirtyMark } = this;
-    let outside = false;
-    const nw = words.length;
-    for (let w = 0; w <= nw; w++) {
-      // Eight bytes at a time, then the bytes of a word that differs (and those past the last whole word).
-      // Two doubles are equal when their bits are, except +0 and -0 (told apart by 1/x); NaNs are never
-      // equal (NONE, -1, in both halves is one), so those are compared as two 32-bit halves.
-      if (w < nw) {
-        const x = words[w]!;
-        const y = copyWords[w]!;
-        if (x === y) {
-          if (x !== 0 || 1 / x === 1 / y) continue;
-        } else if (x !== x && y !== y && halves[2 * w] === copyHalves[2 * w] && halves[2 * w + 1] === copyHalves[2 * w + 1]) {
-          continue;
-        }
-      }
-      const end = w < nw ? (w << 3) + 8 : bytes.length;
-      for (let b = w << 3; b < end; b++) {
-        if (bytes[b] === copy[b]) continue;
-        const s = slotOf[b]!;
-        if (s < 0) outside = true;
-        else if (dirtyMark[s] === 0) {
-          dirtyMark[s] = 1;
-          dirty.push(s);
+  private scan(): number {
+    const { found, count } = this.diff.scan();
+    const { before, now } = this.diff;
+    const { whose, dirty, dirtyMark, vcpuMark } = this;
+    let changed = 0;
+    for (let k = 0; k < count; k++) {
+      const start = found[k]! << 3;
+      const end = Math.min(start + 8, now.length);
+      for (let b = start; b < end; b++) {
+        if (now[b] === before[b]) continue;
+        const s = whose[b]!;
+        if (s >= 0) {
+          if (dirtyMark[s] === 0) {
+            dirtyMark[s] = 1;
+            dirty.push(s);
+          }
+          changed ||= 1;
+        } else if (s === -1) {
+          changed = 2;
+        } else {
+          vcpuMark[-2 - s] = 1;
+          changed ||= 1;
         }
       }
     }
-    return outside;
+    return changed;
   }
 
   /** The phrases for what changed since the last call (or since the tracker was made). */
@@ -229,22 +221,21 @@ export class ChangeTracker {
       this.reset();
       return diffViews(before, this.view);
     }
-    const outside = this.scan();
+    const changed = this.scan();
+    if (changed === 0) return [];
     const dirty = this.dirty;
-    const dirtyMark = this.dirtyMark;
-    if (dirty.length === 0 && !outside) return [];
-
-    if (outside) {
-      for (const s of this.queued) {
-        if (dirtyMark[s] === 0) {
-          dirtyMark[s] = 1;
-          dirty.push(s);
-        }
+    const { dirtyMark, vcpuMark } = this;
+    const v = this.v;
+    const view = this.view;
+    // Anyone's bytes: every vCPU may have changed. An interrupt on an ap_list reads its vCPU's state.
+    if (changed === 2) vcpuMark.fill(1);
+    for (const s of this.queued) {
+      if (dirtyMark[s] === 0 && vcpuMark[view.irqs[s]!.queued!] === 1) {
+        dirtyMark[s] = 1;
+        dirty.push(s);
       }
     }
     dirty.sort((a, b) => a - b);
-    const v = this.v;
-    const view = this.view;
     const out: string[] = [];
     const dist = distEnable(v);
     if (dist !== view.dist) out.push(`distributor: ${groupsText(dist)}`);
@@ -259,36 +250,49 @@ export class ChangeTracker {
       else this.queued.delete(s);
     }
     dirty.length = 0;
-    if (outside) {
-      for (let k = 0; k < v.nrVcpus; k++) {
-        const st = vcpuState(v, k);
-        const d = diffVcpu(view.vcpus[k]!, st);
-        if (d.length > 0) out.push(`vCPU${k}: ${d.join(', ')}`);
-        view.vcpus[k] = st;
-      }
+    for (let k = 0; k < v.nrVcpus; k++) {
+      if (vcpuMark[k] === 0) continue;
+      vcpuMark[k] = 0;
+      const st = vcpuState(v, k);
+      const d = diffVcpu(view.vcpus[k]!, st);
+      if (d.length > 0) out.push(`vCPU${k}: ${d.join(', ')}`);
+      view.vcpus[k] = st;
     }
     // After the views: reading a vCPU may bring its lazily computed lines up to date.
-    this.copy.set(this.bytes);
+    this.diff.remember();
     return out;
   }
 }
 
 /**
- * Which interrupt slot each byte of the state belongs to: the bytes of every
- * per-interrupt column — a typed array over the state whose length is a
- * multiple of the slot count (the layout's per-vCPU and per-LR columns are
- * shorter: at most 16 LRs against 32 private interrupts a vCPU) — and -1 for
- * the rest. The control words and the distributor's words are never per
- * interrupt, whatever their length.
+ * Whose each byte of the state is, from the layout's columns (typed arrays
+ * over the state): a column whose length is a multiple of the slot count
+ * holds each interrupt's own; one of the slot count plus the vCPU count
+ * holds the ap_lists' links and heads, and lock words, which are anyone's
+ * (a link of an interrupt belongs to the list of whichever vCPU holds it);
+ * one whose length is a multiple of the vCPU count holds each vCPU's own —
+ * a vCPU has fewer words of its own than the 32 private interrupts it has
+ * slots for, so the three never mix up. The control words, the
+ * distributor's words and anything else are anyone's.
  */
-function slotMap(v: Vgic): Int32Array {
+function ownerMap(v: Vgic): Int32Array {
   const map = new Int32Array(v.buffer.byteLength).fill(-1);
   for (const column of Object.values(v) as unknown[]) {
     if (!(column instanceof Int32Array || column instanceof Uint32Array || column instanceof Uint8Array)) continue;
-    if (column.buffer !== v.buffer || column === v.ctl || column === v.dist) continue;
-    if (column.length === 0 || column.length % v.nrSlots !== 0) continue;
-    const perSlot = (column.length / v.nrSlots) * column.BYTES_PER_ELEMENT;
-    for (let b = 0; b < column.byteLength; b++) map[column.byteOffset + b] = Math.floor(b / perSlot);
+    if (column.buffer !== v.buffer || column === v.ctl || column === v.dist || column.length === 0) continue;
+    let per: number;
+    let owner: (element: number) => number;
+    if (column.length % v.nrSlots === 0) {
+      per = column.length / v.nrSlots;
+      owner = (i) => Math.floor(i / per);
+    } else if (column.length === v.nrSlots + v.nrVcpus || column.length % v.nrVcpus !== 0) {
+      continue;
+    } else {
+      per = column.length / v.nrVcpus;
+      owner = (i) => -2 - Math.floor(i / per);
+    }
+    const size = column.BYTES_PER_ELEMENT;
+    for (let i = 0; i < column.length; i++) map.fill(owner(i), column.byteOffset + i * size, column.byteOffset + (i + 1) * size);
   }
   return map;
 }
