@@ -23,6 +23,7 @@
 import { VgicError } from './errors.js';
 import type { LockOps } from './locks.js';
 import { NO_SHARED_MEMORY, sharedMemorySupported } from './vgic.js';
+import { name, section, uleb, vec } from './wasm-asm.js';
 
 /** A `WebAssembly.Memory`, as far as this module uses it (the project's `lib` carries no WebAssembly types). */
 export interface WasmMemory {
@@ -45,33 +46,6 @@ const wasmApi = (): WasmApi => {
   if (api === undefined) throw new VgicError('INVALID_CONFIG', "this runtime has no WebAssembly: use memory: 'sab'");
   return api;
 };
-
-// ------------------------------------------------------------ a tiny assembler
-
-/** Unsigned LEB128, as every integer in a module's structure is encoded. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function name(s: string): number[] {
-  const bytes = Array.from(s, (c) => c.charCodeAt(0));
-  return [...uleb(bytes.length), ...bytes];
-}
-
-function vec(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
 
 // Section ids, types and opcodes (WebAssembly core spec 5.x; threads proposal for 0xfe).
 const SEC_TYPE = 1;

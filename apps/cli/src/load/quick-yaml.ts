@@ -410,8 +410,7 @@ class Reader {
    */
   private scalarToken(flow: boolean, isKey = false): unknown {
     const c = this.code();
-    if (c === 34 /* " */) return this.doubleQuoted();
-    if (c === 39 /* ' */) return this.singleQuoted();
+    if (c === 34 /* " */ || c === 39 /* ' */) return this.quoted();
     const s = this.s;
     let j = this.i;
     let last = j; // just past the last non-space character
@@ -441,17 +440,24 @@ class Reader {
     return value;
   }
 
-  private doubleQuoted(): string {
+  /** A quoted scalar on one line: `'…'` (a quote doubled stands for one) or `"…"` (with JSON's escapes). */
+  private quoted(): string {
     const s = this.s;
+    const q = s.charCodeAt(this.i);
+    const kind = q === 34 ? 'double' : 'single';
     let j = this.i + 1;
     let out = '';
     let from = j;
     for (;;) {
-      if (j >= s.length) this.stop('a double-quoted string that does not end');
+      if (j >= s.length) this.stop(`a ${kind}-quoted string that does not end`);
       const d = s.charCodeAt(j);
-      if (d === 34) break;
-      if (d === NL || d === CR) this.stop('a double-quoted string over several lines', j);
-      if (d === 92 /* \ */) {
+      if (d === NL || d === CR) this.stop(`a ${kind}-quoted string over several lines`, j);
+      if (d === q) {
+        if (q === 34 || s.charCodeAt(j + 1) !== 39) break;
+        out += s.slice(from, j + 1);
+        j += 2;
+        from = j;
+      } else if (d === 92 /* \ */ && q === 34) {
         out += s.slice(from, j);
         const e = s[j + 1];
         if (e !== undefined && e in ESCAPES) {
@@ -464,32 +470,9 @@ class Reader {
           this.stop('an escape in a double-quoted string that this reader does not take', j);
         }
         from = j;
-        continue;
+      } else {
+        j++;
       }
-      j++;
-    }
-    out += s.slice(from, j);
-    this.tokenEnd = j + 1;
-    return out;
-  }
-
-  private singleQuoted(): string {
-    const s = this.s;
-    let j = this.i + 1;
-    let out = '';
-    let from = j;
-    for (;;) {
-      if (j >= s.length) this.stop('a single-quoted string that does not end');
-      const d = s.charCodeAt(j);
-      if (d === NL || d === CR) this.stop('a single-quoted string over several lines', j);
-      if (d === 39) {
-        if (s.charCodeAt(j + 1) !== 39) break;
-        out += s.slice(from, j + 1);
-        j += 2;
-        from = j;
-        continue;
-      }
-      j++;
     }
     out += s.slice(from, j);
     this.tokenEnd = j + 1;

@@ -8,6 +8,8 @@
  * loop does the work.
  */
 
+import { name, section, uleb, vec } from '../wasm-asm.js';
+
 /** The part of the WebAssembly JS API used here (the project's `lib` carries no WebAssembly types). */
 interface WasmApi {
   Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
@@ -17,21 +19,6 @@ interface WasmApi {
 
 /** `diff(a, b, n, out)`: the indexes of the 8-byte words of [a, a + 8n) that differ from [b, b + 8n), at `out`; returns how many. */
 type DiffFn = (a: number, b: number, n: number, out: number) => number;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const text = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 
 const I32 = 0x7f;
 // Parameters a=0, b=1, n=2, out=3; locals i=4, k=5.
@@ -59,9 +46,9 @@ function diffModule(): Uint8Array {
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([[I32]])]])),
-    ...section(2, vec([[...text('m'), ...text('memory'), 0x02, 0x00, 0x01]])), // memory import, at least one page
+    ...section(2, vec([[...name('m'), ...name('memory'), 0x02, 0x00, 0x01]])), // memory import, at least one page
     ...section(3, vec([[0]])),
-    ...section(7, vec([[...text('diff'), 0x00, 0]])),
+    ...section(7, vec([[...name('diff'), 0x00, 0]])),
     ...section(10, vec([[...uleb(DIFF_BODY.length), ...DIFF_BODY]])),
   ]);
 }
