@@ -2,7 +2,7 @@ import { defineVgicConfig } from "../../tools/tsup.config.ts";
 
 // `load` is the browser-safe scenario loader (@vgic/cli/load): it imports no Node built-in.
 export default defineVgicConfig(
-  { index: "src/index.ts", load: "src/load/index.ts", bin: "src/bin.ts" },
+  { index: "src/index.ts", "load/index": "src/load/index.ts", bin: "src/bin.ts" },
   {
     bin: ["bin"],
     assets: [
