@@ -12,6 +12,7 @@
  *
  * A backend must pass the conformance suite in `@vgic/core/testing`.
  */
+import type { GicSnapshot } from './snapshot/document.js';
 import type { Vgic } from './vgic.js';
 
 /** Access widths, as bits of `RegisterDef.access`. */
@@ -148,4 +149,15 @@ export interface GicBackend {
   encodeLr(v: Vgic, vcpu: number, k: number): bigint;
   /** A reader's description of an interrupt's routing (`cpu0|cpu1`, `0.0.1.0`). */
   describeRoute(v: Vgic, slot: number): string;
+  /**
+   * Optional: what a saved document holds that this backend's registers
+   * could never hold — a routing word with reserved bits or naming a vCPU
+   * the machine does not have, a read-only field changed, a value of its own
+   * words it never writes — as a sentence naming the field (`spis[3].route
+   * ...`), or null. It is asked once the document has passed the schema and
+   * the core's own checks, on the machine `v` it is to be restored into
+   * (whose shape it has); `restoreMachine` refuses the document with
+   * INVALID_SNAPSHOT before it writes anything.
+   */
+  checkSnapshot?(v: Vgic, doc: GicSnapshot): string | null;
 }

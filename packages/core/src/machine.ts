@@ -146,6 +146,15 @@ export class Machine {
     for (const r of backend.sysregs) this.names.set(r.name, r);
   }
 
+  /** Is `x` a machine? (`instanceof`, without the TypeError a revoked Proxy throws from it.) */
+  static isMachine(x: unknown): x is Machine {
+    try {
+      return x instanceof Machine;
+    } catch {
+      return false;
+    }
+  }
+
   get version(): string {
     return this.backend.version;
   }

@@ -22,6 +22,7 @@ import {
   type Vgic,
 } from '@vgic/core';
 import { packGichLr } from './lr.js';
+import { checkGicv2Snapshot } from './restore-check.js';
 import { GICC_ABPR_MIN, GICC_BPR_MIN, GICC_SIZE, giccRegisters } from './regs/gicc.js';
 import { GICD_SIZE, gicdRegisters, spiTarget } from './regs/gicd.js';
 
@@ -171,5 +172,6 @@ export function createGicv2Backend(options: Gicv2BackendOptions = {}): GicBacken
     sysregs: [],
     encodeLr,
     describeRoute,
+    checkSnapshot: checkGicv2Snapshot,
   };
 }

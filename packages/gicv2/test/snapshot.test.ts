@@ -18,7 +18,13 @@ import {
   type Machine,
 } from '@vgic/core';
 import { describe, expect, it } from 'vitest';
-import { PROPERTY_SHAPE, checkSaveRestoreProperty } from '../../core/src/snapshot/testkit.js';
+import {
+  PROPERTY_SHAPE,
+  checkRestoreMutationProperty,
+  checkSaveRestoreProperty,
+  expectRestoreRefused,
+  restoreMutationRuns,
+} from '../../core/src/snapshot/testkit.js';
 import { createGicv2, gicv2Guest as guest, type Gicv2Options } from '../src/index.js';
 
 const copy = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
@@ -46,6 +52,72 @@ const sgiRaw = (intid: number, source: number): number => intid | (source << 10)
 describe('GICv2 save and restore, as properties', () => {
   it('restore → save gives the saved document, and a continuation behaves the same on both machines', () => {
     checkSaveRestoreProperty(() => createGicv2(PROPERTY_SHAPE), guest, 200);
+  });
+});
+
+describe('GICv2 restore refuses what it cannot restore', () => {
+  const runs = restoreMutationRuns(40);
+  it('each random mutation of a busy document is refused with the target unchanged, or restores a sound machine that behaves as a fresh one', { timeout: 30_000 + runs * 1000 }, () => {
+    checkRestoreMutationProperty(() => createGicv2(PROPERTY_SHAPE), guest, runs, {
+      mutationsPerRun: 25,
+      writeBack: ['GICD_CTLR', 'GICD_IGROUPR0', 'GICD_IGROUPR1', 'GICD_IPRIORITYR0', 'GICD_IPRIORITYR6', 'GICD_IPRIORITYR8', 'GICD_IPRIORITYR15', 'GICD_ITARGETSR0', 'GICD_ITARGETSR8', 'GICD_ITARGETSR15', 'GICD_ICFGR2', 'GICD_ICFGR3', 'GICC_CTLR', 'GICC_PMR', 'GICC_BPR', 'GICC_ABPR', 'GICC_APR0', 'GICC_NSAPR0'],
+    });
+  });
+});
+
+describe('GICv2 restore refuses state no GICv2 register can hold', () => {
+  it('an SPI routed to vCPUs the machine does not have, pending or not: refused before anything is written', () => {
+    for (const [route, pending] of [['0x0000000000000004', true], ['0x0000000000000060', true], ['0x0000000000000004', false], ['0x0000000000000080', true], ['0x0000000100000001', false]] as const) {
+      const m = gic();
+      spi(m, 41);
+      m.inject(41, 1);
+      m.enter(0);
+      const doc = copy(saveMachine(gic()));
+      Object.assign(doc.spis[0]!, { route, enabled: true, pendingLatch: pending });
+      expectRestoreRefused(m, doc, /spis\[0\]\.route is 0x0+[0-9a-f]+; its ITARGETSR byte may name only vCPUs 0\.\.1/);
+      expect(m.isRunning(0)).toBe(true);
+      expect(m.checkInvariants()).toEqual([]);
+      // The machine is as good as before: a device raises the line and the guest takes it.
+      expect(m.inject(32, 1)).toBe(true);
+      expect(m.noLockHeld()).toBe(true);
+    }
+  });
+
+  it('a private interrupt whose target byte is not its own vCPU (ITARGETSR0-7 are read-only), and an edge PPI', () => {
+    const m = gic();
+    const doc = copy(saveMachine(m));
+    doc.vcpus[0]!.private[1]!.route = '0x409aa7ff6f593160';
+    expectRestoreRefused(m, doc, /vcpus\[0\]\.private\[1\]\.route is 0x409aa7ff6f593160; a private interrupt targets its own vCPU/);
+    const other = copy(saveMachine(m));
+    other.vcpus[1]!.private[20]!.route = '0x0000000000000001';
+    expectRestoreRefused(m, other, /vcpus\[1\]\.private\[20\]\.route/);
+    const edge = copy(saveMachine(m));
+    edge.vcpus[0]!.private[27]!.config = 'edge';
+    expectRestoreRefused(m, edge, /PPIs are level-triggered on this GIC/);
+  });
+
+  it('a distributor that forwards one group only (GICD_CTLR.Enable is both or none), and words GICv2 never writes', () => {
+    const m = gic();
+    const doc = copy(saveMachine(m));
+    doc.distributor.enable = 2;
+    expectRestoreRefused(m, doc, /distributor\.enable is 2; GICv2's GICD_CTLR\.Enable forwards both groups or none/);
+    const words = copy(saveMachine(m));
+    words.vcpus[1]!.words[3] = 7;
+    expectRestoreRefused(m, words, /vcpus\[1\]\.words: GICv2 keeps no per-vCPU words/);
+  });
+
+  it('a priority mask below what GICC_PMR implements, and binary points below GICC_BPR and GICC_ABPR\'s minimum', () => {
+    const m = gic();
+    for (const [edit, message] of [
+      [(d: GicSnapshot) => (d.vcpus[0]!.cpuInterface.pmr = 0x07), /pmr 0x7 sets bits/],
+      [(d: GicSnapshot) => (d.vcpus[0]!.cpuInterface.bpr0 = 1), /bpr0 is 1; the binary point of group 0 is at least 2/],
+      [(d: GicSnapshot) => (d.vcpus[1]!.cpuInterface.bpr1 = 0), /bpr1 is 0; the binary point of group 1 is at least 3/],
+      [(d: GicSnapshot) => (d.vcpus[0]!.cpuInterface.ap0r[1] = 1), /AP0R1\/AP1R1 do not exist/],
+    ] as const) {
+      const doc = copy(saveMachine(m));
+      edit(doc);
+      expectRestoreRefused(m, doc, message);
+    }
   });
 });
 

@@ -23,6 +23,7 @@ import {
 } from '@vgic/core';
 import { formatAffinity, parseMpidrs, TopologyRegistry, vcpuByAffinity, type Topology } from './affinity.js';
 import { encodeLr } from './lr.js';
+import { checkGicv3Snapshot } from './restore-check.js';
 import { gicdRegisters, GICD_SIZE } from './regs/gicd.js';
 import { gicrRegisters, GICR_SIZE } from './regs/gicr.js';
 import { iccRegisters } from './regs/icc.js';
@@ -146,5 +147,6 @@ export function createGicv3Backend(options: Gicv3BackendOptions = {}): GicBacken
     sysregs,
     encodeLr,
     describeRoute: (v, slot) => describeRoute(v, topo(v), slot),
+    checkSnapshot: (v, doc) => checkGicv3Snapshot(v, topo(v), doc),
   };
 }

@@ -22,7 +22,13 @@ import {
 } from '@vgic/core';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PROPERTY_SHAPE, checkSaveRestoreProperty } from '../../core/src/snapshot/testkit.js';
+import {
+  PROPERTY_SHAPE,
+  checkRestoreMutationProperty,
+  checkSaveRestoreProperty,
+  expectRestoreRefused,
+  restoreMutationRuns,
+} from '../../core/src/snapshot/testkit.js';
 import {
   ICC_AP0R0_EL1,
   ICC_AP1R0_EL1,
@@ -61,6 +67,78 @@ function restored(doc: GicSnapshot, o: Partial<Gicv3Options> = {}): Machine {
 describe('GICv3 save and restore, as properties', () => {
   it('restore → save gives the saved document, and a continuation behaves the same on both machines', () => {
     checkSaveRestoreProperty(() => createGicv3(PROPERTY_SHAPE), guest, 200);
+  });
+});
+
+describe('GICv3 restore refuses what it cannot restore', () => {
+  const runs = restoreMutationRuns(40);
+  it('each random mutation of a busy document is refused with the target unchanged, or restores a sound machine that behaves as a fresh one', { timeout: 30_000 + runs * 1000 }, () => {
+    checkRestoreMutationProperty(() => createGicv3(PROPERTY_SHAPE), guest, runs, {
+      mutationsPerRun: 25,
+      writeBack: ['GICD_CTLR', 'GICD_IGROUPR1', 'GICD_IPRIORITYR8', 'GICD_IPRIORITYR15', 'GICD_ICFGR2', 'GICD_ICFGR3', 'GICD_IROUTER32', 'GICD_IROUTER33', 'GICD_IROUTER63', 'GICR_IGROUPR0', 'GICR_IPRIORITYR0', 'GICR_IPRIORITYR6', 'ICC_PMR_EL1', 'ICC_BPR0_EL1', 'ICC_BPR1_EL1', 'ICC_CTLR_EL1', 'ICC_AP0R0_EL1', 'ICC_AP1R0_EL1', 'ICC_IGRPEN0_EL1', 'ICC_IGRPEN1_EL1'],
+    });
+  });
+});
+
+describe('GICv3 restore refuses state no GICv3 register can hold', () => {
+  it('an IROUTER with its reserved bits set (63:40, 30:24), which a guest write never leaves there', () => {
+    const m = gic();
+    spi(m, 40, 1);
+    m.inject(40, 1);
+    m.enter(1);
+    for (const route of ['0xffffffffffffffff', '0x0000010000000000', '0x0000000001000000', '0x0000000040000001']) {
+      const doc = copy(saveMachine(gic()));
+      Object.assign(doc.spis[0]!, { route, enabled: true, pendingLatch: true });
+      expectRestoreRefused(m, doc, /spis\[0\]\.route is 0x[0-9a-f]{16}; GICD_IROUTER's bits 63:40 and 30:24 are reserved/);
+    }
+    expect(m.isRunning(1)).toBe(true);
+    // Aff3, IRM and an affinity no vCPU has are all things a guest may write.
+    const doc = copy(saveMachine(gic()));
+    doc.spis[0]!.route = '0x0000000580ff0000';
+    doc.spis[1]!.route = '0x0000000000000009';
+    restoreMachine(m, doc);
+    expect(m.readRegister('GICD_IROUTER32')).toBe(0x5_80ff_0000n);
+    expect(m.irq(33).target).toBeNull();
+  });
+
+  it('a private interrupt whose routing word is not its vCPU\'s affinity, and an edge PPI', () => {
+    const m = gic({ mpidr: [0x100, 0x101] });
+    const doc = copy(saveMachine(m));
+    doc.vcpus[1]!.private[3]!.route = '0x0000000000000100';
+    expectRestoreRefused(m, doc, /vcpus\[1\]\.private\[3\]\.route is 0x0000000000000100; a private interrupt's routing word is its own vCPU's affinity \(0\.0\.1\.1\)/);
+    const edge = copy(saveMachine(m));
+    edge.vcpus[0]!.private[30]!.config = 'edge';
+    expectRestoreRefused(m, edge, /PPIs are level-triggered on this GIC/);
+  });
+
+  it('a CPU interface with AckCtl or without FIQEn (the system-register interface has no AckCtl; FIQEn is RES1)', () => {
+    const m = gic();
+    const ack = copy(saveMachine(m));
+    Object.assign(ack.vcpus[0]!.cpuInterface, { eoiMode: 1, ackCtl: true, cbpr: true });
+    expectRestoreRefused(m, ack, /vcpus\[0\]\.cpuInterface\.ackCtl: GICv3's CPU interface has no AckCtl/);
+    const fiq = copy(saveMachine(m));
+    fiq.vcpus[1]!.cpuInterface.fiqEn = false;
+    expectRestoreRefused(m, fiq, /vcpus\[1\]\.cpuInterface\.fiqEn: GICv3 signals group 0 as FIQ/);
+  });
+
+  it('a hardware-mapped SGI, active and pending, and a priority mask or binary point the CPU interface does not implement', () => {
+    const m = gic();
+    for (const [edit, message] of [
+      [(d: GicSnapshot) => Object.assign(d.vcpus[0]!.private[3]!, { active: true, pendingLatch: true, hostIntid: 7 }), /private\[3\]: an SGI cannot be hardware-mapped/],
+      [(d: GicSnapshot) => (d.vcpus[0]!.cpuInterface.pmr = 0x07), /pmr 0x7 sets bits/],
+      [(d: GicSnapshot) => (d.vcpus[0]!.cpuInterface.bpr0 = 0), /bpr0 is 0; the binary point of group 0 is at least 2/],
+      [(d: GicSnapshot) => (d.shape.lrs = 64), /shape\.lrs is 64; no GICv3 machine has more than 16/],
+    ] as const) {
+      const doc = copy(saveMachine(m));
+      edit(doc);
+      expectRestoreRefused(m, doc, message);
+    }
+  });
+
+  it('a document nested 20,000 deep: INVALID_SNAPSHOT, not a stack overflow', () => {
+    const m = gic();
+    const text = JSON.stringify(saveMachine(m)).replace('"activeOn":null', `"activeOn":${'['.repeat(20000)}${']'.repeat(20000)}`);
+    expectRestoreRefused(m, JSON.parse(text), /nests deeper than a GIC snapshot does/);
   });
 });
 

@@ -15,7 +15,8 @@ export {
   type JsonSchema,
 } from './document.js';
 export { saveMachine, quiesceMachine } from './save.js';
-export { restoreMachine, createFromSnapshot, checkSnapshotDocument, type MachineFactory } from './restore.js';
+export { restoreMachine, createFromSnapshot, checkSnapshotDocument, parseRoute, type MachineFactory } from './restore.js';
+export { formatRoute } from './save.js';
 export {
   KvmVgicDevice,
   kvmDevice,

@@ -4,13 +4,20 @@
  *
  * A document that cannot be restored on the machine is refused with
  * `VgicError('INVALID_SNAPSHOT')` before anything is written: the machine is
- * unchanged (its running vCPUs keep running). Call it when no other thread is
- * inside the engine.
+ * unchanged (its running vCPUs keep running). "Cannot be restored" covers a
+ * document that is not one (the schema), one for another machine (version,
+ * shape, affinities), and one that holds state no guest or host write could
+ * have produced — a route naming a vCPU the machine does not have, reserved
+ * routing bits, a priority mask or binary point the CPU interface does not
+ * implement, a hardware-mapped SGI, ... — as such state would otherwise be
+ * written half-way, or accepted and break the machine later. Call it when no
+ * other thread is inside the engine.
  */
+import { describeValue, isArray } from '../args.js';
 import { apListAddTail } from '../aplist.js';
 import { cpuifUpdateLines } from '../cpuif.js';
 import { VgicError } from '../errors.js';
-import type { Machine, MachineOptions } from '../machine.js';
+import { Machine, type MachineOptions } from '../machine.js';
 import { rethrowCallbackError } from '../notify.js';
 import { requeue } from '../queue.js';
 import {
@@ -25,7 +32,8 @@ import {
   type Vgic,
 } from '../vgic.js';
 import { formatMpidr, machineAffinities } from './affinity.js';
-import { GIC_SNAPSHOT_VERSION, gicSnapshotSchema, type GicSnapshot, type IrqSnapshot } from './document.js';
+import { GIC_SNAPSHOT_VERSION, gicSnapshotSchema, type CpuInterfaceSnapshot, type GicSnapshot, type IrqSnapshot, type JsonSchema } from './document.js';
+import { maxSnapshotValues, plainCopy } from './plain.js';
 import { checkSchema } from './schema-check.js';
 
 function refuse(message: string): never {
@@ -37,22 +45,75 @@ export function parseRoute(route: string): [lo: number, hi: number] {
   return [Number.parseInt(route.slice(10, 18), 16) >>> 0, Number.parseInt(route.slice(2, 10), 16) >>> 0];
 }
 
-/**
- * Check a document on its own: an object, a version this build reads, and
- * the schema. Returns it typed.
- */
-export function checkSnapshotDocument(doc: unknown): GicSnapshot {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    refuse(`a GIC snapshot is a JSON object; got ${doc === null ? 'null' : Array.isArray(doc) ? 'an array' : typeof doc}`);
+/** The first things a document says, read before the rest: its GIC and shape. */
+interface Heading {
+  gic: unknown;
+  vcpus: number;
+  spis: number;
+}
+
+/** One field of a value the caller gave, as plain data (`limit` values at most), or undefined. */
+function readField(from: unknown, key: string, path: string, limit: number): unknown {
+  if (typeof from !== 'object' || from === null) return undefined;
+  let x: unknown;
+  try {
+    x = (from as Record<string, unknown>)[key];
+  } catch {
+    refuse(`the document cannot be read at ${path}`);
   }
-  const version = (doc as Record<string, unknown>)['version'];
+  return x === undefined ? undefined : plainCopy(x, limit);
+}
+
+const SHAPE_SCHEMA = (gicSnapshotSchema['properties'] as Record<string, { properties: Record<string, JsonSchema> }>)['shape']!.properties;
+
+/**
+ * A document's version, GIC and vCPU and SPI counts, read without reading
+ * the rest, so that how much of the rest to read can follow from the shape.
+ */
+function readHeading(doc: unknown): Heading {
+  if (typeof doc !== 'object' || doc === null || isArray(doc)) {
+    refuse(`a GIC snapshot is a JSON object; got ${doc === null ? 'null' : isArray(doc) ? 'an array' : typeof doc}`);
+  }
+  const version = readField(doc, 'version', '$.version', 1);
   if (version === undefined) refuse('the document has no "version": it is not a GIC snapshot');
   if (version !== GIC_SNAPSHOT_VERSION) {
-    refuse(`snapshot version ${JSON.stringify(version)} is not supported; this build reads version ${GIC_SNAPSHOT_VERSION}`);
+    refuse(`snapshot version ${describeValue(version)} is not supported; this build reads version ${GIC_SNAPSHOT_VERSION}`);
   }
-  const problem = checkSchema(doc, gicSnapshotSchema);
+  let shape: unknown;
+  try {
+    shape = (doc as Record<string, unknown>)['shape'];
+  } catch {
+    refuse('the document cannot be read at $.shape');
+  }
+  const vcpus = readField(shape, 'vcpus', '$.shape.vcpus', 1);
+  const spis = readField(shape, 'spis', '$.shape.spis', 1);
+  if (typeof shape === 'object' && shape !== null) {
+    const problem =
+      (vcpus === undefined ? null : checkSchema(vcpus, SHAPE_SCHEMA['vcpus']!, '$.shape.vcpus')) ??
+      (spis === undefined ? null : checkSchema(spis, SHAPE_SCHEMA['spis']!, '$.shape.spis'));
+    if (problem !== null) refuse(`the snapshot does not match its schema: ${problem}`);
+  }
+  // A missing or malformed shape is reported by the schema check of the whole document.
+  const ok = typeof vcpus === 'number' && typeof spis === 'number';
+  return { gic: readField(doc, 'gic', '$.gic', 1), vcpus: ok ? vcpus : 1, spis: ok ? spis : 0 };
+}
+
+/** The whole document as plain data, checked against the schema; at most as much as a document of its own shape holds. */
+function readDocument(doc: unknown, maxValues: number): GicSnapshot {
+  const plain = plainCopy(doc, maxValues);
+  const problem = checkSchema(plain, gicSnapshotSchema);
   if (problem !== null) refuse(`the snapshot does not match its schema: ${problem}`);
-  return doc as GicSnapshot;
+  return plain as GicSnapshot;
+}
+
+/**
+ * Check a document on its own: an object, a version this build reads, and
+ * the schema. Returns a plain-data copy of it, typed: a getter or Proxy in
+ * the original runs once, while it is copied.
+ */
+export function checkSnapshotDocument(doc: unknown): GicSnapshot {
+  const { vcpus, spis } = readHeading(doc);
+  return readDocument(doc, maxSnapshotValues(vcpus, spis));
 }
 
 /** The checks the schema cannot make, against the machine the document is for. */
@@ -61,7 +122,10 @@ function checkAgainstMachine(m: Machine, doc: GicSnapshot): void {
   if (doc.gic !== m.version) {
     refuse(`the snapshot is of a GIC${doc.gic} machine; this machine is GIC${m.version}`);
   }
-  const { vcpus, spis } = doc.shape;
+  const { vcpus, spis, lrs } = doc.shape;
+  if (lrs > m.backend.limits.maxLrs) {
+    refuse(`shape.lrs is ${lrs}; no GIC${m.version} machine has more than ${m.backend.limits.maxLrs} list registers`);
+  }
   if (vcpus !== v.nrVcpus) {
     refuse(`the snapshot has ${vcpus} vCPU${vcpus === 1 ? '' : 's'}; this machine has ${v.nrVcpus}: restore it on a machine of the same shape`);
   }
@@ -88,9 +152,32 @@ function checkAgainstMachine(m: Machine, doc: GicSnapshot): void {
     const at = `vcpus[${k}]`;
     if (c.vcpu !== k) refuse(`${at}.vcpu must be ${k}; got ${c.vcpu}`);
     if (c.words.length !== VCPU_WORDS) refuse(`${at}.words must hold ${VCPU_WORDS} words; it holds ${c.words.length}`);
+    checkCpuInterface(v, c.cpuInterface, `${at}.cpuInterface`);
     c.private.forEach((irq, i) => checkIrq(v, irq, i, k, `${at}.private[${i}]`));
   });
   doc.spis.forEach((irq, n) => checkIrq(v, irq, 32 + n, NONE, `spis[${n}]`));
+  const problem = m.backend.checkSnapshot?.(v, doc) ?? null;
+  if (problem !== null) refuse(problem);
+}
+
+/**
+ * A CPU interface's values as its registers can hold them: a priority mask
+ * of the implemented bits only (PMR's low bits are RAZ/WI), binary points no
+ * lower than the minimum (a lower write reads back the minimum: BPR0 8 -
+ * priority bits - 1, BPR1 one more), and no active priorities in the
+ * AP0R/AP1R words the priority bits leave unimplemented (RAZ/WI).
+ */
+function checkCpuInterface(v: Vgic, ci: CpuInterfaceSnapshot, at: string): void {
+  if ((ci.pmr & ~v.priorityMask) !== 0) {
+    refuse(`${at}.pmr 0x${ci.pmr.toString(16)} sets bits the priority mask does not implement (it implements 0x${v.priorityMask.toString(16)})`);
+  }
+  if (ci.bpr0 < v.bprMin - 1) refuse(`${at}.bpr0 is ${ci.bpr0}; the binary point of group 0 is at least ${v.bprMin - 1}`);
+  if (ci.bpr1 < v.bprMin) refuse(`${at}.bpr1 is ${ci.bpr1}; the binary point of group 1 is at least ${v.bprMin}`);
+  for (let n = v.aprWordsUsed; n < 4; n++) {
+    if (ci.ap0r[n] !== 0 || ci.ap1r[n] !== 0) {
+      refuse(`${at}: AP0R${n}/AP1R${n} do not exist with ${v.priorityBits} priority bits (AP<n>R0..${v.aprWordsUsed - 1}); they must be 0`);
+    }
+  }
 }
 
 function checkIrq(v: Vgic, irq: IrqSnapshot, intid: number, vcpu: number, at: string): void {
@@ -100,6 +187,9 @@ function checkIrq(v: Vgic, irq: IrqSnapshot, intid: number, vcpu: number, at: st
   }
   const v2Sgi = v.sgiSources && intid < 16;
   if (intid < 16 && irq.config !== 'edge') refuse(`${at}: SGIs are edge-triggered; config must be "edge"`);
+  // The host maps and raises PPIs and SPIs only; an SGI has no line.
+  if (intid < 16 && irq.hostIntid !== null) refuse(`${at}: an SGI cannot be hardware-mapped; hostIntid must be null`);
+  if (intid < 16 && irq.lineLevel) refuse(`${at}: an SGI has no input line; lineLevel must be false`);
   if (!v2Sgi && (irq.sources !== undefined || irq.activeSource !== undefined)) {
     refuse(`${at}: only GICv2 SGIs have "sources" and "activeSource"`);
   }
@@ -119,9 +209,14 @@ function checkIrq(v: Vgic, irq: IrqSnapshot, intid: number, vcpu: number, at: st
   }
 }
 
-/** Everything a machine must refuse, before anything is written. */
+/**
+ * Everything a machine must refuse, before anything is written: the
+ * document is read (as plain data, no more of it than a document for this
+ * machine holds), checked against the schema, then against the machine.
+ */
 function validateFor(m: Machine, doc: unknown): GicSnapshot {
-  const checked = checkSnapshotDocument(doc);
+  readHeading(doc);
+  const checked = readDocument(doc, maxSnapshotValues(m.vgic.nrVcpus, m.vgic.nrSpis));
   checkAgainstMachine(m, checked);
   return checked;
 }
@@ -213,6 +308,7 @@ function applySnapshot(m: Machine, doc: GicSnapshot): void {
  * every vCPU is outside; each re-enters on its next guest access.
  */
 export function restoreMachine(m: Machine, doc: unknown): void {
+  if (!Machine.isMachine(m)) throw new VgicError('INVALID_ARGUMENT', `restoreMachine restores into a machine; got ${describeValue(m)}`);
   applySnapshot(m, validateFor(m, doc));
   rethrowCallbackError(m.vgic);
 }
@@ -232,25 +328,59 @@ export function createFromSnapshot(
   factories: Readonly<Record<string, MachineFactory>>,
   options: Partial<MachineOptions> & Record<string, unknown> = {},
 ): Machine {
-  const checked = checkSnapshotDocument(doc);
-  const factory = Object.hasOwn(factories, checked.gic) ? factories[checked.gic] : undefined;
-  if (factory === undefined) {
-    const known = Object.keys(factories);
-    refuse(`the snapshot is of a GIC${checked.gic} machine and no factory for "${checked.gic}" was given${known.length ? ` (given: ${known.join(', ')})` : ''}`);
+  const given = readFactoryOptions(options);
+  if (typeof factories !== 'object' || factories === null) {
+    throw new VgicError('INVALID_ARGUMENT', `factories maps a GIC version to a machine factory ({ v2: createGicv2, ... }); got ${describeValue(factories)}`);
   }
-  const shape = checked.shape;
-  let m: Machine;
+  // Only as much of the document as names its machine is read here; the
+  // rest is read by the restore, no more of it than that machine's holds.
+  const { gic, vcpus } = readHeading(doc);
+  const props = gicSnapshotSchema['properties'] as Record<string, JsonSchema>;
+  const shape = readField(doc, 'shape', '$.shape', 16 + vcpus);
+  const problem = checkSchema(gic, props['gic']!, '$.gic') ?? checkSchema(shape, props['shape']!, '$.shape');
+  if (problem !== null) refuse(`the snapshot does not match its schema: ${problem}`);
+  const name = gic as string;
+  const { spis, lrs, mpidr } = shape as GicSnapshot['shape'];
+  let factory: unknown;
+  let known: string[];
   try {
-    m = factory({
-      ...options,
-      vcpus: shape.vcpus,
-      spis: shape.spis,
-      lrs: shape.lrs,
-      ...(shape.mpidr !== undefined && { mpidr: shape.mpidr.map((x) => BigInt(x)) }),
+    factory = Object.hasOwn(factories, name) ? factories[name] : undefined;
+    known = Object.keys(factories);
+  } catch {
+    throw new VgicError('INVALID_ARGUMENT', 'factories cannot be read');
+  }
+  if (factory === undefined) {
+    refuse(`the snapshot is of a GIC${name} machine and no factory for "${name}" was given${known.length ? ` (given: ${known.join(', ')})` : ''}`);
+  }
+  if (typeof factory !== 'function') throw new VgicError('INVALID_ARGUMENT', `factories.${name} must be a machine factory; got ${describeValue(factory)}`);
+  let m: unknown;
+  try {
+    m = (factory as MachineFactory)({
+      ...given,
+      vcpus,
+      spis,
+      lrs,
+      ...(mpidr !== undefined && { mpidr: mpidr.map((x) => BigInt(x)) }),
     });
   } catch (e) {
-    refuse(`no GIC${checked.gic} machine of the snapshot's shape can be built: ${e instanceof Error ? e.message : String(e)}`);
+    refuse(`no GIC${name} machine of the snapshot's shape can be built: ${e instanceof VgicError ? e.message : describeValue(e)}`);
   }
-  restoreMachine(m, checked);
+  if (!Machine.isMachine(m)) throw new VgicError('INVALID_ARGUMENT', `factories.${name} returned ${describeValue(m)}, not a machine`);
+  restoreMachine(m, doc);
   return m;
+}
+
+/** The caller's options for the factory, read once (own keys, any names: they are the factory's to check). */
+function readFactoryOptions(options: unknown): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || isArray(options)) {
+    throw new VgicError('INVALID_ARGUMENT', `createFromSnapshot's options are an object of machine options; got ${describeValue(options)}`);
+  }
+  const out: Record<string, unknown> = {};
+  try {
+    for (const key of Object.keys(options)) if (key !== '__proto__') out[key] = (options as Record<string, unknown>)[key];
+  } catch {
+    throw new VgicError('INVALID_ARGUMENT', "createFromSnapshot's options cannot be read");
+  }
+  return out;
 }

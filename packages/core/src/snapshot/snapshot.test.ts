@@ -286,6 +286,42 @@ describe('restoreMachine refuses a document it cannot restore, and changes nothi
     ['backend words of another layout', edit((d) => d.distributor.words.pop()), /distributor\.words must hold 32 words; it holds 31/],
     ['vCPUs listed out of order', edit((d) => (d.vcpus[1]!.vcpu = 0)), /vcpus\[1\]\.vcpu must be 1; got 0/],
     ['MPIDRs on a GIC without redistributors', edit((d) => (d.shape.mpidr = ['0x0000000000000000', '0x0000000000000001'])), /this GICtoy has none/],
+    // Values no write of the CPU interface's registers can leave there.
+    ['a priority mask with unimplemented bits', edit((d) => (d.vcpus[0]!.cpuInterface.pmr = 0x07)), /cpuInterface\.pmr 0x7 sets bits the priority mask does not implement/],
+    ['a group 0 binary point below the minimum', edit((d) => (d.vcpus[1]!.cpuInterface.bpr0 = 0)), /vcpus\[1\]\.cpuInterface\.bpr0 is 0; the binary point of group 0 is at least 2/],
+    ['a group 1 binary point below the minimum', edit((d) => (d.vcpus[0]!.cpuInterface.bpr1 = 2)), /bpr1 is 2; the binary point of group 1 is at least 3/],
+    ['an active-priority word five priority bits leave out', edit((d) => (d.vcpus[0]!.cpuInterface.ap1r[3] = 0xffffffff)), /AP0R3\/AP1R3 do not exist with 5 priority bits/],
+    ['a hardware-mapped SGI', edit((d) => (d.vcpus[0]!.private[3]!.hostIntid = 5)), /private\[3\]: an SGI cannot be hardware-mapped/],
+    ['an SGI with its line high', edit((d) => (d.vcpus[1]!.private[2]!.lineLevel = true)), /private\[2\]: an SGI has no input line/],
+    ['more list registers than the backend has', edit((d) => (d.shape.lrs = 64)), /shape\.lrs is 64; no GICtoy machine has more than 16 list registers/],
+    // Documents that are no JSON a snapshot could be.
+    ['a value nested 20,000 deep', edit((d) => (d.spis[0]!.activeOn = JSON.parse(`${'['.repeat(20000)}${']'.repeat(20000)}`))), /nests deeper than a GIC snapshot does \(at \$\.spis\[0\]\.activeOn/],
+    ['an extra field nested 20,000 deep', edit((d) => (d['extra'] = JSON.parse(`${'{"a":'.repeat(20000)}1${'}'.repeat(20000)}`))), /nests deeper than a GIC snapshot does/],
+    ['a document that contains itself', edit((d) => ((d.vcpus[0] as unknown as Record<string, unknown>)['private'] = [d])), /nests deeper than a GIC snapshot does/],
+    ['a million-element array', edit((d) => (d.spis = new Array(1_000_000).fill(d.spis[0]))), /holds more values than a snapshot of its machine can/],
+    ['a bigint', edit((d) => ((d.spis[0] as unknown as Record<string, unknown>)['priority'] = 0x80n)), /\$\.spis\[0\]\.priority is 128n, which no JSON document holds/],
+    [
+      'a field whose getter throws',
+      edit((d) =>
+        Object.defineProperty(d.spis[0]!, 'priority', {
+          enumerable: true,
+          get() {
+            throw new Error('no');
+          },
+        }),
+      ),
+      /cannot be read at \$\.spis\[0\]\.priority/,
+    ],
+    [
+      'a Proxy whose traps throw',
+      edit((d) => {
+        const trap = (): never => {
+          throw new Error('no');
+        };
+        d.vcpus[0]!.cpuInterface = new Proxy({}, { ownKeys: trap, get: trap }) as typeof d.vcpus[0]['cpuInterface'];
+      }),
+      /cannot be read at \$\.vcpus\[0\]\.cpuInterface/,
+    ],
   ];
 
   it.each(cases)('%s', (_name, make, message, options) => {
@@ -304,6 +340,16 @@ describe('restoreMachine refuses a document it cannot restore, and changes nothi
     expect((error as Error).message).toMatch(message);
     expect(new Uint8Array(m.vgic.buffer)).toEqual(before);
     expect(m.isRunning(0)).toBe(true);
+  });
+
+  it('reads a getter once: a field that answers differently on a second read is restored as it first answered', () => {
+    const m = toy();
+    const d = base();
+    let reads = 0;
+    Object.defineProperty(d.spis[8]!, 'priority', { enumerable: true, get: () => (reads++ === 0 ? 0x40 : 0x07) });
+    restoreMachine(m, d);
+    expect(reads).toBe(1);
+    expect(m.irq(40).priority).toBe(0x40);
   });
 
   it('a GICv2-style SGI whose pending latch disagrees with its sources', () => {

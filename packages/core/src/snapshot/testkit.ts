@@ -286,3 +286,277 @@ export function checkSaveRestoreProperty(create: () => Machine, guest: GuestOps,
     { numRuns },
   );
 }
+
+// ------------------------------------------------------------ restore refuses what it cannot restore
+
+/** One edit of a saved document: which value (an index into its values), and what it becomes. */
+export interface Mutation {
+  at: number;
+  kind: 'typed' | 'int' | 'route' | 'copyRoute' | 'null' | 'delete' | 'junk' | 'nest' | 'resize';
+  pick: number;
+  bits: number;
+}
+
+const INTS = [0, 1, 2, 3, 4, 5, 7, 8, 15, 16, 31, 32, 0x07, 0x80, 0xf8, 0xff, 0x100, 1020, 0xffff, 0xffffff, 0xffffffff, -1, 1.5, 2 ** 32, 2 ** 53];
+/** Numbers a field of the document plausibly holds, by field: mostly in its range, now and then just past it. */
+const FIELD_VALUES: Readonly<Record<string, readonly number[]>> = {
+  group: [0, 1, 0, 1, 2],
+  eoiMode: [0, 1, 0, 1, 2],
+  enable: [0, 1, 2, 3, 4],
+  activeOn: [0, 1, 2, 3],
+  activeSource: [0, 1, 2, 3, 8],
+  sources: [0, 1, 2, 4, 5, 7, 8, 0xff],
+  priority: [0, 0x08, 0x80, 0xa0, 0xf0, 0xf8, 0x07, 0x81],
+  pmr: [0, 0x08, 0x80, 0xf0, 0xf8, 0xff, 0x07],
+  bpr0: [0, 1, 2, 3, 4, 7],
+  bpr1: [0, 2, 3, 4, 7],
+  hostIntid: [16, 27, 40, 1019, 0xffffff],
+  lrs: [1, 2, 4, 16, 17],
+};
+const OTHER_VALUES = [0, 0, 1, 2, 3, 0x80, 0xff, 0x1_0000, 0xffff_ffff];
+const JUNK: unknown[] = ['x', '', true, [], {}, '0x0000000000000000', Number.NaN, 1e300, [1, 2], { intid: 0 }];
+
+/** A mutation that mostly keeps to values the schema allows, so that the checks past it are what decides. */
+export const mutationArbitrary: fc.Arbitrary<Mutation> = fc.record({
+  at: fc.nat(),
+  kind: fc.constantFrom<Mutation['kind']>(
+    ...(['typed', 'typed', 'typed', 'typed', 'typed', 'typed', 'typed', 'typed', 'typed', 'typed', 'typed', 'typed'] as const),
+    ...(['route', 'route', 'route', 'copyRoute', 'copyRoute', 'int', 'null', 'delete', 'junk', 'nest', 'resize'] as const),
+  ),
+  pick: fc.nat(),
+  bits: fc.nat(0xffffffff),
+});
+
+type Path = (string | number)[];
+
+/** Every value of a document (containers too, none deeper than a snapshot nests), by path, in a fixed order. */
+function valuePaths(x: unknown, path: Path = [], out: Path[] = []): Path[] {
+  out.push(path);
+  if (path.length >= 8) return out;
+  if (Array.isArray(x)) x.forEach((y, i) => valuePaths(y, [...path, i], out));
+  else if (typeof x === 'object' && x !== null) for (const [k, y] of Object.entries(x)) valuePaths(y, [...path, k], out);
+  return out;
+}
+
+function hex16(lo: number, hi: number): string {
+  return `0x${(hi >>> 0).toString(16).padStart(8, '0')}${(lo >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/** A routing word a guest of either GIC might write, or one no register can hold. */
+function someRoute(pick: number, bits: number): string {
+  switch (pick % 8) {
+    case 0:
+      return hex16(1 << (bits % 8), 0); // one GICv2 target (or a GICv3 Aff0)
+    case 1:
+      return hex16(bits & 0xff, 0); // a GICv2 target byte
+    case 2:
+      return hex16(bits & 0x00ff_ffff, 0); // a GICv3 Aff2.Aff1.Aff0
+    case 3:
+      return hex16(0x8000_0000 | (bits & 0xff), 0); // IRM
+    case 4:
+      return hex16(bits & 0xf, bits >>> 28); // with Aff3
+    case 5:
+      return hex16(bits, 0); // reserved bits maybe
+    case 6:
+      return hex16(bits & 0xff, bits); // a high word
+    default:
+      return hex16(0, 0);
+  }
+}
+
+/** Another value of the same kind as `old` (a number for a number, a route for a route, null and a number swapped). */
+function sameKind(old: unknown, key: string | number, m: Mutation): unknown {
+  if (typeof old === 'boolean') return !old;
+  if (key === 'route' || key === 'mpidr') return someRoute(m.pick, m.bits);
+  if (key === 'config') return old === 'edge' ? 'level' : 'edge';
+  const values = FIELD_VALUES[String(key)] ?? OTHER_VALUES;
+  if (old === null) return values[m.pick % values.length];
+  if (typeof old === 'number') return m.pick % 5 === 0 && (key === 'hostIntid' || key === 'activeOn') ? null : values[m.pick % values.length];
+  return old;
+}
+
+/** `doc` with one mutation applied (in place); the mutation may make it anything at all. */
+export function mutateDocument(doc: unknown, m: Mutation): unknown {
+  const all = valuePaths(doc);
+  const leaves = all.filter((p) => {
+    let x: unknown = doc;
+    for (const k of p) x = (x as Record<string | number, unknown>)[k];
+    return typeof x !== 'object' || x === null;
+  });
+  const paths = m.kind === 'typed' && leaves.length > 0 ? leaves : all;
+  const path = paths[m.at % paths.length]!;
+  if (path.length === 0) return m.kind === 'junk' ? JUNK[m.pick % JUNK.length] : doc;
+  let parent = doc as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+  const key = path[path.length - 1]!;
+  const old = parent[key];
+  switch (m.kind) {
+    case 'typed':
+      parent[key] = sameKind(old, key, m);
+      break;
+    case 'int':
+      parent[key] = INTS[m.pick % INTS.length];
+      break;
+    case 'route':
+      parent[key] = typeof old === 'string' || m.pick % 4 === 0 ? someRoute(m.pick >>> 2, m.bits) : INTS[m.pick % INTS.length];
+      break;
+    case 'copyRoute': {
+      // Another interrupt's routing word: one a guest wrote, but perhaps for another vCPU.
+      const routes = paths.filter((p) => p[p.length - 1] === 'route');
+      const from = routes[m.pick % routes.length];
+      let src: unknown = doc;
+      for (const k of from ?? []) src = (src as Record<string | number, unknown>)[k];
+      parent[key] = src;
+      break;
+    }
+    case 'null':
+      parent[key] = null;
+      break;
+    case 'delete':
+      if (Array.isArray(parent)) parent.splice(Number(key), 1);
+      else delete parent[key];
+      break;
+    case 'junk':
+      parent[key] = JUNK[m.pick % JUNK.length];
+      break;
+    case 'nest': {
+      let deep: unknown = old;
+      for (let i = 0; i < 1 + (m.bits % 5000); i++) deep = [deep];
+      parent[key] = deep;
+      break;
+    }
+    case 'resize':
+      if (Array.isArray(old)) {
+        if (m.pick % 2 === 0) old.pop();
+        else old.push(old[old.length - 1] ?? 0);
+      } else {
+        parent[key] = [old];
+      }
+      break;
+  }
+  return doc;
+}
+
+/** A copy of the machine's state bytes: exact enough to show a refused call changed nothing. */
+export function stateBytes(m: Machine): Uint8Array {
+  return new Uint8Array(m.vgic.buffer).slice();
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** `restoreMachine(m, doc)` is refused with INVALID_SNAPSHOT, its message matching `message`, and no byte of `m` changed. */
+export function expectRestoreRefused(m: Machine, doc: unknown, message: RegExp): void {
+  const before = stateBytes(m);
+  let error: unknown;
+  try {
+    restoreMachine(m, doc);
+  } catch (e) {
+    error = e;
+  }
+  expect(isVgicError(error, 'INVALID_SNAPSHOT'), String(error)).toBe(true);
+  expect((error as Error).message).toMatch(message);
+  expect(sameBytes(before, stateBytes(m)), 'the refused restore changed the machine').toBe(true);
+}
+
+/**
+ * Read every register of `names` (for a banked or per-vCPU one, as each
+ * vCPU) and write the value back. On a state some guest could have made
+ * this changes nothing a save sees; on one no register can hold (reserved
+ * bits, a binary point below the minimum) the write makes it what the
+ * register can hold, and the saved document moves.
+ */
+function writeBack(m: Machine, names: readonly string[]): void {
+  for (const name of names) {
+    for (let k = 0; k < m.vcpus; k++) {
+      const r = m.resolve(name, { vcpu: k });
+      m.writeRegister(name, m.readRegister(name, { vcpu: k, ...(r.kind === 'mmio' && r.rd !== null && { rd: k }) }), {
+        vcpu: k,
+        ...(r.kind === 'mmio' && r.rd !== null && { rd: k }),
+      });
+    }
+  }
+}
+
+/** How many busy machines the restore property tries: `VGIC_RESTORE_RUNS` in the environment, or `runs`. */
+export function restoreMutationRuns(runs: number): number {
+  const env = Number(process.env['VGIC_RESTORE_RUNS']);
+  return Number.isSafeInteger(env) && env > 0 ? env : runs;
+}
+
+export interface RestoreMutationOptions {
+  /** Registers a guest can read and write back unchanged (the configuration ones: priorities, routes, masks, binary points). */
+  writeBack: readonly string[];
+  /** Mutated documents tried on each busy machine. */
+  mutationsPerRun: number;
+}
+
+/**
+ * Restore validates everything before it writes anything. From a busy
+ * machine (interrupts pending, active and in list registers on several
+ * vCPUs, hardware-mapped ones, GICv2 SGI sources) a document is saved, and
+ * each of `mutationsPerRun` random mutations of it is restored onto another
+ * busy machine, whose vCPUs run. Each is either refused — INVALID_SNAPSHOT,
+ * every byte of the target as it was — or restores to a machine that passes
+ * `checkInvariants`, that is what a fresh machine given the same document
+ * is (the same saved document, the same behaviour under any continuation),
+ * and whose configuration registers hold values a guest could have written
+ * (reading each and writing it back moves nothing). `create` makes a machine
+ * of `PROPERTY_SHAPE`.
+ */
+export function checkRestoreMutationProperty(create: () => Machine, guest: GuestOps, numRuns: number, o: RestoreMutationOptions): void {
+  const space = opSpace(PROPERTY_SHAPE.vcpus, PROPERTY_SHAPE.spis, guest);
+  const busy = fc.array(opArbitrary(space), { minLength: 10, maxLength: 60, size: 'max' });
+  const then = fc.array(opArbitrary(space), { maxLength: 20, size: 'max' });
+  const mutations = fc.array(fc.array(mutationArbitrary, { minLength: 1, maxLength: 2 }), { minLength: o.mutationsPerRun, maxLength: o.mutationsPerRun });
+  fc.assert(
+    fc.property(busy, busy, mutations, then, (sourceOps, targetOps, edits, after) => {
+      const source = create();
+      bringUp(source, guest, space, 0);
+      const ds = new Driver(source, guest);
+      for (const op of sourceOps) ds.run(op);
+      const saved = JSON.stringify(saveMachine(source));
+
+      const target = create();
+      bringUp(target, guest, space, 1);
+      let dt = new Driver(target, guest);
+      for (const op of targetOps) dt.run(op);
+
+      for (const edit of edits) {
+        const doc = JSON.parse(saved) as unknown;
+        let mutated = doc;
+        for (const e of edit) mutated = mutateDocument(mutated, e);
+        const before = stateBytes(target);
+        try {
+          restoreMachine(target, mutated);
+        } catch (e) {
+          expect(isVgicError(e, 'INVALID_SNAPSHOT'), String(e)).toBe(true);
+          expect(sameBytes(before, stateBytes(target)), `a refused restore changed the machine (${(e as Error).message})`).toBe(true);
+          continue;
+        }
+        const why = JSON.stringify(edit);
+        expect(target.checkInvariants(), why).toEqual([]);
+        const fresh = create();
+        restoreMachine(fresh, mutated);
+        const restored = saveMachine(target);
+        expect(saveMachine(fresh), why).toEqual(restored);
+        expect(observableState(fresh), why).toEqual(observableState(target));
+
+        writeBack(fresh, o.writeBack);
+        expect(saveMachine(fresh), `${why}: a value no guest write leaves in a register`).toEqual(restored);
+
+        const twinMachine = create();
+        restoreMachine(twinMachine, mutated);
+        const twin = new Driver(twinMachine, guest);
+        dt = new Driver(target, guest);
+        for (const op of after) expect(dt.run(op), `${why} then ${JSON.stringify(op)}`).toEqual(twin.run(op));
+        expect(dt.events, why).toEqual(twin.events);
+        expect(target.checkInvariants(), why).toEqual([]);
+      }
+    }),
+    { numRuns },
+  );
+}
