@@ -9,6 +9,7 @@ import {
   kvmDevice,
   restoreMachine,
   saveMachine,
+  type AccessWidth,
   type FrameDef,
   type KvmVgicDevice,
   type Machine,
@@ -38,6 +39,9 @@ interface NamedRegister {
   count: number;
   first: number;
   perVcpu: boolean;
+  /** Natural width in bits (a system register: 64, whatever width an access asks for). */
+  width: 32 | 64;
+  sysreg: boolean;
 }
 
 /** One acknowledged interrupt: the raw IAR value and the group it was taken in. */
@@ -72,10 +76,10 @@ class Space {
     this.named = [];
     for (const f of m.frames) {
       for (const r of f.registers) {
-        this.named.push({ name: r.name, count: r.count ?? 1, first: r.firstIndex ?? 0, perVcpu: f.perVcpu });
+        this.named.push({ name: r.name, count: r.count ?? 1, first: r.firstIndex ?? 0, perVcpu: f.perVcpu, width: r.width, sysreg: false });
       }
     }
-    for (const s of this.sysregs) this.named.push({ name: s.name, count: 1, first: 0, perVcpu: false });
+    for (const s of this.sysregs) this.named.push({ name: s.name, count: 1, first: 0, perVcpu: false, width: 64, sysreg: true });
   }
 
   vcpu(i: number): number {
@@ -262,8 +266,9 @@ class Runner {
         const r = space.named[op.reg % space.named.length]!;
         const name = r.count > 1 ? `${r.name}${r.first + (op.index % r.count)}` : r.name;
         const k = space.vcpu(op.vcpu);
-        const o = { vcpu: k, ...(op.width !== 0 && { width: op.width }), ...(r.perVcpu && { rd: space.vcpu(op.rd) }) };
-        if (op.write) m.writeRegister(name, op.value, o);
+        const o = { vcpu: k, ...(op.width !== 0 && { width: op.width as AccessWidth }), ...(r.perVcpu && { rd: space.vcpu(op.rd) }) };
+        // By name the value must fit the access (a wider one is the host's mistake): the store's low bits.
+        if (op.write) m.writeRegister(name, BigInt.asUintN(op.width !== 0 && !r.sysreg ? op.width : r.width, op.value), o);
         else m.readRegister(name, o);
         return;
       }
@@ -272,8 +277,9 @@ class Runner {
         const offset = op.offset % f.size;
         const addr = f.base + (f.perVcpu ? space.vcpu(op.rd) * f.size : 0) + offset;
         const k = space.vcpu(op.vcpu);
-        if (op.write) m.mmioWrite(k, addr, op.width, op.width === 64 ? op.value : Number(BigInt.asUintN(op.width, op.value)));
-        else m.mmioRead(k, addr, op.width);
+        const width = op.width as AccessWidth;
+        if (op.write) m.mmioWrite(k, addr, width, width === 64 ? op.value : Number(BigInt.asUintN(width, op.value)));
+        else m.mmioRead(k, addr, width);
         return;
       }
       case 'sysreg': {

@@ -7,10 +7,24 @@
  * that exist and ones that do not. None may throw, and the machine must stay
  * sound after each (the recorder checks it).
  */
-import { sysregKey, type Machine, type SysregEncoding } from '@vgic/core';
+import { sysregKey, type AccessWidth, type Machine, type SysregEncoding } from '@vgic/core';
 import fc from 'fast-check';
 import { configArbitrary, buildMachine, guestOps, type GicVersion, type MachineConfig } from './config.js';
 import { FuzzFailure, Recorder, describeError } from './recorder.js';
+
+function isAccessWidth(w: number): boolean {
+  return w === 8 || w === 16 || w === 32 || w === 64;
+}
+
+/**
+ * A value a guest access of `width` bits takes: a bigint 0..2^64-1, a whole
+ * number 0..2^53-1, or for 32 bits or fewer a negative 32-bit integer
+ * (anything else is refused).
+ */
+function isValue(x: number | bigint, width: number): boolean {
+  if (typeof x === 'bigint') return x >= 0n && x < 1n << 64n;
+  return (Number.isSafeInteger(x) && x >= 0) || (width <= 32 && (x | 0) === x);
+}
 
 export type RawAccess =
   | { kind: 'mmio'; write: boolean; frame: number; offset: number; width: number; value: number | bigint; vcpu: number; rd: number }
@@ -86,9 +100,13 @@ function perform(m: Machine, a: RawAccess): string | null {
     case 'mmio': {
       const f = m.frames[a.frame % m.frames.length]!;
       const addr = f.base + (f.perVcpu ? (a.rd % m.vcpus) * f.size : 0) + (a.offset % f.size);
-      if (a.write) m.mmioWrite(k, addr, a.width, a.value);
-      else m.mmioRead(k, addr, a.width);
-      return null;
+      // Any width, the invalid ones included: the API refuses those as it refuses an unmapped address.
+      const width = a.width as AccessWidth;
+      const answered = a.write ? m.mmioWrite(k, addr, width, a.value) : m.mmioRead(k, addr, width) !== undefined;
+      const expected = isAccessWidth(a.width) && (!a.write || isValue(a.value, a.width));
+      return answered === expected
+        ? null
+        : `an access of width ${a.width}${a.write ? ` writing ${String(a.value)}` : ''} was ${answered ? 'taken' : 'refused'}`;
     }
     case 'near': {
       // Just outside a frame: below its base, or past its end. Such an address is no frame's (or another's).
@@ -96,14 +114,16 @@ function perform(m: Machine, a: RawAccess): string | null {
       const end = f.base + (f.perVcpu ? f.size * m.vcpus : f.size);
       const addr = a.delta < 0 ? f.base + a.delta : end + a.delta;
       const inFrame = m.frames.some((g) => addr >= g.base && addr < g.base + (g.perVcpu ? g.size * m.vcpus : g.size));
-      const answered = a.write ? m.mmioWrite(k, addr, a.width, 0xffffffff) : m.mmioRead(k, addr, a.width) !== undefined;
-      return answered === inFrame ? null : `an access at 0x${addr.toString(16)} was ${answered ? 'taken' : 'refused'}, but that address is ${inFrame ? 'in' : 'outside'} the GIC's frames`;
+      const width = a.width as AccessWidth;
+      const answered = a.write ? m.mmioWrite(k, addr, width, 0xffffffff) : m.mmioRead(k, addr, width) !== undefined;
+      return answered === (inFrame && isAccessWidth(a.width)) ? null : `an access at 0x${addr.toString(16)} was ${answered ? 'taken' : 'refused'}, but that address is ${inFrame ? 'in' : 'outside'} the GIC's frames`;
     }
     case 'sysreg': {
       const regs = m.backend.sysregs;
       const e = a.known && regs.length > 0 ? regs[a.reg % regs.length]! : a.enc;
       const known = regs.some((r) => sysregKey(r) === sysregKey(e));
       const answered = a.write ? m.sysregWrite(k, e, a.value) : m.sysregRead(k, e) !== undefined;
+      if (known && a.write && !isValue(a.value, 64)) return answered ? `system register write of ${String(a.value)}, not a 64-bit value, was taken` : null;
       return answered === known ? null : `system register encoding 0x${sysregKey(e).toString(16)} ${answered ? 'answered, but this GIC has no such register' : 'did not answer, but it is one of this GIC\'s'}`;
     }
     case 'sysregWords':

@@ -12,7 +12,7 @@
  * and the backend's `GuestOps` (which use both) are seen as the single
  * accesses they make.
  */
-import { isVgicError, sysregKey, type Machine, type SysregEncoding } from '@vgic/core';
+import { isVgicError, sysregKey, type AccessWidth, type Machine, type SysregEncoding } from '@vgic/core';
 
 /** One call, as it was made. */
 export type Record =
@@ -149,7 +149,7 @@ export class Recorder {
     const enter = m.enter.bind(m);
     const exit = m.exit.bind(m);
 
-    m.mmioRead = ((vcpu: number, addr: number, width: number) =>
+    m.mmioRead = ((vcpu: number, addr: number, width: AccessWidth) =>
       this.guest(() => ({ t: 'mmio', write: false, vcpu, addr, width, value: 0n }), () => mmioRead(vcpu, addr, width))) as Machine['mmioRead'];
     m.mmioWrite = (vcpu, addr, width, value) =>
       this.guest(() => ({ t: 'mmio', write: true, vcpu, addr, width, value: toBig(value) }), () => mmioWrite(vcpu, addr, width, value));
@@ -164,7 +164,8 @@ export class Recorder {
       );
     m.inject = (intid, level, vcpu) =>
       this.host(() => ({ t: 'inject', intid, level: level === true || level === 1 ? 1 : 0, vcpu }), () => inject(intid, level, vcpu));
-    m.setLineLevel = (intid, level, vcpu) => this.host(() => ({ t: 'lineLevel', intid, level, vcpu }), () => setLineLevel(intid, level, vcpu));
+    m.setLineLevel = (intid, level, vcpu) =>
+      this.host(() => ({ t: 'lineLevel', intid, level: level === true || level === 1, vcpu }), () => setLineLevel(intid, level, vcpu));
     m.mapHw = (intid, host, vcpu) => this.host(() => ({ t: 'map', intid, host, vcpu }), () => mapHw(intid, host, vcpu));
     m.unmapHw = (intid, vcpu) => this.host(() => ({ t: 'unmap', intid, vcpu }), () => unmapHw(intid, vcpu));
     m.enter = (vcpu) => this.host(() => ({ t: 'run', vcpu }), () => enter(vcpu));

@@ -103,9 +103,33 @@ export interface SysregEncoding {
   readonly op2: number;
 }
 
-/** The packed form of an encoding (KVM's sys_reg()): op0<<14 | op1<<11 | CRn<<7 | CRm<<3 | op2. */
+/** A field of an encoding: a whole number 0..max (a `typeof` first: `>>>` throws for a bigint). */
+function field(x: unknown, max: number): number {
+  return typeof x === 'number' && x >>> 0 === x && x <= max ? x : -1;
+}
+
+/**
+ * The packed form of an encoding (KVM's sys_reg()): op0<<14 | op1<<11 |
+ * CRn<<7 | CRm<<3 | op2, a number 0..0xffff. -1 when `e` is no encoding: a
+ * field outside the architecture's range (op0 0..3, op1 0..7, CRn and CRm
+ * 0..15, op2 0..7), not a whole number, or unreadable. Such a value names no
+ * register; it is never masked into one.
+ */
 export function sysregKey(e: SysregEncoding): number {
-  return ((e.op0 & 3) << 14) | ((e.op1 & 7) << 11) | ((e.crn & 15) << 7) | ((e.crm & 15) << 3) | (e.op2 & 7);
+  if (typeof e !== 'object' || e === null) return -1;
+  let op0: number, op1: number, crn: number, crm: number, op2: number;
+  try {
+    op0 = field(e.op0, 3);
+    op1 = field(e.op1, 7);
+    crn = field(e.crn, 15);
+    crm = field(e.crm, 15);
+    op2 = field(e.op2, 7);
+  } catch {
+    // A getter of the caller's object threw: that is no encoding either.
+    return -1;
+  }
+  if ((op0 | op1 | crn | crm | op2) < 0) return -1;
+  return (op0 << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2;
 }
 
 export interface SysregDef extends SysregEncoding {

@@ -11,10 +11,15 @@
  * @module @vgic/core
  */
 export { VgicError, isVgicError, type VgicErrorCode } from './errors.js';
+export { describeValue, readOptions } from './args.js';
 export {
   Machine,
   createMachine,
   validateMachineOptions,
+  MACHINE_OPTION_KEYS,
+  ATTACH_OPTION_KEYS,
+  splitFactoryOptions,
+  readMachineHandle,
   type MachineOptions,
   type MachineHandle,
   type RegisterAccessOptions,

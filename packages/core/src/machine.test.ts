@@ -144,6 +144,157 @@ describe('Machine: the guest surface', () => {
   });
 });
 
+/** The state buffer, to compare before and after a call that must change nothing. */
+function bytes(m: Machine): Uint8Array {
+  return new Uint8Array(m.vgic.buffer).slice();
+}
+
+describe('Machine: system-register encodings are the architecture\'s, never masked into one', () => {
+  it('refuses an encoding with a field outside its range, instead of aliasing it onto a real register', () => {
+    const m = toy();
+    spi(m, 40, 0);
+    m.inject(40, 1);
+    // TSYS_IAR1 is op0 3, op1 0, CRn 12, CRm 12, op2 0: each of these masks onto it.
+    const aliases = [
+      { ...TSYS_IAR1, op0: 7 },
+      { ...TSYS_IAR1, op1: 8 },
+      { ...TSYS_IAR1, crn: 28 },
+      { ...TSYS_IAR1, crm: 28 },
+      { ...TSYS_IAR1, op2: 8 },
+      { ...TSYS_IAR1, op0: -1 },
+      { ...TSYS_IAR1, crn: 12.5 },
+      { ...TSYS_IAR1, op2: 2 ** 32 },
+      { ...TSYS_IAR1, op0: '3' },
+      { ...TSYS_IAR1, crm: 12n },
+      { op0: 3, op1: 0, crn: 12, crm: 12 },
+      Object.defineProperty({ ...TSYS_IAR1 }, 'op2', {
+        get() {
+          throw new Error('no');
+        },
+      }),
+      null,
+      'TSYS_IAR1',
+    ];
+    aliases.forEach((enc, i) => {
+      const before = bytes(m);
+      expect(sysregKey(enc as never), `encoding ${i}`).toBe(-1);
+      expect(m.sysregRead(0, enc as never), `encoding ${i}`).toBeUndefined();
+      expect(m.sysregWrite(0, enc as never, 40n)).toBe(false);
+      expect(bytes(m)).toEqual(before);
+    });
+    expect(m.irq(40)).toMatchObject({ pending: true, active: false });
+    // The real encoding still acknowledges it.
+    expect(m.sysregRead(0, TSYS_IAR1)).toBe(40n);
+  });
+
+  it('sysregRead32 says -1 for a key that names no register, and sysregWriteWords false, so that 0 means a register read 0', () => {
+    const m = toy();
+    for (const key of [0x1_0000, -1, 1.5, Number.NaN, 0x40n, '0xc660', sysregKey({ op0: 3, op1: 7, crn: 0, crm: 0, op2: 0 })]) {
+      const before = bytes(m);
+      expect(m.sysregRead32(0, key as number), String(key)).toBe(-1);
+      expect(m.sysregWriteWords(0, key as number, 0, 0)).toBe(false);
+      expect(bytes(m)).toEqual(before);
+    }
+    // A register that reads 0 reads 0; spurious is 1023.
+    expect(m.sysregRead32(0, sysregKey(TSYS_IAR1))).toBe(1023);
+    expect(m.sysregRead32(0, sysregKey(TSYS_SGI))).toBe(0);
+    // Halves that are not 32-bit values are no value.
+    for (const [lo, hi] of [[Number.NaN, 0], [0, 1.5], [2 ** 32, 0], [0, -(2 ** 31) - 1], [1n, 0]] as const) {
+      expect(m.sysregWriteWords(0, sysregKey(TSYS_SGI), lo as number, hi as number)).toBe(false);
+    }
+  });
+});
+
+describe('Machine: a guest access that is not one is refused as an unmapped one', () => {
+  it('an address, width or value that is not a valid number reads undefined, writes false, and enters no vCPU', () => {
+    const m = toy();
+    for (let k = 0; k < 2; k++) m.exit(k);
+    const a = TOY_DIST_BASE + 0x104;
+    const before = bytes(m);
+    for (const addr of [Number.NaN, a + 0.5, -4, BigInt(a), Number.POSITIVE_INFINITY, String(a), null, 2 ** 64]) {
+      expect(m.mmioRead(1, addr as number, 32), String(addr)).toBeUndefined();
+      expect(m.mmioWrite(1, addr as number, 32, 0xffffffff), String(addr)).toBe(false);
+    }
+    for (const width of [0, 1, 12, 24, 31.5, 128, -32, Number.NaN, '32', 32n, undefined]) {
+      expect(m.mmioRead(1, a, width as 32), String(width)).toBeUndefined();
+      expect(m.mmioWrite(1, a, width as 32, 1), String(width)).toBe(false);
+    }
+    for (const value of [Number.NaN, 1.5, -(2 ** 31) - 1, -(2 ** 40), 2 ** 53, Number.POSITIVE_INFINITY, -1n, 1n << 64n, '5', null, undefined, {}]) {
+      expect(m.mmioWrite(1, a, 32, value as number), String(value)).toBe(false);
+      expect(m.mmioWrite(1, a, 64, value as number), String(value)).toBe(false);
+    }
+    // A 64-bit access of a negative number: no bit pattern to take.
+    expect(m.mmioWrite(1, TOY_DIST_BASE + 0x1000, 64, -1)).toBe(false);
+    expect(bytes(m)).toEqual(before);
+    expect(m.isRunning(1)).toBe(false);
+  });
+
+  it('takes a negative 32-bit integer as its bit pattern, as bitwise operators make one, and writes the low bits of a wider value', () => {
+    const m = toy();
+    const isenabler1 = TOY_DIST_BASE + 0x104;
+    expect(m.mmioWrite(0, isenabler1, 32, 1 << 31)).toBe(true);
+    expect(m.irq(63).enabled).toBe(true);
+    expect(m.mmioWrite(0, TOY_DIST_BASE + 0x400 + 40, 8, 0x1a0)).toBe(true);
+    expect(m.irq(40).priority).toBe(0xa0);
+    expect(m.mmioWrite(0, isenabler1, 32, 2n ** 63n | 1n)).toBe(true);
+    expect(m.irq(32).enabled).toBe(true);
+    // An access the register does not allow is still RAZ/WI, and still an access.
+    expect(m.mmioRead(0, isenabler1, 16)).toBe(0);
+  });
+});
+
+describe('Machine: host calls with values of the wrong type', () => {
+  it('refuse them with a VgicError whose code says which, changing nothing', () => {
+    const m = toy();
+    spi(m, 40, 1);
+    const cases: [VgicErrorCode, () => unknown][] = [
+      ['INVALID_ARGUMENT', () => m.setLineLevel(40, 'yes' as never)],
+      ['INVALID_ARGUMENT', () => m.setLineLevel(40, 2 as never)],
+      ['INVALID_ARGUMENT', () => m.inject(40, null as never)],
+      ['INVALID_INTID', () => m.inject(40n as never, 1)],
+      ['INVALID_INTID', () => m.inject(Symbol('40') as never, 1)],
+      ['INVALID_INTID', () => m.irq({ valueOf: () => 40 } as never)],
+      ['INVALID_VCPU', () => m.enter(0n as never)],
+      ['INVALID_VCPU', () => m.exit('0' as never)],
+      ['INVALID_VCPU', () => m.inject(27, 1, Object.create(null) as never)],
+      ['INVALID_VCPU', () => m.mmioRead(Number.NaN, TOY_DIST_BASE, 32)],
+      ['INVALID_ARGUMENT', () => m.mapHw(40, '27' as never)],
+      ['INVALID_ARGUMENT', () => m.writeRegister('TDIST_ISENABLER1', 1.5)],
+      ['INVALID_ARGUMENT', () => m.writeRegister('TDIST_ISENABLER1', Number.NaN)],
+      ['INVALID_ARGUMENT', () => m.writeRegister('TDIST_ISENABLER1', -1n)],
+      ['INVALID_ARGUMENT', () => m.writeRegister('TDIST_ISENABLER1', '1' as never)],
+      ['INVALID_ARGUMENT', () => m.writeRegister('TDIST_ISENABLER1', 1, { width: 12 as never })],
+      ['INVALID_ARGUMENT', () => m.readRegister('TDIST_ISENABLER1', { width: 0 as never })],
+      ['INVALID_ARGUMENT', () => m.writeRegister('TDIST_ISENABLER1', 1, { widht: 8 } as never)],
+      ['INVALID_ARGUMENT', () => m.readRegister('TDIST_ISENABLER1', 'vcpu 1' as never)],
+      ['INVALID_VCPU', () => m.readRegister('TDIST_ISENABLER1', { vcpu: 1.5 })],
+      ['INVALID_ARGUMENT', () => m.resolve(5 as never)],
+      ['UNKNOWN_REGISTER', () => m.resolve('9'.repeat(1_000_000))],
+      ['INVALID_ARGUMENT', () => m.suggest(null as never)],
+      ['INVALID_ARGUMENT', () => m.onLine('listener' as never)],
+      ['INVALID_ARGUMENT', () => m.onTrace(undefined as never)],
+      [
+        'INVALID_ARGUMENT',
+        () => {
+          m.onKick = 5 as never;
+        },
+      ],
+      [
+        'INVALID_ARGUMENT',
+        () =>
+          m.readRegister('TDIST_ISENABLER1', {
+            get vcpu(): number {
+              throw new Error('a getter');
+            },
+          }),
+      ],
+    ];
+    for (const [code, fn] of cases) refused(m, code, fn);
+    // null removes a callback, as before.
+    m.onKick = null;
+  });
+});
+
 describe('Machine: outputs', () => {
   it('calls every onLine listener on each change of a vCPU line, until it stops listening', () => {
     const m = toy();

@@ -5,14 +5,28 @@
  * addresses and encodings (`registers.ts`).
  *
  * A `Machine` is made from a backend (`createMachine(createGicv3Backend(o), o)`,
- * or simply the backend package's `createGicv3(o)`). Host-API misuse throws a
- * `VgicError` and changes nothing; guest accesses never throw.
+ * or simply the backend package's `createGicv3(o)`).
+ *
+ * Two kinds of input, two kinds of answer:
+ * - Guest input — the address, width and value of an MMIO access, the
+ *   encoding and value of a system-register access — never throws. An
+ *   address no frame holds, and anything that is not a valid number there
+ *   (NaN, a fraction, a negative, a bigint address, a width other than 8,
+ *   16, 32 or 64, a value outside 0..2^64-1), is refused as an unmapped
+ *   access is (`undefined` / `false`; -1 from `sysregRead32`), and no vCPU
+ *   is entered or left for it.
+ * - Host input — everything else, the vCPU an access is made on included —
+ *   is checked, and misuse throws a `VgicError` whose code says what was
+ *   wrong (INVALID_VCPU, INVALID_INTID, INVALID_ARGUMENT, ...). A call that
+ *   throws has changed nothing.
  */
-import { accessBit, sysregKey, type FrameDef, type GicBackend, type RegisterDef, type SysregDef, type SysregEncoding } from './backend.js';
-import { hi32, lo32, toU64 } from './bits.js';
+import { accessBit, sysregKey, type AccessWidth, type FrameDef, type GicBackend, type RegisterDef, type SysregDef, type SysregEncoding } from './backend.js';
+import { toU64 } from './bits.js';
+import { describeValue, high32, hostValue, isU64, low32, optionalBoolean, readOptions } from './args.js';
 import { cpuifLines, hasPendingIrq } from './cpuif.js';
 import { VgicError } from './errors.js';
 import { flushLrState, lrViews } from './flush.js';
+import { FrameMap, emulateRead, emulateWrite, registerAt, type IndexedFrame } from './frames.js';
 import { injectSlot, mapHwSlot, setLineLevel, unmapHwSlot } from './inject.js';
 import { irqState, vcpuState, type IrqState, type VcpuState } from './inspect.js';
 import { rethrowCallbackError } from './notify.js';
@@ -21,7 +35,23 @@ import type { LockOps } from './locks.js';
 import { syncHwState } from './sync.js';
 import { closestName } from './suggest.js';
 import type { LrView, TraceEvent, Tracer } from './trace.js';
-import { NONE, VCPU_RUNNING, Vgic, type VgicOpenOptions, type VgicShape } from './vgic.js';
+import {
+  CTL_LAYOUT,
+  CTL_LRS,
+  CTL_MAGIC,
+  CTL_PRIBITS,
+  CTL_SGI_SOURCES,
+  CTL_SPIS,
+  CTL_VCPUS,
+  CTL_WORDS,
+  LAYOUT_VERSION,
+  NONE,
+  VCPU_RUNNING,
+  VGIC_MAGIC,
+  Vgic,
+  type VgicOpenOptions,
+  type VgicShape,
+} from './vgic.js';
 import { WasmLocks, createSharedWasmMemory } from './wasm-locks.js';
 
 export interface MachineOptions {
@@ -54,12 +84,6 @@ export interface MachineHandle {
   backendOptions: unknown;
 }
 
-interface FrameIndex {
-  frame: FrameDef;
-  /** Register index + 1 for each 32-bit word of the frame; 0 where no register is. */
-  words: Uint16Array;
-}
-
 export interface ResolvedMmio {
   kind: 'mmio';
   name: string;
@@ -83,66 +107,211 @@ export type ResolvedRegister = ResolvedMmio | ResolvedSysreg;
 export interface RegisterAccessOptions {
   vcpu?: number;
   /** Access width in bits (default: the register's natural width). */
-  width?: number;
+  width?: AccessWidth;
   /** For `GICR_*`: whose redistributor (default: the accessing vCPU's). */
   rd?: number;
 }
 
 const MAX_SPIS = 988;
 
-export function validateMachineOptions(backend: GicBackend, o: MachineOptions): VgicShape {
-  const vcpus = o.vcpus;
-  if (!Number.isInteger(vcpus) || vcpus < 1 || vcpus > backend.limits.maxVcpus) {
-    throw new VgicError('INVALID_CONFIG', `vcpus must be 1..${backend.limits.maxVcpus} for GIC${backend.version}; got ${String(vcpus)}`);
+/** The options `Machine.create` takes; a backend's factory adds its own (frame bases, affinities). */
+export const MACHINE_OPTION_KEYS: readonly string[] = Object.freeze(['vcpus', 'spis', 'lrs', 'shared', 'lockCheck', 'locks', 'memory']);
+
+/** The options `Machine.attach` (and a backend's `attach…`) takes. */
+export const ATTACH_OPTION_KEYS: readonly string[] = Object.freeze(['lockCheck', 'locks']);
+
+/**
+ * A backend factory's options, read once and split into the machine's
+ * (`MACHINE_OPTION_KEYS`) and the backend's own (`backendKeys`). Throws
+ * INVALID_CONFIG for options that are not an object and for a key neither
+ * takes; the values are the factory's and `Machine.create`'s to check.
+ */
+export function splitFactoryOptions(
+  options: unknown,
+  backendKeys: readonly string[],
+  what: string,
+): { machine: MachineOptions; backend: Record<string, unknown> } {
+  const o = readOptions(options, [...MACHINE_OPTION_KEYS, ...backendKeys], 'INVALID_CONFIG', what);
+  const machine: Record<string, unknown> = {};
+  const backend: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(o)) (backendKeys.includes(key) ? backend : machine)[key] = value;
+  return { machine: machine as unknown as MachineOptions, backend };
+}
+
+/**
+ * A machine handle (`Machine.handle`) as a backend's `attach…` takes it: read
+ * once, of GIC `version`, its `backendOptions` an object or absent. Throws
+ * INVALID_ARGUMENT for anything else; the buffer is `Machine.attach`'s to check.
+ */
+export function readMachineHandle(handle: unknown, version: string): { buffer: unknown; backendOptions: Record<string, unknown> } {
+  const h = readOptions(handle, ['buffer', 'version', 'backendOptions'], 'INVALID_ARGUMENT', 'the machine handle');
+  if (h['version'] !== version) {
+    throw new VgicError('INVALID_ARGUMENT', `the handle is of a GIC${describeValue(h['version'])} machine; this opens GIC${version} machines`);
   }
-  const spis = o.spis ?? 32;
+  const bo = h['backendOptions'] ?? {};
+  if (typeof bo !== 'object' || bo === null) {
+    throw new VgicError('INVALID_ARGUMENT', `handle.backendOptions must be the backend's options object, or absent; got ${describeValue(bo)}`);
+  }
+  return { buffer: h['buffer'], backendOptions: bo as Record<string, unknown> };
+}
+
+/** `locks` must be a lock primitive: an object with `acquire` and `release` functions. */
+function checkLocks(x: unknown): LockOps | undefined {
+  if (x === undefined) return undefined;
+  let ok = false;
+  if (typeof x === 'object' && x !== null) {
+    try {
+      const l = x as LockOps;
+      ok = typeof l.acquire === 'function' && typeof l.release === 'function';
+    } catch {
+      ok = false;
+    }
+  }
+  if (!ok) throw new VgicError('INVALID_CONFIG', `locks must be a lock primitive (an object with acquire and release functions); got ${describeValue(x)}`);
+  return x as LockOps;
+}
+
+/** The open options (`lockCheck`, `locks`) of a plain options record, checked. */
+function openOptionsOf(o: Record<string, unknown>): VgicOpenOptions {
+  const lockCheck = optionalBoolean(o, 'lockCheck', 'INVALID_CONFIG', 'machine options');
+  const locks = checkLocks(o['locks']);
+  return { ...(lockCheck !== undefined && { lockCheck }), ...(locks !== undefined && { locks }) };
+}
+
+/** The layout a backend can build: the counts in range for its limits. */
+function checkShape(backend: GicBackend, vcpus: unknown, spis: unknown, lrs: unknown, what: string): VgicShape {
+  if (!Number.isInteger(vcpus) || (vcpus as number) < 1 || (vcpus as number) > backend.limits.maxVcpus) {
+    throw new VgicError('INVALID_CONFIG', `${what}vcpus must be 1..${backend.limits.maxVcpus} for GIC${backend.version}; got ${describeValue(vcpus)}`);
+  }
   const maxSpis = Math.min(MAX_SPIS, backend.limits.maxSpis);
-  if (!Number.isInteger(spis) || spis < 0 || spis > maxSpis || spis % 32 !== 0) {
-    throw new VgicError('INVALID_CONFIG', `spis must be a multiple of 32 in 0..${maxSpis - (maxSpis % 32)}; got ${String(spis)}`);
+  if (!Number.isInteger(spis) || (spis as number) < 0 || (spis as number) > maxSpis || (spis as number) % 32 !== 0) {
+    throw new VgicError('INVALID_CONFIG', `${what}spis must be a multiple of 32 in 0..${maxSpis - (maxSpis % 32)}; got ${describeValue(spis)}`);
   }
-  const lrs = o.lrs ?? 4;
-  if (!Number.isInteger(lrs) || lrs < 1 || lrs > backend.limits.maxLrs) {
-    throw new VgicError('INVALID_CONFIG', `lrs must be 1..${backend.limits.maxLrs}; got ${String(lrs)}`);
+  if (!Number.isInteger(lrs) || (lrs as number) < 1 || (lrs as number) > backend.limits.maxLrs) {
+    throw new VgicError('INVALID_CONFIG', `${what}lrs must be 1..${backend.limits.maxLrs}; got ${describeValue(lrs)}`);
   }
-  return { nrVcpus: vcpus, nrSpis: spis, nrLrs: lrs, priorityBits: backend.priorityBits, sgiSources: backend.sgiSources };
+  return {
+    nrVcpus: vcpus as number,
+    nrSpis: spis as number,
+    nrLrs: lrs as number,
+    priorityBits: backend.priorityBits,
+    sgiSources: backend.sgiSources,
+  };
+}
+
+/**
+ * Check machine options against a backend: the layout they ask for, and the
+ * type of every option. Throws INVALID_CONFIG, naming the option, for a value
+ * of the wrong type or out of range and for an option `Machine.create` does
+ * not take.
+ */
+export function validateMachineOptions(backend: GicBackend, options: MachineOptions): VgicShape {
+  return checkMachineOptions(backend, options).shape;
+}
+
+interface CheckedOptions {
+  shape: VgicShape;
+  shared: boolean;
+  memory: 'sab' | 'wasm';
+  open: VgicOpenOptions;
+}
+
+function checkMachineOptions(backend: GicBackend, options: unknown): CheckedOptions {
+  if (options === undefined) throw new VgicError('INVALID_CONFIG', 'machine options are required: at least { vcpus }');
+  // A backend's factory passes its own options along with the machine's; it refuses the keys neither knows.
+  const o = readOptions(options, MACHINE_OPTION_KEYS, 'INVALID_CONFIG', 'machine options', 'ignore');
+  const shape = checkShape(backend, o['vcpus'], o['spis'] ?? 32, o['lrs'] ?? 4, '');
+  const shared = optionalBoolean(o, 'shared', 'INVALID_CONFIG', 'machine options');
+  const memory = o['memory'] ?? 'sab';
+  if (memory !== 'sab' && memory !== 'wasm') {
+    throw new VgicError('INVALID_CONFIG', `memory must be 'sab' or 'wasm'; got ${describeValue(memory)}`);
+  }
+  if (memory === 'wasm' && shared === false) {
+    throw new VgicError('INVALID_CONFIG', "memory: 'wasm' is shared memory; drop `shared: false` or use memory: 'sab'");
+  }
+  return { shape, shared: shared ?? false, memory, open: openOptionsOf(o) };
+}
+
+/**
+ * The shape a buffer's header records, checked before any view is made over
+ * it: a buffer too short for its own header or for the layout it names, or
+ * a header altered into one the backend cannot have made, is refused with
+ * INVALID_ARGUMENT.
+ */
+function checkMachineBuffer(backend: GicBackend, buffer: unknown): ArrayBufferLike {
+  const sab = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+  if (!sab && !(buffer instanceof ArrayBuffer)) {
+    throw new VgicError('INVALID_ARGUMENT', `a machine's buffer is a SharedArrayBuffer (or an ArrayBuffer); got ${describeValue(buffer)}`);
+  }
+  const b = buffer as ArrayBufferLike;
+  if (b.byteLength < CTL_WORDS * 4) {
+    throw new VgicError('INVALID_ARGUMENT', `the buffer holds ${b.byteLength} bytes: too few for a machine's header (${CTL_WORDS * 4})`);
+  }
+  const ctl = new Int32Array(b, 0, CTL_WORDS);
+  if (ctl[CTL_MAGIC] !== VGIC_MAGIC || ctl[CTL_LAYOUT] !== LAYOUT_VERSION) {
+    throw new VgicError('INVALID_ARGUMENT', 'the buffer does not hold a vgic machine of this layout version');
+  }
+  let shape: VgicShape;
+  try {
+    shape = checkShape(backend, ctl[CTL_VCPUS], ctl[CTL_SPIS], ctl[CTL_LRS], "the buffer's header: ");
+  } catch (e) {
+    throw new VgicError('INVALID_ARGUMENT', (e as Error).message);
+  }
+  if (ctl[CTL_PRIBITS] !== backend.priorityBits || (ctl[CTL_SGI_SOURCES] === 1) !== backend.sgiSources || (ctl[CTL_SGI_SOURCES]! & ~1) !== 0) {
+    throw new VgicError('INVALID_ARGUMENT', `the buffer's header does not describe a GIC${backend.version} machine (priority bits, SGI sources)`);
+  }
+  const need = Vgic.bytesFor(shape);
+  if (b.byteLength < need) {
+    throw new VgicError('INVALID_ARGUMENT', `the buffer holds ${b.byteLength} bytes; the machine its header describes needs ${need}`);
+  }
+  return b;
 }
 
 export class Machine {
   readonly backend: GicBackend;
   /** The engine state. Its typed arrays are the machine; everything else is views. */
   readonly vgic: Vgic;
-  private readonly frameIndex: FrameIndex[];
+  /** The backend's frames, indexed: where guest, host and KVM-attribute accesses find their registers. */
+  readonly frameMap: FrameMap;
   /** System registers by packed encoding (`sysregKey`, 16 bits): a dense table, as MRS/MSR are hot. */
   private readonly sysregByKey: (SysregDef | undefined)[];
-  private readonly names: Map<string, { frame: FrameIndex; reg: RegisterDef } | SysregDef>;
+  private readonly names: Map<string, { frame: IndexedFrame; reg: RegisterDef } | SysregDef>;
   private readonly listeners: Tracer[] = [];
   private lineListeners: ((vcpu: number, irq: boolean, fiq: boolean) => void)[] = [];
 
   /** A new machine in its reset state. */
   static create(backend: GicBackend, options: MachineOptions): Machine {
-    const shape = validateMachineOptions(backend, options);
-    const openOptions = { ...(options.lockCheck !== undefined && { lockCheck: options.lockCheck }), ...(options.locks && { locks: options.locks }) };
-    const v = options.memory === 'wasm' ? createInWasmMemory(shape, options, openOptions) : Vgic.create(shape, options.shared ?? false, openOptions);
+    const o = checkMachineOptions(backend, options);
+    const v = o.memory === 'wasm' ? createInWasmMemory(o.shape, o.open) : Vgic.create(o.shape, o.shared, o.open);
     const m = new Machine(backend, v);
     m.reset();
     return m;
   }
 
-  /** The same machine, opened over a buffer another thread created (state untouched). */
+  /**
+   * The same machine, opened over a buffer another thread created (state
+   * untouched). Throws INVALID_ARGUMENT for a buffer that does not hold a
+   * machine this backend could have made (too short, or its header altered),
+   * and INVALID_CONFIG for bad options.
+   */
   static attach(backend: GicBackend, buffer: ArrayBufferLike, options: Pick<MachineOptions, 'lockCheck' | 'locks'> = {}): Machine {
-    const openOptions = { ...(options.lockCheck !== undefined && { lockCheck: options.lockCheck }), ...(options.locks && { locks: options.locks }) };
-    return new Machine(backend, Vgic.open(buffer, openOptions));
+    const open = openOptionsOf(readOptions(options, ATTACH_OPTION_KEYS, 'INVALID_CONFIG', 'attach options'));
+    return new Machine(backend, Vgic.open(checkMachineBuffer(backend, buffer), open));
   }
 
   private constructor(backend: GicBackend, v: Vgic) {
     this.backend = backend;
     this.vgic = v;
     backend.attach?.(v);
-    this.frameIndex = backend.frames.map((frame) => indexFrame(frame));
+    this.frameMap = new FrameMap(backend.frames);
     this.sysregByKey = new Array<SysregDef | undefined>(1 << 16).fill(undefined);
-    for (const r of backend.sysregs) this.sysregByKey[sysregKey(r)] = r;
+    for (const r of backend.sysregs) {
+      const key = sysregKey(r);
+      if (key < 0) throw new VgicError('INVALID_CONFIG', `the backend's system register ${r.name} has no valid encoding`);
+      this.sysregByKey[key] = r;
+    }
     this.names = new Map();
-    for (const fi of this.frameIndex) for (const reg of fi.frame.registers) this.names.set(reg.name, { frame: fi, reg });
+    for (const fi of this.frameMap.frames) for (const reg of fi.frame.registers) this.names.set(reg.name, { frame: fi, reg });
     for (const r of backend.sysregs) this.names.set(r.name, r);
   }
 
@@ -210,9 +379,10 @@ export class Machine {
 
   /** Throws INVALID_VCPU unless `vcpu` names a vCPU of this machine. */
   checkVcpu(vcpu: number): void {
-    // `x >>> 0 === x` holds for exactly the integers 0..2^32-1 (and no non-number).
-    if (vcpu >>> 0 !== vcpu || vcpu >= this.vgic.nrVcpus) {
-      throw new VgicError('INVALID_VCPU', `vCPU ${String(vcpu)} does not exist; this machine has vCPUs 0..${this.vgic.nrVcpus - 1}`);
+    // `x >>> 0 === x` holds for exactly the integers 0..2^32-1; the `typeof`
+    // first, as `>>>` throws for a bigint and runs an object's valueOf.
+    if (typeof vcpu !== 'number' || vcpu >>> 0 !== vcpu || vcpu >= this.vgic.nrVcpus) {
+      throw new VgicError('INVALID_VCPU', `vCPU ${describeValue(vcpu)} does not exist; this machine has vCPUs 0..${this.vgic.nrVcpus - 1}`);
     }
   }
 
@@ -223,8 +393,8 @@ export class Machine {
   hostSlot(intid: number, vcpu: number | undefined, what: string, allowSgi = false): number {
     const v = this.vgic;
     // The common case first: an SPI of this machine, no vCPU named.
-    if (vcpu === undefined && intid >>> 0 === intid && intid >= 32 && intid < v.spiLimit) return v.nrVcpus * 32 + intid - 32;
-    if (intid >>> 0 !== intid) throw new VgicError('INVALID_INTID', `INTID ${String(intid)} is not an interrupt number`);
+    if (typeof intid !== 'number' || intid >>> 0 !== intid) throw new VgicError('INVALID_INTID', `INTID ${describeValue(intid)} is not an interrupt number`);
+    if (vcpu === undefined && intid >= 32 && intid < v.spiLimit) return v.nrVcpus * 32 + intid - 32;
     if (intid >= 1020 && intid <= 1023) {
       throw new VgicError('INVALID_INTID', `INTID ${intid} is reserved; SPIs on this machine are 32..${v.spiLimit - 1}`);
     }
@@ -251,19 +421,16 @@ export class Machine {
    * a falling edge, or an edge coalesced with one already pending).
    */
   inject(intid: number, level: boolean | 0 | 1, vcpu?: number): boolean {
-    if (level !== true && level !== false && level !== 0 && level !== 1) {
-      throw new VgicError('INVALID_ARGUMENT', `level must be 0 or 1 (or a boolean); got ${String(level)}`);
-    }
-    const slot = this.hostSlot(intid, vcpu, 'host injection');
-    const on = level === true || level === 1;
-    const changed = injectSlot(this.vgic, slot, on);
+    const on = lineLevel(level);
+    const changed = injectSlot(this.vgic, this.hostSlot(intid, vcpu, 'host injection'), on);
     rethrowCallbackError(this.vgic);
     return changed;
   }
 
-  /** Set a line level without injection's validation (KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO). */
-  setLineLevel(intid: number, level: boolean, vcpu?: number): boolean {
-    const changed = setLineLevel(this.vgic, this.hostSlot(intid, vcpu, 'the line-level interface'), level);
+  /** Set a line level without injection's validation (KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO). `level` as for `inject`. */
+  setLineLevel(intid: number, level: boolean | 0 | 1, vcpu?: number): boolean {
+    const on = lineLevel(level);
+    const changed = setLineLevel(this.vgic, this.hostSlot(intid, vcpu, 'the line-level interface'), on);
     rethrowCallbackError(this.vgic);
     return changed;
   }
@@ -272,7 +439,7 @@ export class Machine {
   mapHw(intid: number, hostIntid: number, vcpu?: number): void {
     const slot = this.hostSlot(intid, vcpu, 'hardware mapping');
     if (!Number.isInteger(hostIntid) || hostIntid < 0 || hostIntid > 0xffffff) {
-      throw new VgicError('INVALID_ARGUMENT', `host INTID must be an integer 0..16777215; got ${String(hostIntid)}`);
+      throw new VgicError('INVALID_ARGUMENT', `host INTID must be an integer 0..16777215; got ${describeValue(hostIntid)}`);
     }
     mapHwSlot(this.vgic, slot, hostIntid);
   }
@@ -353,6 +520,7 @@ export class Machine {
 
   /** Called when a vCPU's IRQ/FIQ outputs change. Returns a function that removes the listener. */
   onLine(listener: (vcpu: number, irq: boolean, fiq: boolean) => void): () => void {
+    checkCallback(listener, 'onLine', false);
     this.lineListeners.push(listener);
     this.installLineDispatch();
     return () => {
@@ -387,33 +555,34 @@ export class Machine {
 
   /** Called when something is queued for a vCPU (kvm_vcpu_kick). */
   set onKick(fn: ((vcpu: number) => void) | null) {
-    this.vgic.onKick = fn;
+    this.vgic.onKick = checkCallback(fn, 'onKick', true);
   }
 
   /** Called when the guest deactivates a hardware-mapped interrupt. */
   set onHostDeactivate(fn: ((hostIntid: number, intid: number, vcpu: number) => void) | null) {
-    this.vgic.onHostDeactivate = fn;
+    this.vgic.onHostDeactivate = checkCallback(fn, 'onHostDeactivate', true);
   }
 
   /** Called when the guest is done with a level-triggered interrupt, so its device can resample the line. */
   set onEoiNotify(fn: ((intid: number, vcpu: number) => void) | null) {
-    this.vgic.onEoiNotify = fn;
+    this.vgic.onEoiNotify = checkCallback(fn, 'onEoiNotify', true);
   }
 
   /** Called when the guest makes a hardware-mapped interrupt active (ISACTIVER, ISPENDR): make the host interrupt active. */
   set onHostActivate(fn: ((hostIntid: number, intid: number, vcpu: number) => void) | null) {
-    this.vgic.onHostActivate = fn;
+    this.vgic.onHostActivate = checkCallback(fn, 'onHostActivate', true);
   }
 
   /** Called when the guest clears a hardware-mapped interrupt's pending state (ICPENDR): clear the host interrupt's. */
   set onHostClearPending(fn: ((hostIntid: number, intid: number, vcpu: number) => void) | null) {
-    this.vgic.onHostClearPending = fn;
+    this.vgic.onHostClearPending = checkCallback(fn, 'onHostClearPending', true);
   }
 
   // ------------------------------------------------------------ trace
 
   /** Listen to trace events. Returns a function that stops listening. */
   onTrace(listener: (event: TraceEvent) => void): () => void {
+    checkCallback(listener, 'onTrace', false);
     this.listeners.push(listener);
     this.installTrace();
     return () => {
@@ -431,133 +600,94 @@ export class Machine {
 
   // ------------------------------------------------------------ MMIO
 
-  /** Where the last `findFrame` hit landed: whose per-vCPU frame (or NONE) and the offset in it. */
-  private hitRd = NONE;
-  private hitOffset = 0;
-
-  /** The frame holding `addr`, with `hitRd`/`hitOffset` set; allocation-free, as guest accesses are hot. */
-  private findFrame(addr: number): FrameIndex | null {
-    const frames = this.frameIndex;
-    for (let i = 0; i < frames.length; i++) {
-      const fi = frames[i]!;
-      const f = fi.frame;
-      const rel = addr - f.base;
-      if (rel < 0) continue;
-      if (!f.perVcpu) {
-        if (rel >= f.size) continue;
-        this.hitRd = NONE;
-        this.hitOffset = rel;
-        return fi;
-      }
-      if (rel >= f.size * this.vgic.nrVcpus) continue;
-      const rd = Math.floor(rel / f.size);
-      this.hitRd = rd;
-      this.hitOffset = rel - rd * f.size;
-      return fi;
-    }
-    return null;
-  }
-
   /**
    * A guest read of `width` bits at guest physical `addr` by `vcpu`. Returns
    * the value (a bigint for 64-bit accesses), or `undefined` when no frame of
-   * this GIC holds the address — the caller raises its own abort. An access
-   * of a width or alignment the register does not allow reads as zero.
+   * this GIC holds the address — the caller raises its own abort — and for
+   * an address or width that is not one (NaN, a fraction, a negative or a
+   * bigint address; a width other than 8, 16, 32, 64): such an access enters
+   * no vCPU. An access of a width or alignment the register does not allow
+   * reads as zero. Throws INVALID_VCPU for a `vcpu` this machine does not
+   * have (that is the host's input, not the guest's).
    */
   mmioRead(vcpu: number, addr: number, width: 64): bigint | undefined;
   mmioRead(vcpu: number, addr: number, width: 8 | 16 | 32): number | undefined;
-  mmioRead(vcpu: number, addr: number, width: number): number | bigint | undefined;
-  mmioRead(vcpu: number, addr: number, width: number): number | bigint | undefined {
+  mmioRead(vcpu: number, addr: number, width: AccessWidth): number | bigint | undefined;
+  mmioRead(vcpu: number, addr: number, width: AccessWidth): number | bigint | undefined {
     this.checkVcpu(vcpu);
-    const fi = this.findFrame(addr);
+    if (accessBit(width) === 0 || typeof addr !== 'number') return undefined;
+    const map = this.frameMap;
+    const fi = map.find(addr, this.vgic.nrVcpus);
     if (fi === null) return undefined;
-    const who = this.hitRd === NONE ? vcpu : this.hitRd;
-    const offset = this.hitOffset;
+    const who = map.hitRd === NONE ? vcpu : map.hitRd;
+    const offset = map.hitOffset;
+    const reg = registerAt(fi, offset, width);
     const traps = fi.frame.traps;
     if (traps) this.trapOut(vcpu);
     else this.prepareGuest(vcpu);
-    const lo = this.readWords(fi, who, offset, width, false);
-    const hi = width === 64 ? this.readWords(fi, who, offset, width, true) : 0;
+    const lo = reg === null ? 0 : emulateRead(this.vgic, reg, who, offset, width, false);
+    const hi = reg === null || width !== 64 ? 0 : emulateRead(this.vgic, reg, who, offset, width, true);
     if (traps) flushLrState(this.vgic, vcpu);
     rethrowCallbackError(this.vgic);
     return width === 64 ? toU64(lo, hi) : lo;
   }
 
   /**
-   * A guest write. Returns false when no frame of this GIC holds the address.
-   * A width or alignment the register does not allow is ignored. A 32-bit or
-   * narrower write of a number allocates nothing.
+   * A guest write. Returns false when no frame of this GIC holds the address,
+   * and — entering no vCPU — for an address, width or value that is not one.
+   * The value is a bigint 0..2^64-1 or a whole number 0..2^53-1 (for an
+   * access of 32 bits or fewer also a negative 32-bit integer, as bitwise
+   * operators give, taken as its bit pattern); the access writes its low
+   * `width` bits, as a store does. A width or alignment the register does not
+   * allow is ignored. A 32-bit or narrower write of a number allocates
+   * nothing.
    */
-  mmioWrite(vcpu: number, addr: number, width: number, value: number | bigint): boolean {
+  mmioWrite(vcpu: number, addr: number, width: AccessWidth, value: number | bigint): boolean {
     this.checkVcpu(vcpu);
-    const fi = this.findFrame(addr);
-    if (fi === null) return false;
-    const who = this.hitRd === NONE ? vcpu : this.hitRd;
-    const offset = this.hitOffset;
+    if (accessBit(width) === 0 || typeof addr !== 'number') return false;
     let lo: number;
     let hi = 0;
-    if (typeof value === 'number' && width !== 64) {
-      lo = (Number.isFinite(value) ? Math.trunc(value) : 0) >>> 0;
+    if (typeof value === 'number' && (value >>> 0 === value || (width !== 64 && (value | 0) === value))) {
+      lo = value >>> 0;
+    } else if (isU64(value)) {
+      lo = low32(value);
+      hi = width === 64 ? high32(value) : 0;
     } else {
-      const big = typeof value === 'bigint' ? value : BigInt(Number.isFinite(value) ? Math.trunc(value) : 0);
-      lo = lo32(big);
-      hi = width === 64 ? hi32(big) : 0;
+      return false;
     }
+    const map = this.frameMap;
+    const fi = map.find(addr, this.vgic.nrVcpus);
+    if (fi === null) return false;
+    const who = map.hitRd === NONE ? vcpu : map.hitRd;
+    const offset = map.hitOffset;
+    const reg = registerAt(fi, offset, width);
     const traps = fi.frame.traps;
     if (traps) this.trapOut(vcpu);
     else this.prepareGuest(vcpu);
-    this.writeWords(fi, who, offset, width, lo, hi);
+    if (reg !== null) emulateWrite(this.vgic, reg, who, offset, width, lo, hi);
     if (traps) flushLrState(this.vgic, vcpu);
     rethrowCallbackError(this.vgic);
     return true;
   }
 
-  private regAt(fi: FrameIndex, offset: number, width: number): RegisterDef | null {
-    const bit = accessBit(width);
-    if (bit === 0 || offset % (width >> 3) !== 0) return null;
-    const idx = fi.words[offset >> 2]!;
-    if (idx === 0) return null;
-    const reg = fi.frame.registers[idx - 1]!;
-    if ((reg.access & bit) === 0) return null;
-    return reg;
-  }
-
-  private readWords(fi: FrameIndex, vcpu: number, offset: number, width: number, high: boolean): number {
-    const reg = this.regAt(fi, offset, width);
-    if (reg === null || reg.mode === 'wo') return 0;
-    if (width === 64) return reg.read(this.vgic, vcpu, offset + (high ? 4 : 0), 32) >>> 0;
-    return reg.read(this.vgic, vcpu, offset, width) >>> 0;
-  }
-
-  private writeWords(fi: FrameIndex, vcpu: number, offset: number, width: number, lo: number, hi: number): void {
-    const reg = this.regAt(fi, offset, width);
-    if (reg === null || reg.mode === 'ro') return;
-    if (width === 64 && reg.write64 !== undefined) {
-      reg.write64(this.vgic, vcpu, offset, lo, hi);
-    } else if (width === 64) {
-      reg.write(this.vgic, vcpu, offset, 32, lo);
-      reg.write(this.vgic, vcpu, offset + 4, 32, hi);
-    } else {
-      const mask = width === 32 ? 0xffffffff : (1 << width) - 1;
-      reg.write(this.vgic, vcpu, offset, width, (lo & mask) >>> 0);
-    }
-  }
-
   // ------------------------------------------------------------ system registers
 
-  private sysreg(enc: SysregEncoding | number): SysregDef | undefined {
-    return this.sysregAt(typeof enc === 'number' ? enc : sysregKey(enc));
+  /** The register with packed encoding `key`, or undefined: a key that is not a whole number 0..0xffff names none. */
+  private sysregAt(key: number): SysregDef | undefined {
+    return typeof key === 'number' && key >>> 0 === key && key < 0x10000 ? this.sysregByKey[key] : undefined;
   }
 
-  /** The register with packed encoding `key`, or undefined (a key outside 16 bits names none). */
-  private sysregAt(key: number): SysregDef | undefined {
-    return key >>> 0 === key && key < 0x10000 ? this.sysregByKey[key] : undefined;
+  /** The register an encoding (an object, or the packed key) names, if this GIC has it. */
+  private sysreg(enc: SysregEncoding | number): SysregDef | undefined {
+    return this.sysregAt(typeof enc === 'number' ? enc : sysregKey(enc));
   }
 
   /**
    * `MRS` of a GIC system register by its encoding (an object, or the packed
    * `sysregKey`). Returns undefined for an encoding this GIC does not
-   * implement (the caller raises UNDEFINED).
+   * implement and for one that is not an encoding (a field outside its
+   * range: op0 > 3, op1 > 7, CRn or CRm > 15, op2 > 7, or not a whole
+   * number): the caller raises UNDEFINED.
    */
   sysregRead(vcpu: number, enc: SysregEncoding | number): bigint | undefined {
     this.checkVcpu(vcpu);
@@ -566,30 +696,43 @@ export class Machine {
     return BigInt(this.sysregAccess(vcpu, r, false, 0, 0) >>> 0);
   }
 
-  /** `MSR` of a GIC system register. Returns false for an encoding this GIC does not implement. */
+  /**
+   * `MSR` of a GIC system register. Returns false for an encoding this GIC
+   * does not implement (or that is no encoding), and for a value that is not
+   * a number 0..2^53-1 that is whole or a bigint 0..2^64-1.
+   */
   sysregWrite(vcpu: number, enc: SysregEncoding | number, value: bigint | number): boolean {
     this.checkVcpu(vcpu);
     const r = this.sysreg(enc);
-    if (r === undefined) return false;
-    const big = typeof value === 'bigint' ? BigInt.asUintN(64, value) : BigInt(Math.trunc(Number.isFinite(value) ? value : 0));
-    this.sysregAccess(vcpu, r, true, lo32(big), hi32(big));
+    if (r === undefined || !isU64(value)) return false;
+    this.sysregAccess(vcpu, r, true, low32(value), high32(value));
     return true;
   }
 
-  /** `MSR` with the value as two 32-bit halves: the allocation-free form for hot loops. */
+  /**
+   * `MSR` with the value as two 32-bit halves, each a whole number
+   * 0..2^32-1 or a negative 32-bit integer (its bit pattern): the
+   * allocation-free form for hot loops. Returns false for a key that names no
+   * register and for halves that are not 32-bit values.
+   */
   sysregWriteWords(vcpu: number, key: number, lo: number, hi: number): boolean {
     this.checkVcpu(vcpu);
     const r = this.sysregAt(key);
-    if (r === undefined) return false;
+    if (r === undefined || !isWord(lo) || !isWord(hi)) return false;
     this.sysregAccess(vcpu, r, true, lo >>> 0, hi >>> 0);
     return true;
   }
 
-  /** `MRS` returning the low 32 bits: the allocation-free form for hot loops (IAR, HPPIR). */
+  /**
+   * `MRS` returning the low 32 bits (0..2^32-1): the allocation-free form for
+   * hot loops (IAR, HPPIR). -1 when `key` names no register, so "no such
+   * register" is not mistaken for a register that reads 0 (and `-1 & 0x3ff`
+   * is 1023, the spurious INTID, for a caller that does not look).
+   */
   sysregRead32(vcpu: number, key: number): number {
     this.checkVcpu(vcpu);
     const r = this.sysregAt(key);
-    if (r === undefined) return 0;
+    if (r === undefined) return -1;
     return this.sysregAccess(vcpu, r, false, 0, 0);
   }
 
@@ -609,13 +752,25 @@ export class Machine {
   /**
    * Resolve a register name (`GICD_ISENABLER1`, `GICR_TYPER`, `ICC_IAR1_EL1`)
    * or a raw frame offset (`GICD+0x429`) to the address or encoding an
-   * emulator would use. Throws UNKNOWN_REGISTER with a suggestion.
+   * emulator would use. Throws UNKNOWN_REGISTER with a suggestion, and
+   * INVALID_ARGUMENT / INVALID_VCPU for a name that is not a string or
+   * options that are not `{ vcpu?, rd? }` naming vCPUs of this machine.
    */
   resolve(name: string, options: { vcpu?: number; rd?: number } = {}): ResolvedRegister {
+    checkName(name);
+    const o = readOptions(options, RESOLVE_OPTION_KEYS, 'INVALID_ARGUMENT', 'resolve options');
+    if (o['vcpu'] !== undefined) this.checkVcpu(o['vcpu'] as number);
+    if (o['rd'] !== undefined) this.checkVcpu(o['rd'] as number);
+    return this.resolveChecked(name, o as { vcpu?: number; rd?: number });
+  }
+
+  private resolveChecked(name: string, options: { vcpu?: number; rd?: number }): ResolvedRegister {
     const raw = /^([A-Z]+)\+(0x[0-9a-fA-F]+|\d+)$/.exec(name);
     if (raw) {
-      const fi = this.frameIndex.find((f) => f.frame.name === raw[1]);
-      if (!fi) throw new VgicError('UNKNOWN_REGISTER', `GIC${this.version} has no ${raw[1]} frame; it has ${this.frameIndex.map((f) => f.frame.name).join(', ')}`);
+      const fi = this.frameMap.named(raw[1]!);
+      if (!fi) {
+        throw new VgicError('UNKNOWN_REGISTER', `GIC${this.version} has no ${raw[1]} frame; it has ${this.frameMap.frames.map((f) => f.frame.name).join(', ')}`);
+      }
       const offset = Number(raw[2]);
       if (offset >= fi.frame.size) throw new VgicError('UNKNOWN_REGISTER', `${name} is beyond the ${fi.frame.name} frame (${fi.frame.size} bytes)`);
       return this.mmioResolved(fi, name, offset, 32, options);
@@ -643,7 +798,7 @@ export class Machine {
     throw new VgicError('UNKNOWN_REGISTER', `unknown register ${name} on GIC${this.version}${suggestion ? ` — did you mean ${suggestion}?` : ''}`);
   }
 
-  private mmioResolved(fi: FrameIndex, name: string, offset: number, width: 32 | 64, options: { vcpu?: number; rd?: number }): ResolvedMmio {
+  private mmioResolved(fi: IndexedFrame, name: string, offset: number, width: 32 | 64, options: { vcpu?: number; rd?: number }): ResolvedMmio {
     let rd: number | null = null;
     let addr = fi.frame.base + offset;
     if (fi.frame.perVcpu) {
@@ -663,6 +818,7 @@ export class Machine {
 
   /** The closest known register name, for "did you mean". */
   suggest(name: string): string | undefined {
+    checkName(name);
     const arr = /^(.*?)(\d+)$/.exec(name);
     const candidates: string[] = [];
     for (const [n, e] of this.names) {
@@ -672,37 +828,65 @@ export class Machine {
     return closestName(name, candidates, Math.max(2, Math.floor(name.length / 4)));
   }
 
-  /** A guest read by register name. */
-  readRegister(name: string, options: RegisterAccessOptions = {}): bigint {
-    const vcpu = options.vcpu ?? 0;
+  /** The options of a register access by name, checked: the vCPU, the width (the register's own by default), the redistributor. */
+  private accessOptions(name: string, options: unknown): { vcpu: number; width: AccessWidth; r: ResolvedRegister } {
+    checkName(name);
+    const o = readOptions(options, ACCESS_OPTION_KEYS, 'INVALID_ARGUMENT', 'register access options');
+    const vcpu = (o['vcpu'] ?? 0) as number;
     this.checkVcpu(vcpu);
-    const r = this.resolve(name, options);
+    if (o['rd'] !== undefined) this.checkVcpu(o['rd'] as number);
+    const width = o['width'];
+    if (width !== undefined && accessBit(width as number) === 0) {
+      throw new VgicError('INVALID_ARGUMENT', `width must be 8, 16, 32 or 64 (bits); got ${describeValue(width)}`);
+    }
+    const r = this.resolveChecked(name, o as { vcpu?: number; rd?: number });
+    // A system register is 64 bits wide whatever width is asked for.
+    return { vcpu, width: r.kind === 'sysreg' ? 64 : ((width ?? r.width) as AccessWidth), r };
+  }
+
+  /**
+   * A guest read by register name, as `mmioRead` / `sysregRead` would make
+   * it. Throws UNKNOWN_REGISTER for a name this GIC does not have, and
+   * INVALID_ARGUMENT / INVALID_VCPU for options that are not `{ vcpu?,
+   * width?, rd? }` with a vCPU of this machine and a width of 8, 16, 32 or 64.
+   */
+  readRegister(name: string, options: RegisterAccessOptions = {}): bigint {
+    const { vcpu, width, r } = this.accessOptions(name, options);
     if (r.kind === 'sysreg') return this.sysregRead(vcpu, r.encoding) ?? 0n;
-    const width = options.width ?? r.width;
     const value = this.mmioRead(vcpu, r.addr, width);
     return typeof value === 'bigint' ? value : BigInt(value ?? 0);
   }
 
-  /** A guest write by register name. */
+  /**
+   * A guest write by register name, as `mmioWrite` / `sysregWrite` would
+   * make it: the access writes the low `width` bits of the value. The value
+   * is a bigint 0..2^64-1 or a whole number 0..2^53-1 (for an access of 32
+   * bits or fewer also a negative 32-bit integer, as bitwise operators give,
+   * taken as its bit pattern); anything else — NaN, a fraction, a string — is
+   * the host's mistake and throws INVALID_ARGUMENT. The options as for
+   * `readRegister`.
+   */
   writeRegister(name: string, value: bigint | number, options: RegisterAccessOptions = {}): void {
-    const vcpu = options.vcpu ?? 0;
-    this.checkVcpu(vcpu);
-    const r = this.resolve(name, options);
+    const { vcpu, width, r } = this.accessOptions(name, options);
+    const [lo, hi] = hostValue(value, width, `${name}`);
     if (r.kind === 'sysreg') {
-      this.sysregWrite(vcpu, r.encoding, value);
+      this.sysregAccessChecked(vcpu, r.encoding, lo, hi);
       return;
     }
-    const width = options.width ?? r.width;
-    if (accessBit(width) === 0) throw new VgicError('INVALID_ARGUMENT', `width must be 8, 16, 32 or 64; got ${width}`);
-    const big = BigInt.asUintN(64, typeof value === 'bigint' ? value : BigInt(value));
-    this.mmioWrite(vcpu, r.addr, width, width === 64 ? big : Number(BigInt.asUintN(width, big)));
+    this.mmioWrite(vcpu, r.addr, width, width === 64 ? toU64(lo, hi) : lo);
+  }
+
+  private sysregAccessChecked(vcpu: number, enc: SysregEncoding, lo: number, hi: number): void {
+    const def = this.sysreg(enc);
+    if (def !== undefined) this.sysregAccess(vcpu, def, true, lo, hi);
   }
 
   // ------------------------------------------------------------ inspection
 
-  /** The architectural state of an interrupt (private ones name their vCPU), including live list registers. */
+  /** The architectural state of an interrupt (private ones name their vCPU, default 0), including live list registers. */
   irq(intid: number, vcpu?: number): IrqState {
-    return irqState(this.vgic, this.hostSlot(intid, intid < 32 ? (vcpu ?? 0) : vcpu, 'inspection', true));
+    const priv = typeof intid === 'number' && intid < 32;
+    return irqState(this.vgic, this.hostSlot(intid, priv ? (vcpu ?? 0) : vcpu, 'inspection', true));
   }
 
   vcpu(vcpu: number): VcpuState {
@@ -733,10 +917,7 @@ export class Machine {
 }
 
 /** A machine state in a new shared WebAssembly.Memory, locked by `WasmLocks` unless other locks are given. */
-function createInWasmMemory(shape: VgicShape, options: MachineOptions, openOptions: VgicOpenOptions): Vgic {
-  if (options.shared === false) {
-    throw new VgicError('INVALID_CONFIG', "memory: 'wasm' is shared memory; drop `shared: false` or use memory: 'sab'");
-  }
+function createInWasmMemory(shape: VgicShape, openOptions: VgicOpenOptions): Vgic {
   const memory = createSharedWasmMemory(Vgic.bytesFor(shape));
   return Vgic.init(memory.buffer, shape, { locks: new WasmLocks(memory), ...openOptions });
 }
@@ -745,20 +926,36 @@ function pickEncoding(r: SysregDef): SysregEncoding {
   return { op0: r.op0, op1: r.op1, crn: r.crn, crm: r.crm, op2: r.op2 };
 }
 
-function indexFrame(frame: FrameDef): FrameIndex {
-  const words = new Uint16Array(Math.ceil(frame.size / 4));
-  frame.registers.forEach((reg, i) => {
-    const count = reg.count ?? 1;
-    const stride = reg.stride ?? reg.width / 8;
-    for (let n = 0; n < count; n++) {
-      const start = reg.offset + n * stride;
-      for (let b = 0; b < reg.width / 8; b += 4) {
-        const w = (start + b) >> 2;
-        if (w < words.length) words[w] = i + 1;
-      }
-    }
-  });
-  return { frame, words };
+const RESOLVE_OPTION_KEYS: readonly string[] = ['vcpu', 'rd'];
+const ACCESS_OPTION_KEYS: readonly string[] = ['vcpu', 'width', 'rd'];
+
+/** No register name is longer: a longer string is refused before any pattern or distance is computed over it. */
+const MAX_NAME_LENGTH = 64;
+
+/** Throws unless `name` is a string short enough to be a register name. */
+function checkName(name: unknown): asserts name is string {
+  if (typeof name !== 'string') throw new VgicError('INVALID_ARGUMENT', `a register name is a string; got ${describeValue(name)}`);
+  if (name.length > MAX_NAME_LENGTH) throw new VgicError('UNKNOWN_REGISTER', `no register has a name of ${name.length} characters`);
+}
+
+/** A 32-bit word: 0..2^32-1, or a negative 32-bit integer (its bit pattern). */
+function isWord(x: unknown): boolean {
+  return typeof x === 'number' && (x >>> 0 === x || (x | 0) === x);
+}
+
+/** A line level: 0 or 1, or a boolean. */
+function lineLevel(level: unknown): boolean {
+  if (level === true || level === 1) return true;
+  if (level === false || level === 0) return false;
+  throw new VgicError('INVALID_ARGUMENT', `level must be 0 or 1 (or a boolean); got ${describeValue(level)}`);
+}
+
+/** A listener must be a function (a setter also takes null, to remove it). */
+function checkCallback<T>(fn: T, what: string, nullable: boolean): T {
+  if (typeof fn !== 'function' && !(nullable && fn === null)) {
+    throw new VgicError('INVALID_ARGUMENT', `${what} takes a function${nullable ? ' or null' : ''}; got ${describeValue(fn)}`);
+  }
+  return fn;
 }
 
 /** Make a machine from a backend and options. */

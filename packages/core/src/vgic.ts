@@ -76,8 +76,10 @@ export const VCPU_WORDS = 8;
 /** Active-priority words per vCPU: AP0R0..3 then AP1R0..3. */
 export const APR_WORDS = 8;
 
-const MAGIC = 0x56474943; // 'VGIC'
-const LAYOUT_VERSION = 1;
+/** The first word of every machine buffer: 'VGIC'. */
+export const VGIC_MAGIC = 0x56474943;
+/** The buffer layout this build reads and writes (its second word). */
+export const LAYOUT_VERSION = 1;
 
 /** What fixes the layout of a machine's buffer. */
 export interface VgicShape {
@@ -330,7 +332,7 @@ export class Vgic {
   /** Lay out a new machine state in a buffer the caller provides (zeroed, at least `bytesFor(shape)` bytes). */
   static init(buffer: ArrayBufferLike, shape: VgicShape, options: VgicOpenOptions = {}): Vgic {
     const ctl = new Int32Array(buffer, 0, CTL_WORDS);
-    ctl[CTL_MAGIC] = MAGIC;
+    ctl[CTL_MAGIC] = VGIC_MAGIC;
     ctl[CTL_LAYOUT] = LAYOUT_VERSION;
     ctl[CTL_VCPUS] = shape.nrVcpus;
     ctl[CTL_SPIS] = shape.nrSpis;
@@ -346,7 +348,7 @@ export class Vgic {
   /** Views over a buffer another thread laid out (worker threads). */
   static open(buffer: ArrayBufferLike, options: VgicOpenOptions = {}): Vgic {
     const ctl = new Int32Array(buffer, 0, CTL_WORDS);
-    if (ctl[CTL_MAGIC] !== MAGIC || ctl[CTL_LAYOUT] !== LAYOUT_VERSION) {
+    if (ctl[CTL_MAGIC] !== VGIC_MAGIC || ctl[CTL_LAYOUT] !== LAYOUT_VERSION) {
       throw new VgicError('INVALID_ARGUMENT', 'the buffer does not hold a vgic machine of this layout version');
     }
     const shape: VgicShape = {

@@ -16,6 +16,8 @@ import {
   CONFIG_EDGE,
   CONFIG_LEVEL,
   VgicError,
+  describeValue,
+  readOptions,
   setDistEnable,
   type FrameDef,
   type GicBackend,
@@ -40,14 +42,17 @@ export interface Gicv2BackendOptions {
   giccBase?: number;
 }
 
+/** The options `createGicv2Backend` takes (and `createGicv2` on top of the machine's). */
+export const GICV2_OPTION_KEYS: readonly string[] = Object.freeze(['gicdBase', 'giccBase']);
+
 /** The largest guest physical address a frame may start at and still end below 2^48. */
 const MAX_BASE = 2 ** 48 - GICC_SIZE;
 
-function checkBase(name: string, base: number): void {
-  if (!Number.isSafeInteger(base) || base < 0 || base > MAX_BASE || base % 0x1000 !== 0) {
+function checkBase(name: string, base: unknown): asserts base is number {
+  if (!Number.isSafeInteger(base) || (base as number) < 0 || (base as number) > MAX_BASE || (base as number) % 0x1000 !== 0) {
     throw new VgicError(
       'INVALID_CONFIG',
-      `${name} must be a 4 KiB-aligned guest physical address below 2^48; got ${String(base)}`,
+      `${name} must be a 4 KiB-aligned guest physical address below 2^48; got ${describeValue(base)}`,
     );
   }
 }
@@ -58,8 +63,9 @@ function hex(x: number): string {
 
 /** The frame bases the options name, checked: aligned, in range, not overlapping. */
 export function gicv2Bases(options: Gicv2BackendOptions = {}): { gicdBase: number; giccBase: number } {
-  const gicdBase = options.gicdBase ?? DEFAULT_GICD_BASE;
-  const giccBase = options.giccBase ?? DEFAULT_GICC_BASE;
+  const o = readOptions(options, GICV2_OPTION_KEYS, 'INVALID_CONFIG', 'GICv2 options');
+  const gicdBase = o['gicdBase'] ?? DEFAULT_GICD_BASE;
+  const giccBase = o['giccBase'] ?? DEFAULT_GICC_BASE;
   checkBase('gicdBase', gicdBase);
   checkBase('giccBase', giccBase);
   if (gicdBase < giccBase + GICC_SIZE && giccBase < gicdBase + GICD_SIZE) {

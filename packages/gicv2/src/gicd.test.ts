@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { AccessWidth } from '@vgic/core';
 import { DEFAULT_GICD_BASE } from './backend.js';
 import { GICD_IIDR_VALUE } from './regs/gicd.js';
 import { enable, gicv2, rd, wr } from './testutil.js';
@@ -14,7 +15,7 @@ function expectReadOnly(m: ReturnType<typeof gicv2>, name: string, vcpu = 0): vo
   }
 }
 
-function expectRazWi(m: ReturnType<typeof gicv2>, name: string, vcpu = 0, width?: number): void {
+function expectRazWi(m: ReturnType<typeof gicv2>, name: string, vcpu = 0, width?: AccessWidth): void {
   expect(rd(m, name, vcpu, width), `${name} reads as zero`).toBe(0);
   wr(m, name, 0xffffffff, vcpu, width);
   expect(rd(m, name, vcpu, width), `${name} ignores writes`).toBe(0);

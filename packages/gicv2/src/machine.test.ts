@@ -1,9 +1,10 @@
-import { CONFIG_EDGE, isVgicError, type Machine, type RegisterDef } from '@vgic/core';
+import { CONFIG_EDGE, isVgicError, type AccessWidth, type Machine, type RegisterDef } from '@vgic/core';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_GICC_BASE, DEFAULT_GICD_BASE, createGicv2Backend } from './backend.js';
 import { attachGicv2, createGicv2 } from './machine.js';
 import { giccRegisters } from './regs/gicc.js';
 import { gicdRegisters } from './regs/gicd.js';
+import { alteredHandle } from '../../core/src/host-api-testkit.js';
 import { bringUp, gicv2, rd, wr, xorshift } from './testutil.js';
 
 const D = DEFAULT_GICD_BASE;
@@ -209,6 +210,64 @@ describe('attachGicv2', () => {
       expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
     );
   });
+
+  it('refuses what is not a handle, a buffer too short for its machine, and a header altered into one no GICv2 has', () => {
+    const m = createGicv2({ vcpus: 2, spis: 32, shared: true });
+    const handle = m.handle({});
+    const altered = (word: number, value: number): ArrayBufferLike => alteredHandle(handle, word, value).buffer;
+    for (const [h, message] of [
+      [null, /the machine handle must be an object; got null/],
+      [{ ...handle, buffer: new SharedArrayBuffer(8) }, /the buffer holds 8 bytes: too few for a machine's header/],
+      [{ ...handle, buffer: handle.buffer.slice(0, 200) }, /the machine its header describes needs \d+/],
+      [{ ...handle, buffer: 'buffer' }, /a machine's buffer is a SharedArrayBuffer/],
+      [{ ...handle, buffer: altered(0, 0) }, /does not hold a vgic machine/],
+      [{ ...handle, buffer: altered(2, 9) }, /vcpus must be 1\.\.8 for GICv2; got 9/],
+      [{ ...handle, buffer: altered(2, 0) }, /vcpus must be 1\.\.8 for GICv2; got 0/],
+      [{ ...handle, buffer: altered(3, 33) }, /spis must be a multiple of 32/],
+      [{ ...handle, buffer: altered(4, 0) }, /lrs must be 1\.\.16; got 0/],
+      [{ ...handle, buffer: altered(5, 9) }, /does not describe a GICv2 machine/],
+      [{ ...handle, buffer: altered(9, 0) }, /does not describe a GICv2 machine/],
+      [{ ...handle, extra: 1 }, /has no option "extra"/],
+    ] as const) {
+      let error: unknown;
+      try {
+        attachGicv2(h as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(isVgicError(error, 'INVALID_ARGUMENT'), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(message);
+    }
+    expect(() => attachGicv2(handle, { locks: {} as never })).toThrowError(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+  });
+});
+
+describe('createGicv2 options', () => {
+  it('refuses options of the wrong type or unknown by name with INVALID_CONFIG', () => {
+    for (const [i, o] of [
+      null,
+      undefined,
+      7,
+      { vcpus: '2' },
+      { vcpus: 2, gicdBase: '0x08000000' },
+      { vcpus: 2, gicdBase: 0x0800_0000n },
+      { vcpus: 2, shared: 'yes' },
+      { vcpus: 2, lockCheck: 1 },
+      { vcpus: 2, memory: 'foo' },
+      { vcpus: 2, locks: 5 },
+      { vcpus: 2, locks: { acquire() {} } },
+      { vcpus: 2, spi: 64 },
+      { vcpus: 2, gicrBase: 0x080a_0000 },
+    ].entries()) {
+      let error: unknown;
+      try {
+        createGicv2(o as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(isVgicError(error, 'INVALID_CONFIG'), `options ${i}: ${String(error)}`).toBe(true);
+    }
+  });
 });
 
 /** Every word offset a register of the frame holds. */
@@ -224,7 +283,7 @@ describe('guest input', () => {
   it('never throws, whatever the address, width and value, and leaves the state sound', () => {
     const m = gicv2({ vcpus: 3, spis: 64, lrs: 2 });
     const next = xorshift(0x5eed);
-    const widths = [8, 16, 32, 64];
+    const widths: AccessWidth[] = [8, 16, 32, 64];
     let taken = 0;
     m.onTrace((e) => {
       if (e.type === 'ack' && e.intid < 1020) taken++;

@@ -3,34 +3,39 @@
  * buffer of one another thread made (`attachGicv2`), for vCPUs on worker
  * threads.
  */
-import { Machine, VgicError, createMachine, type MachineHandle, type MachineOptions } from '@vgic/core';
-import { createGicv2Backend, type Gicv2BackendOptions } from './backend.js';
+import {
+  ATTACH_OPTION_KEYS,
+  Machine,
+  readMachineHandle,
+  readOptions,
+  splitFactoryOptions,
+  type MachineHandle,
+  type MachineOptions,
+} from '@vgic/core';
+import { GICV2_OPTION_KEYS, createGicv2Backend, type Gicv2BackendOptions } from './backend.js';
 
 export type Gicv2Options = MachineOptions & Gicv2BackendOptions;
 
-/** A GICv2 machine in its reset state. */
+/**
+ * A GICv2 machine in its reset state. Throws INVALID_CONFIG for options that
+ * do not describe one: a value of the wrong type or out of range (vCPUs
+ * 1..8, frame bases 4 KiB-aligned below 2^48 and apart), or an option name
+ * it does not take.
+ */
 export function createGicv2(options: Gicv2Options): Machine {
-  const { gicdBase, giccBase, ...machine } = options;
-  const backendOptions: Gicv2BackendOptions = {
-    ...(gicdBase !== undefined && { gicdBase }),
-    ...(giccBase !== undefined && { giccBase }),
-  };
-  return createMachine(createGicv2Backend(backendOptions), machine);
+  const { machine, backend } = splitFactoryOptions(options, GICV2_OPTION_KEYS, 'createGicv2 options');
+  return Machine.create(createGicv2Backend(backend), machine);
 }
 
 /**
  * Open, on this thread, the GICv2 machine another thread created with
  * `shared: true`: `handle` is what its `m.handle(backendOptions)` returned
  * (`backendOptions` are the frame bases it was made with, or `{}`). The
- * state is not touched.
+ * state is not touched. Throws INVALID_ARGUMENT for a handle that is not one
+ * (of another GIC version, its buffer too short or its header altered).
  */
 export function attachGicv2(handle: MachineHandle, options: Pick<MachineOptions, 'lockCheck' | 'locks'> = {}): Machine {
-  if (handle.version !== 'v2') {
-    throw new VgicError('INVALID_ARGUMENT', `the handle is of a GIC${String(handle.version)} machine; attachGicv2 opens GICv2 machines`);
-  }
-  const bo = handle.backendOptions;
-  if (bo !== undefined && bo !== null && typeof bo !== 'object') {
-    throw new VgicError('INVALID_ARGUMENT', 'handle.backendOptions must be the GICv2 options object ({ gicdBase?, giccBase? }) or undefined');
-  }
-  return Machine.attach(createGicv2Backend((bo ?? {}) as Gicv2BackendOptions), handle.buffer, options);
+  const { buffer, backendOptions } = readMachineHandle(handle, 'v2');
+  const open = readOptions(options, ATTACH_OPTION_KEYS, 'INVALID_CONFIG', 'attachGicv2 options');
+  return Machine.attach(createGicv2Backend(backendOptions), buffer as ArrayBufferLike, open);
 }

@@ -3,7 +3,7 @@
  * name as numbers, and the one-line bring-up a GICv2 guest does.
  * Not part of the package's API (index.ts does not export it).
  */
-import type { Machine } from '@vgic/core';
+import type { AccessWidth, Machine } from '@vgic/core';
 import { createGicv2, type Gicv2Options } from './machine.js';
 
 export function gicv2(options: Partial<Gicv2Options> = {}): Machine {
@@ -11,11 +11,11 @@ export function gicv2(options: Partial<Gicv2Options> = {}): Machine {
 }
 
 /** A guest read by `vcpu` of a register name or raw offset (`GICD+0x429`), as a number. */
-export function rd(m: Machine, name: string, vcpu = 0, width?: number): number {
+export function rd(m: Machine, name: string, vcpu = 0, width?: AccessWidth): number {
   return Number(m.readRegister(name, { vcpu, ...(width !== undefined && { width }) }));
 }
 
-export function wr(m: Machine, name: string, value: number, vcpu = 0, width?: number): void {
+export function wr(m: Machine, name: string, value: number, vcpu = 0, width?: AccessWidth): void {
   m.writeRegister(name, value >>> 0, { vcpu, ...(width !== undefined && { width }) });
 }
 

@@ -7,7 +7,7 @@
  * name a target by affinity; the lookup is a `Map` built once per machine,
  * so its cost does not grow with the vCPU count (KVM walks every vCPU).
  */
-import { VgicError, type Vgic } from '@vgic/core';
+import { VgicError, describeValue, type Vgic } from '@vgic/core';
 
 /** vCPU k's affinity as KVM's reset_mpidr gives it: 16 vCPUs per Aff0 cluster. */
 export function defaultAffinity(k: number): number {
@@ -35,14 +35,14 @@ const MPIDR_AFFINITY = 0xff_00ff_ffffn;
  * INVALID_CONFIG for a value that is not an MPIDR: negative, fractional, or
  * with bits set outside Aff3..Aff0 and the three ignored ones.
  */
-export function affinityFromMpidr(value: number | bigint, index: number): number {
+export function affinityFromMpidr(value: unknown, index: number): number {
   let big: bigint;
   if (typeof value === 'bigint') {
     big = value;
   } else if (Number.isSafeInteger(value)) {
-    big = BigInt(value);
+    big = BigInt(value as number);
   } else {
-    throw new VgicError('INVALID_CONFIG', `mpidr[${index}] must be an integer (number or bigint); got ${String(value)}`);
+    throw new VgicError('INVALID_CONFIG', `mpidr[${index}] must be an integer (number or bigint); got ${describeValue(value)}`);
   }
   if (big < 0n || (big & ~(MPIDR_AFFINITY | MPIDR_IGNORED)) !== 0n) {
     throw new VgicError(
@@ -56,12 +56,33 @@ export function affinityFromMpidr(value: number | bigint, index: number): number
   return ((aff3 << 24) | lo) >>> 0;
 }
 
+/** The elements of an array the caller gave, each read once; INVALID_CONFIG for anything else, or more than `max`. */
+function readList(list: unknown, max: number): unknown[] {
+  let ok = false;
+  try {
+    ok = Array.isArray(list);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new VgicError('INVALID_CONFIG', `mpidr must be an array with one MPIDR per vCPU; got ${describeValue(list)}`);
+  try {
+    const n = (list as unknown[]).length;
+    if (n > max) throw new VgicError('INVALID_CONFIG', `mpidr lists ${n} affinities; a GICv3 has at most ${max} vCPUs`);
+    const out: unknown[] = [];
+    for (let k = 0; k < n; k++) out.push((list as unknown[])[k]);
+    return out;
+  } catch (e) {
+    if (e instanceof VgicError) throw e;
+    throw new VgicError('INVALID_CONFIG', 'mpidr cannot be read (an element or its length could not be read)');
+  }
+}
+
 /**
  * Check a list of MPIDRs (values and uniqueness) and pack them. The count is
  * checked against the machine later, when the backend meets it.
  */
-export function parseMpidrs(list: readonly (number | bigint)[]): Uint32Array {
-  if (!Array.isArray(list)) throw new VgicError('INVALID_CONFIG', 'mpidr must be an array with one MPIDR per vCPU');
+export function parseMpidrs(mpidrs: unknown, max: number = Infinity): Uint32Array {
+  const list = readList(mpidrs, max);
   const out = new Uint32Array(list.length);
   const seen = new Map<number, number>();
   list.forEach((value, k) => {

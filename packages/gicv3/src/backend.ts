@@ -15,6 +15,8 @@ import {
   CONFIG_LEVEL,
   NONE,
   VgicError,
+  describeValue,
+  readOptions,
   setDistEnable,
   type FrameDef,
   type GicBackend,
@@ -45,6 +47,9 @@ export interface Gicv3BackendOptions {
   mpidr?: readonly (number | bigint)[];
 }
 
+/** The options `createGicv3Backend` takes (and `createGicv3` on top of the machine's). */
+export const GICV3_OPTION_KEYS: readonly string[] = Object.freeze(['gicdBase', 'gicrBase', 'mpidr']);
+
 export const DEFAULT_GICD_BASE = 0x0800_0000;
 export const DEFAULT_GICR_BASE = 0x080a_0000;
 
@@ -54,7 +59,7 @@ const LIMITS = { maxVcpus: 512, maxLrs: 16, maxSpis: 988 } as const;
 function checkBase(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value % 0x10000 !== 0) {
-    throw new VgicError('INVALID_CONFIG', `${name} must be a 64 KiB-aligned guest physical address; got ${String(value)}`);
+    throw new VgicError('INVALID_CONFIG', `${name} must be a 64 KiB-aligned guest physical address; got ${describeValue(value)}`);
   }
   return value;
 }
@@ -118,9 +123,10 @@ function describeRoute(v: Vgic, t: Topology, slot: number): string {
 
 /** A GICv3 backend value, for `createMachine` (or use `createGicv3`). Throws INVALID_CONFIG for bad options. */
 export function createGicv3Backend(options: Gicv3BackendOptions = {}): GicBackend {
-  const gicdBase = checkBase('gicdBase', options.gicdBase, DEFAULT_GICD_BASE);
-  const gicrBase = checkBase('gicrBase', options.gicrBase, DEFAULT_GICR_BASE);
-  const given = options.mpidr === undefined ? null : parseMpidrs(options.mpidr);
+  const o = readOptions(options, GICV3_OPTION_KEYS, 'INVALID_CONFIG', 'GICv3 options');
+  const gicdBase = checkBase('gicdBase', o['gicdBase'], DEFAULT_GICD_BASE);
+  const gicrBase = checkBase('gicrBase', o['gicrBase'], DEFAULT_GICR_BASE);
+  const given = o['mpidr'] === undefined ? null : parseMpidrs(o['mpidr'], LIMITS.maxVcpus);
   const registry = new TopologyRegistry(given);
   const topo = (v: Vgic): Topology => registry.of(v);
 

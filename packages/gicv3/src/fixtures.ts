@@ -1,5 +1,5 @@
 /** Fixtures the package's tests share (not exported by the package). */
-import type { Machine } from '@vgic/core';
+import type { AccessWidth, Machine } from '@vgic/core';
 import { ICC_IGRPEN0_EL1, ICC_IGRPEN1_EL1, ICC_PMR_EL1 } from './regs/icc.js';
 
 /** Distributor on for both groups, every vCPU's CPU interface open for `groups` (bit g: group g). */
@@ -13,7 +13,7 @@ export function bringUp(m: Machine, groups = 2): void {
 }
 
 /** A 32-bit register read as a number. */
-export function read32(m: Machine, name: string, options: { vcpu?: number; rd?: number; width?: number } = {}): number {
+export function read32(m: Machine, name: string, options: { vcpu?: number; rd?: number; width?: AccessWidth } = {}): number {
   return Number(m.readRegister(name, options));
 }
 

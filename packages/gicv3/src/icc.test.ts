@@ -69,6 +69,25 @@ describe('encodings', () => {
     expect(m.sysregRead(0, { op0: 3, op1: 0, crn: 12, crm: 11, op2: 0 })).toBeUndefined();
     expect(m.sysregWrite(0, { op0: 3, op1: 4, crn: 12, crm: 12, op2: 5 }, 1n)).toBe(false);
   });
+
+  test('an MRS of an encoding beyond the field ranges is no ICC_IAR1_EL1: it reads undefined and acknowledges nothing', () => {
+    const m = machine();
+    m.inject(40, 1);
+    for (const enc of [
+      { ...ICC_IAR1_EL1, op0: 7 },
+      { ...ICC_IAR1_EL1, crn: 28 },
+      { ...ICC_IAR1_EL1, op1: 8 },
+      { ...ICC_IAR1_EL1, crm: 12 + 16 },
+      { ...ICC_IAR1_EL1, op2: 8 },
+    ]) {
+      expect(m.sysregRead(0, enc), JSON.stringify(enc)).toBeUndefined();
+      expect(m.irq(40)).toMatchObject({ pending: true, active: false });
+      // Nor does ICC_EOIR1_EL1's alias deactivate anything.
+      expect(m.sysregWrite(0, { ...ICC_EOIR1_EL1, op0: 7 }, 40n)).toBe(false);
+    }
+    expect(m.sysregRead32(0, ICC_KEYS.ICC_IAR1_EL1 | 0x1_0000)).toBe(-1);
+    expect(m.sysregRead(0, ICC_IAR1_EL1)).toBe(40n);
+  });
 });
 
 describe('reset values', () => {

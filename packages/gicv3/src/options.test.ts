@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { createMachine, isVgicError } from '@vgic/core';
 import { attachGicv3, createGicv3, createGicv3Backend, defaultAffinity, formatAffinity, ICC_IAR1_EL1 } from './index.js';
+import { alteredHandle } from '../../core/src/host-api-testkit.js';
 import { bringUp } from './fixtures.js';
 
 function code(fn: () => unknown): string | undefined {
@@ -107,5 +108,54 @@ describe('attachGicv3', () => {
     const m = createGicv3({ vcpus: 1, shared: true });
     const handle = { ...m.handle({}), version: 'v2' };
     expect(code(() => attachGicv3(handle))).toBe('INVALID_ARGUMENT');
+  });
+
+  test('refuses what is not a handle, a buffer too short for its machine, a header altered into one no GICv3 has, and backend options of the wrong kind', () => {
+    const m = createGicv3({ vcpus: 2, spis: 32, shared: true });
+    const handle = m.handle({});
+    const altered = (word: number, value: number): ArrayBufferLike => alteredHandle(handle, word, value).buffer;
+    expect(code(() => attachGicv3(null as never))).toBe('INVALID_ARGUMENT');
+    expect(code(() => attachGicv3({ ...handle, buffer: new SharedArrayBuffer(8) }))).toBe('INVALID_ARGUMENT');
+    expect(code(() => attachGicv3({ ...handle, buffer: new ArrayBuffer(0) }))).toBe('INVALID_ARGUMENT');
+    expect(code(() => attachGicv3({ ...handle, buffer: handle.buffer.slice(0, 1024) }))).toBe('INVALID_ARGUMENT');
+    for (const [word, value] of [[2, 1000], [2, 0], [2, -1], [3, 64000], [3, 33], [4, 0], [4, 1000], [5, 9], [5, 0], [9, 1]]) {
+      expect(code(() => attachGicv3({ ...handle, buffer: altered(word!, value!) })), `header word ${word} := ${value}`).toBe('INVALID_ARGUMENT');
+    }
+    expect(code(() => attachGicv3({ ...handle, backendOptions: 5 }))).toBe('INVALID_ARGUMENT');
+    expect(code(() => attachGicv3({ ...handle, backendOptions: { mpidr: 'x' } }))).toBe('INVALID_CONFIG');
+    expect(code(() => attachGicv3(handle, { lockCheck: 'on' } as never))).toBe('INVALID_CONFIG');
+    // The untouched handle still opens it.
+    expect(attachGicv3(handle).vcpus).toBe(2);
+  });
+});
+
+describe('options of the wrong type', () => {
+  test('are refused with INVALID_CONFIG, whatever they are, before anything is made', () => {
+    const throwing = Object.defineProperty({}, 'vcpus', {
+      enumerable: true,
+      get() {
+        throw new Error('a getter');
+      },
+    });
+    for (const [i, o] of [
+      undefined,
+      null,
+      'vcpus: 2',
+      [2],
+      throwing,
+      { vcpus: 2, memory: 'foo' },
+      { vcpus: 2, locks: 5 },
+      { vcpus: 2, locks: null },
+      { vcpus: 2, shared: 1 },
+      { vcpus: 2, mpidr: 'x' },
+      { vcpus: 2, mpidr: [0, 1n << 64n] },
+      { vcpus: 2, gicdBase: Number.NaN },
+      { vcpus: 2, giccBase: 0x0801_0000 },
+      { vcpu: 2 },
+    ].entries()) {
+      expect(code(() => createGicv3(o as never)), `options ${i}`).toBe('INVALID_CONFIG');
+    }
+    expect(code(() => createGicv3Backend({ gicrbase: 0 } as never))).toBe('INVALID_CONFIG');
+    expect(code(() => createGicv3Backend(null as never))).toBe('INVALID_CONFIG');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { Machine } from '@vgic/core';
+import { hostRegisterWrite, type Machine } from '@vgic/core';
 import { createGicv3, ICC_IAR1_EL1, ICC_IGRPEN0_EL1, ICC_IGRPEN1_EL1, ICC_PMR_EL1 } from './index.js';
 import { bringUp } from './fixtures.js';
 
@@ -196,5 +196,40 @@ describe('describeRoute', () => {
     expect(m.backend.describeRoute(v, v.slotOf(41, 0))).toBe('0.0.0.0 IRM');
     expect(m.backend.describeRoute(v, v.slotOf(27, 1))).toBe('4.3.2.1');
     expect(m.backend.describeRoute(v, v.slotOf(27, 0))).toBe('0.0.0.0');
+  });
+});
+
+describe('64-bit IROUTER writes from a host thread', () => {
+  /**
+   * vCPUs at 0.0.0.0, 0.0.0.1, 1.0.0.0 and 1.0.0.1; INTID 40 pending and
+   * routed to 1.0.0.0x55, which no vCPU has.
+   */
+  function pendingNowhere(): Machine {
+    const m = createGicv3({ vcpus: 4, spis: 32, lockCheck: true, mpidr: [0n, 1n, 1n << 32n, (1n << 32n) | 1n] });
+    m.writeRegister('GICD_CTLR', 0x12);
+    m.writeRegister('GICD_ISENABLER1', 1 << 8);
+    m.writeRegister('GICD_IROUTER40', (1n << 32n) | 0x55n);
+    for (let k = 0; k < 4; k++) m.exit(k);
+    m.inject(40, 1);
+    expect(m.irq(40)).toMatchObject({ pending: true, target: null, queued: null });
+    return m;
+  }
+
+  test('hostRegisterWrite moves the route in one step, as a guest\'s 64-bit write does: never through a half-written affinity', () => {
+    for (const write of [
+      (m: Machine) => m.writeRegister('GICD_IROUTER40', 0x1n),
+      (m: Machine) => hostRegisterWrite(m, 'GICD_IROUTER40', 0x1n),
+    ]) {
+      const m = pendingNowhere();
+      const queued: number[] = [];
+      m.onTrace((e) => {
+        if (e.type === 'queue') queued.push(e.vcpu);
+      });
+      // 1.0.0.0x55 → 0.0.0.1 (vCPU 1); the torn middle, 1.0.0.1, would be vCPU 3.
+      write(m);
+      expect(queued).toEqual([1]);
+      expect(m.irq(40)).toMatchObject({ target: 1, queued: 1 });
+      expect(m.checkInvariants()).toEqual([]);
+    }
   });
 });

@@ -8,7 +8,8 @@
  * step that fails when it was not expected to.
  */
 import { VgicError, isVgicError } from '../errors.js';
-import type { Machine } from '../machine.js';
+import type { AccessWidth } from '../backend.js';
+import type { Machine, RegisterAccessOptions } from '../machine.js';
 import { restoreMachine, saveMachine } from '../snapshot/index.js';
 import type { TraceEvent } from '../trace.js';
 import { evaluateCheck, type CheckOutcome } from './checks.js';
@@ -104,10 +105,11 @@ interface RunContext {
   snapshotBudget: number;
 }
 
-function guestOptions(step: { vcpu?: number; width?: number; rd?: number }): { vcpu: number; width?: number; rd?: number } {
+function guestOptions(step: { vcpu?: number; width?: number; rd?: number }): RegisterAccessOptions {
   return {
     vcpu: step.vcpu ?? 0,
-    ...(step.width !== undefined && { width: step.width }),
+    // The loader has checked the width is one of 8, 16, 32, 64.
+    ...(step.width !== undefined && { width: step.width as AccessWidth }),
     ...(step.rd !== undefined && { rd: step.rd }),
   };
 }

@@ -63,4 +63,32 @@ describe('kvmDevice on any backend', () => {
     expect(new Uint8Array(m.vgic.buffer)).toEqual(before);
     expect(m.isRunning(0)).toBe(true);
   });
+
+  it('refuses attributes and values that are not 64-bit numbers, and what is not a machine, with a VgicError', () => {
+    const m = toy();
+    const dev = kvmDevice(m);
+    const before = new Uint8Array(m.vgic.buffer).slice();
+    for (const f of [
+      () => dev.getAttr(KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 1.5),
+      () => dev.getAttr(KVM_DEV_ARM_VGIC_GRP_DIST_REGS, -1),
+      () => dev.getAttr(KVM_DEV_ARM_VGIC_GRP_DIST_REGS, '0x100' as never),
+      () => dev.getAttr(Symbol('group') as never, 0),
+      () => dev.setAttr(KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x100, 'x' as never),
+      () => dev.setAttr(KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x100, 2 ** 32),
+      () => dev.setAttr(KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO, 0, Number.NaN),
+      () => dev.writeLineLevel(32, 'all' as never),
+      () => dev.readDistReg(0x100n as never),
+      () => kvmDevice(null as never),
+      () => kvmDevice({ vgic: m.vgic } as never),
+    ]) {
+      let error: unknown;
+      try {
+        f();
+      } catch (e) {
+        error = e;
+      }
+      expect(isVgicError(error, 'INVALID_ARGUMENT'), String(error)).toBe(true);
+    }
+    expect(new Uint8Array(m.vgic.buffer)).toEqual(before);
+  });
 });

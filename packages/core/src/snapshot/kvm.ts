@@ -24,10 +24,11 @@
  * KVM holds every vCPU out of the guest during an attribute access; so does
  * this: each access first makes every running vCPU exit.
  */
-import { sysregKey, type FrameDef, type RegisterDef, type SysregDef, type SysregEncoding } from '../backend.js';
-import { hi32, lo32 } from '../bits.js';
+import { describeValue, high32, hostWord, isU64, low32 } from '../args.js';
+import { sysregKey, type RegisterDef, type SysregDef, type SysregEncoding } from '../backend.js';
 import { VgicError } from '../errors.js';
-import type { Machine } from '../machine.js';
+import { emulateRead, emulateWrite, registerAt, type IndexedFrame } from '../frames.js';
+import { Machine } from '../machine.js';
 import { readIrqBits } from '../mmio.js';
 import { rethrowCallbackError } from '../notify.js';
 import { queueIrqUnlock } from '../queue.js';
@@ -110,21 +111,15 @@ function hex(n: number): string {
   return `0x${n.toString(16)}`;
 }
 
-interface FrameLookup {
-  frame: FrameDef;
-  /** Register covering each 32-bit word of the frame. */
-  byWord: Map<number, RegisterDef>;
+/** An attribute (or a value) as KVM's ABI carries it: an unsigned 64-bit number. */
+function u64(x: unknown, what: string): bigint {
+  if (!isU64(x)) bad(`${what} is an unsigned 64-bit value (a whole number or a bigint); got ${describeValue(x)}`);
+  return BigInt(x);
 }
 
-function indexFrame(frame: FrameDef): FrameLookup {
-  const byWord = new Map<number, RegisterDef>();
-  for (const reg of frame.registers) {
-    const stride = reg.stride ?? reg.width / 8;
-    for (let n = 0; n < (reg.count ?? 1); n++) {
-      for (let b = 0; b < reg.width / 8; b += 4) byWord.set((reg.offset + n * stride + b) >> 2, reg);
-    }
-  }
-  return { frame, byWord };
+/** A 32-bit register value, as the 32-bit attribute groups carry it. */
+function u32(x: unknown, what: string): number {
+  return hostWord(x, what);
 }
 
 /** The first INTID an array register's word at `offset` covers (one bit per interrupt). */
@@ -135,20 +130,18 @@ function firstIntidOf(reg: RegisterDef, offset: number): number {
 
 export class KvmVgicDevice {
   readonly machine: Machine;
-  private readonly dist: FrameLookup | null;
-  private readonly redist: FrameLookup | null;
-  private readonly cpu: FrameLookup | null;
+  private readonly dist: IndexedFrame | null;
+  private readonly redist: IndexedFrame | null;
+  private readonly cpu: IndexedFrame | null;
   private readonly sysregs: Map<number, SysregDef>;
 
   constructor(machine: Machine) {
+    if (!Machine.isMachine(machine)) bad(`kvmDevice takes a machine; got ${describeValue(machine)}`);
     this.machine = machine;
-    const frame = (name: string): FrameLookup | null => {
-      const f = machine.backend.frames.find((x) => x.name === name);
-      return f === undefined ? null : indexFrame(f);
-    };
-    this.dist = frame('GICD');
-    this.redist = frame('GICR');
-    this.cpu = frame('GICC');
+    // The machine's own index of its frames: the façade finds the registers a guest would.
+    this.dist = machine.frameMap.named('GICD') ?? null;
+    this.redist = machine.frameMap.named('GICR') ?? null;
+    this.cpu = machine.frameMap.named('GICC') ?? null;
     this.sysregs = new Map(machine.backend.sysregs.filter((r) => CPU_SYSREG_NAMES.has(r.name)).map((r) => [sysregKey(r), r]));
   }
 
@@ -178,7 +171,7 @@ export class KvmVgicDevice {
    * encoding or INTID in the low bits.
    */
   getAttr(group: number, attr: bigint | number): bigint {
-    const a = BigInt.asUintN(64, BigInt(attr));
+    const a = u64(attr, 'attr');
     const low = Number(a & 0xffffffffn);
     switch (group) {
       case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
@@ -195,31 +188,31 @@ export class KvmVgicDevice {
       case KVM_DEV_ARM_VGIC_GRP_NR_IRQS:
         return BigInt(this.v.spiLimit);
       default:
-        return bad(`attribute group ${group} cannot be read on this device`);
+        return bad(`attribute group ${describeValue(group)} cannot be read on this device`);
     }
   }
 
   /** KVM_SET_DEVICE_ATTR; `attr` as for `getAttr`. */
   setAttr(group: number, attr: bigint | number, value: bigint | number): void {
-    const a = BigInt.asUintN(64, BigInt(attr));
+    const a = u64(attr, 'attr');
     const low = Number(a & 0xffffffffn);
-    const val = BigInt.asUintN(64, BigInt(value));
+    const val = u64(value, 'the attribute value');
     switch (group) {
       case KVM_DEV_ARM_VGIC_GRP_DIST_REGS:
-        this.writeDistReg(low, lo32(val), this.attrVcpu(a, true));
+        this.writeDistReg(low, u32(value, 'KVM_DEV_ARM_VGIC_GRP_DIST_REGS'), this.attrVcpu(a, true));
         return;
       case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
-        this.writeRedistReg(this.attrVcpu(a, false), low, lo32(val));
+        this.writeRedistReg(this.attrVcpu(a, false), low, u32(value, 'KVM_DEV_ARM_VGIC_GRP_REDIST_REGS'));
         return;
       case KVM_DEV_ARM_VGIC_GRP_CPU_REGS:
-        this.writeCpuReg(this.attrVcpu(a, false), low, lo32(val));
+        this.writeCpuReg(this.attrVcpu(a, false), low, u32(value, 'KVM_DEV_ARM_VGIC_GRP_CPU_REGS'));
         return;
       case KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS:
         this.writeCpuSysreg(this.attrVcpu(a, false), low & 0xffff, val);
         return;
       case KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO:
         this.checkLevelInfoType(low);
-        this.writeLineLevel(low & 0x3ff, lo32(val), this.attrVcpu(a, false));
+        this.writeLineLevel(low & 0x3ff, u32(value, 'KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO'), this.attrVcpu(a, false));
         return;
       case KVM_DEV_ARM_VGIC_GRP_NR_IRQS:
         if (Number(val) !== this.v.spiLimit) {
@@ -230,7 +223,7 @@ export class KvmVgicDevice {
         if (low !== KVM_DEV_ARM_VGIC_CTRL_INIT) bad(`KVM_DEV_ARM_VGIC_GRP_CTRL attribute ${low} is not supported (only KVM_DEV_ARM_VGIC_CTRL_INIT)`);
         return; // A machine is initialised when it is made.
       default:
-        bad(`attribute group ${group} cannot be written on this device`);
+        bad(`attribute group ${describeValue(group)} cannot be written on this device`);
     }
   }
 
@@ -267,8 +260,9 @@ export class KvmVgicDevice {
   writeDistReg(offset: number, value: number, vcpu = 0): void {
     this.machine.checkVcpu(vcpu);
     const reg = this.register(this.dist, 'KVM_DEV_ARM_VGIC_GRP_DIST_REGS', offset);
+    const val = u32(value, 'KVM_DEV_ARM_VGIC_GRP_DIST_REGS');
     this.stopVcpus();
-    this.writeReg(reg, vcpu, offset, value >>> 0, this.v3Model);
+    this.writeReg(reg, vcpu, offset, val, this.v3Model);
     rethrowCallbackError(this.v);
   }
 
@@ -283,18 +277,20 @@ export class KvmVgicDevice {
   writeRedistReg(vcpu: number, offset: number, value: number): void {
     this.machine.checkVcpu(vcpu);
     const reg = this.register(this.redist, 'KVM_DEV_ARM_VGIC_GRP_REDIST_REGS', offset);
+    const val = u32(value, 'KVM_DEV_ARM_VGIC_GRP_REDIST_REGS');
     this.stopVcpus();
-    this.writeReg(reg, vcpu, offset, value >>> 0, false);
+    this.writeReg(reg, vcpu, offset, val, false);
     rethrowCallbackError(this.v);
   }
 
-  private register(frame: FrameLookup | null, group: string, offset: number): RegisterDef {
+  /** The register a 32-bit access at `offset` reaches, found as a guest's access finds it. */
+  private register(frame: IndexedFrame | null, group: string, offset: number): RegisterDef {
     if (frame === null) return bad(`${group} is not available on GIC${this.machine.version}`);
-    if (!Number.isInteger(offset) || offset < 0 || offset % 4 !== 0) {
-      return bad(`${group} takes 32-bit accesses at offsets that are a multiple of 4; got ${String(offset)}`);
+    if (typeof offset !== 'number' || offset >>> 0 !== offset || offset % 4 !== 0) {
+      return bad(`${group} takes 32-bit accesses at offsets that are a multiple of 4; got ${describeValue(offset)}`);
     }
-    const reg = frame.byWord.get(offset >> 2);
-    if (reg === undefined) return bad(`${frame.frame.name}+${hex(offset)} is no register of GIC${this.machine.version}`);
+    const reg = registerAt(frame, offset, 32);
+    if (reg === null) return bad(`${frame.frame.name}+${hex(offset)} is no register of GIC${this.machine.version}`);
     return reg;
   }
 
@@ -308,8 +304,7 @@ export class KvmVgicDevice {
       if (this.v3Model) return reg.name.includes('_IC') ? 0 : this.readLatches(vcpu, intid0);
       return readIrqBits(v, vcpu, intid0, 32, 'pending');
     }
-    if (reg.mode === 'wo') return 0;
-    return reg.read(v, vcpu, offset, 32) >>> 0;
+    return emulateRead(v, reg, vcpu, offset, 32, false);
   }
 
   private writeReg(reg: RegisterDef, vcpu: number, offset: number, value: number, privateInRedist: boolean): void {
@@ -323,8 +318,7 @@ export class KvmVgicDevice {
       } else this.writePendingV2(vcpu, intid0, value, set);
       return;
     }
-    if (reg.mode === 'ro') return;
-    reg.write(this.v, vcpu, offset, 32, value);
+    emulateWrite(this.v, reg, vcpu, offset, 32, value, 0);
   }
 
   private slot(vcpu: number, intid: number): number {
@@ -421,8 +415,8 @@ export class KvmVgicDevice {
       case GICC_ABPR:
         return v.bpr1[vcpu]!;
       case GICC_IIDR: {
-        const iidr = this.cpu?.byWord.get(GICC_IIDR >> 2);
-        return iidr !== undefined ? iidr.read(v, vcpu, GICC_IIDR, 32) >>> 0 : KVM_GICC_IIDR;
+        const iidr = this.cpu !== null ? registerAt(this.cpu, GICC_IIDR, 32) : null;
+        return iidr !== null ? emulateRead(v, iidr, vcpu, GICC_IIDR, 32, false) : KVM_GICC_IIDR;
       }
       default: {
         const n = (reg - (reg >= GICC_NSAPR0 ? GICC_NSAPR0 : GICC_APR0)) >> 2;
@@ -435,9 +429,9 @@ export class KvmVgicDevice {
   writeCpuReg(vcpu: number, offset: number, value: number): void {
     this.machine.checkVcpu(vcpu);
     const reg = this.cpuReg(offset);
+    const val = u32(value, 'KVM_DEV_ARM_VGIC_GRP_CPU_REGS');
     this.stopVcpus();
     const v = this.v;
-    const val = value >>> 0;
     switch (reg) {
       case GICC_CTLR:
         v.grpEn0[vcpu] = val & GICC_CTLR_ENABLE_GRP0 ? 1 : 0;
@@ -450,11 +444,13 @@ export class KvmVgicDevice {
       case GICC_PMR:
         v.pmr[vcpu] = (val << GICV_PMR_PRIORITY_SHIFT) & GICV_PMR_PRIORITY_MASK;
         return;
+      // A binary point below the minimum reads as the minimum, as the
+      // guest's GICC_BPR/ABPR do: GICH_VMCR keeps no value it cannot hold.
       case GICC_BPR:
-        v.bpr0[vcpu] = val & 7;
+        v.bpr0[vcpu] = Math.max(val & 7, v.bprMin - 1);
         return;
       case GICC_ABPR:
-        v.bpr1[vcpu] = val & 7;
+        v.bpr1[vcpu] = Math.max(val & 7, v.bprMin);
         return;
       case GICC_IIDR:
         return;
@@ -470,7 +466,8 @@ export class KvmVgicDevice {
       bad(`KVM_DEV_ARM_VGIC_GRP_CPU_REGS is GICv2's; GICv3 exposes its CPU interface as KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS`);
     }
     const known = [GICC_CTLR, GICC_PMR, GICC_BPR, GICC_ABPR, GICC_IIDR];
-    if (known.includes(offset) || (offset >= GICC_APR0 && offset < GICC_NSAPR0 + 16 && offset % 4 === 0)) return offset;
+    if (typeof offset === 'number' && (known.includes(offset) || (offset >= GICC_APR0 && offset < GICC_NSAPR0 + 16 && offset % 4 === 0))) return offset;
+    if (typeof offset !== 'number' || offset >>> 0 !== offset) return bad(`KVM_DEV_ARM_VGIC_GRP_CPU_REGS takes a GICC offset; got ${describeValue(offset)}`);
     return bad(`GICC+${hex(offset)} is not a register KVM_DEV_ARM_VGIC_GRP_CPU_REGS exposes (CTLR 0x0, PMR 0x4, BPR 0x8, ABPR 0x1c, APRn 0xd0, NSAPRn 0xe0, IIDR 0xfc)`);
   }
 
@@ -490,7 +487,7 @@ export class KvmVgicDevice {
   writeCpuSysreg(vcpu: number, enc: SysregEncoding | number, value: bigint | number): void {
     this.machine.checkVcpu(vcpu);
     const r = this.cpuSysreg(enc);
-    const val = BigInt.asUintN(64, BigInt(value));
+    const val = u64(value, r.name);
     const v = this.v;
     if (r.name === 'ICC_CTLR_EL1' && r.read !== undefined) this.checkCtlr(r, vcpu, Number(val & 0xffffffffn));
     if (r.name === 'ICC_SRE_EL1') {
@@ -499,7 +496,7 @@ export class KvmVgicDevice {
       return;
     }
     this.stopVcpus();
-    r.write?.(v, vcpu, lo32(val), hi32(val));
+    r.write?.(v, vcpu, low32(val), high32(val));
     // The vCPU is outside: a maintenance request its CPU interface raised
     // has no guest to interrupt.
     v.maint[vcpu] = 0;
@@ -523,7 +520,7 @@ export class KvmVgicDevice {
     if (!this.v3Model) bad(`KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS is GICv3's; GICv2 exposes its CPU interface as KVM_DEV_ARM_VGIC_GRP_CPU_REGS`);
     const key = typeof enc === 'number' ? enc : sysregKey(enc);
     const r = this.sysregs.get(key);
-    if (r === undefined) return bad(`system register ${hex(key)} is not one KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS exposes (${[...CPU_SYSREG_NAMES].join(', ')})`);
+    if (r === undefined) return bad(`system register ${typeof key === 'number' && key >= 0 ? hex(key) : describeValue(enc)} is not one KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS exposes (${[...CPU_SYSREG_NAMES].join(', ')})`);
     const ap = /^ICC_AP[01]R(\d)_EL1$/.exec(r.name);
     if (ap !== null && Number(ap[1]) >= this.v.aprWordsUsed) {
       bad(`${r.name} does not exist with ${this.v.priorityBits} priority bits (AP<n>R0..${this.v.aprWordsUsed - 1})`);
@@ -555,6 +552,7 @@ export class KvmVgicDevice {
   /** KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO write: `line_level` = bit i, whatever the trigger; a raised line is queued. */
   writeLineLevel(intid0: number, bits: number, vcpu = 0): void {
     this.checkLevelRange(intid0, vcpu);
+    u32(bits, 'the line levels');
     this.stopVcpus();
     const v = this.v;
     for (let i = 0; i < 32; i++) {
@@ -573,7 +571,7 @@ export class KvmVgicDevice {
   private checkLevelRange(intid0: number, vcpu: number): void {
     this.machine.checkVcpu(vcpu);
     if (!Number.isInteger(intid0) || intid0 < 0 || intid0 > 1023 || intid0 % 32 !== 0) {
-      bad(`line levels are read and written 32 at a time from an INTID that is a multiple of 32 (0..992); got ${String(intid0)}`);
+      bad(`line levels are read and written 32 at a time from an INTID that is a multiple of 32 (0..992); got ${describeValue(intid0)}`);
     }
   }
 }

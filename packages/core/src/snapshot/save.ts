@@ -5,7 +5,9 @@
  * Call it when no other thread is inside the engine (threaded runners: after
  * the workers have stopped their vCPUs).
  */
-import type { Machine } from '../machine.js';
+import { describeValue } from '../args.js';
+import { VgicError } from '../errors.js';
+import { Machine } from '../machine.js';
 import { rethrowCallbackError } from '../notify.js';
 import { pruneApList, syncHwState } from '../sync.js';
 import { APR_WORDS, CONFIG_EDGE, CTL_DIST_ENABLE, DIST_WORDS, NONE, VCPU_RUNNING, VCPU_WORDS, type Vgic } from '../vgic.js';
@@ -68,6 +70,7 @@ function saveCpuInterface(v: Vgic, k: number): CpuInterfaceSnapshot {
  * state alone, which is why the document need not hold them.
  */
 export function quiesceMachine(m: Machine): void {
+  if (!Machine.isMachine(m)) throw new VgicError('INVALID_ARGUMENT', `quiesceMachine takes a machine; got ${describeValue(m)}`);
   const v = m.vgic;
   for (let k = 0; k < v.nrVcpus; k++) if (v.runState[k] === VCPU_RUNNING) syncHwState(v, k);
   for (let k = 0; k < v.nrVcpus; k++) pruneApList(v, k);

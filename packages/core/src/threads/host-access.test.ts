@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createToy } from '../../test/fixtures/toy-gic.js';
 import { toyGuest } from '../../test/fixtures/toy-guest.js';
 import { isVgicError } from '../errors.js';
-import { hostRegisterRead, hostRegisterWrite, resolveHostRegister } from './host-access.js';
+import { hostRead, hostRegisterRead, hostRegisterWrite, hostWrite, resolveHostRegister } from './host-access.js';
 
 function machine() {
   const m = createToy({ vcpus: 2, spis: 32 });
@@ -61,5 +61,25 @@ describe('host register access', () => {
     expect(r.offset).toBe(0x400 + 41);
     expect(m.irq(41).priority).toBe(0xa0);
     expect(m.irq(40).priority).toBe(0);
+  });
+
+  it('refuses a register it did not resolve, one of another machine, a value that is not one, and options of the wrong type', () => {
+    const m = machine();
+    const other = machine();
+    const r = resolveHostRegister(m, 'TDIST_ROUTER40');
+    const before = new Uint8Array(m.vgic.buffer).slice();
+    expect(code(() => hostWrite(m, { ...r } as typeof r, 1))).toBe('INVALID_ARGUMENT');
+    expect(code(() => hostWrite(other, r, 1))).toBe('INVALID_ARGUMENT');
+    expect(code(() => hostRead(m, null as never))).toBe('INVALID_ARGUMENT');
+    for (const value of [Number.NaN, 1.5, -(2 ** 40), '1', 1n << 64n, undefined]) {
+      expect(code(() => hostWrite(m, r, value as number)), String(value)).toBe('INVALID_ARGUMENT');
+    }
+    expect(code(() => resolveHostRegister(m, 'TDIST_ROUTER40', { vcpu: 1n } as never))).toBe('INVALID_VCPU');
+    expect(code(() => resolveHostRegister(m, 'TDIST_ROUTER40', { byteOffset: 1.5 }))).toBe('INVALID_ARGUMENT');
+    expect(code(() => resolveHostRegister(m, 'TDIST_ROUTER40', { wdth: 8 } as never))).toBe('INVALID_ARGUMENT');
+    expect(code(() => hostRegisterWrite(null as never, 'TDIST_ROUTER40', 1))).toBe('INVALID_ARGUMENT');
+    expect(new Uint8Array(m.vgic.buffer)).toEqual(before);
+    // A resolved register cannot be altered into another.
+    expect(() => ((r as { offset: number }).offset = 0)).toThrow(TypeError);
   });
 });

@@ -15,14 +15,20 @@
  * served from the list registers is the running vCPU's alone, and asking
  * for it here is an error.
  */
+import { describeValue, hostValue, readOptions } from '../args.js';
 import { accessBit, type FrameDef, type RegisterDef } from '../backend.js';
-import { hi32, lo32, toU64 } from '../bits.js';
+import { toU64 } from '../bits.js';
 import { VgicError } from '../errors.js';
-import type { Machine } from '../machine.js';
+import { emulateRead, emulateWrite, registerAt } from '../frames.js';
+import { Machine } from '../machine.js';
 import { rethrowCallbackError } from '../notify.js';
 
-/** A register resolved once, to be read or written many times from a non-vCPU thread. */
-export interface HostRegister {
+/**
+ * A register resolved once, to be read or written many times from a
+ * non-vCPU thread. Only `resolveHostRegister` makes one, for one machine;
+ * it cannot be changed afterwards.
+ */
+export class HostRegister {
   readonly name: string;
   readonly frame: FrameDef;
   readonly reg: RegisterDef;
@@ -32,6 +38,26 @@ export interface HostRegister {
   readonly width: number;
   /** Whose view the handler gets: the redistributor's vCPU, or the vCPU the access is made as. */
   readonly view: number;
+  /** The machine it was resolved on. */
+  readonly machine: Machine;
+  readonly #resolved = true;
+
+  /** @internal Made by `resolveHostRegister`. */
+  constructor(machine: Machine, name: string, frame: FrameDef, reg: RegisterDef, offset: number, width: number, view: number) {
+    this.machine = machine;
+    this.name = name;
+    this.frame = frame;
+    this.reg = reg;
+    this.offset = offset;
+    this.width = width;
+    this.view = view;
+    Object.freeze(this);
+  }
+
+  /** Is `x` a register `resolveHostRegister` resolved on `m`? (A brand check: no getter or Proxy trap runs.) */
+  static of(x: unknown, m: Machine): x is HostRegister {
+    return typeof x === 'object' && x !== null && #resolved in x && (x as HostRegister).machine === m;
+  }
 }
 
 export interface HostAccessOptions {
@@ -45,16 +71,10 @@ export interface HostAccessOptions {
   byteOffset?: number;
 }
 
-function registerAt(frame: FrameDef, offset: number): RegisterDef | null {
-  for (const reg of frame.registers) {
-    const count = reg.count ?? 1;
-    const stride = reg.stride ?? reg.width / 8;
-    const rel = offset - reg.offset;
-    if (rel < 0) continue;
-    const n = Math.floor(rel / stride);
-    if (n < count && rel - n * stride < reg.width / 8) return reg;
-  }
-  return null;
+const HOST_ACCESS_KEYS: readonly string[] = ['vcpu', 'rd', 'width', 'byteOffset'];
+
+function checkMachine(m: unknown): asserts m is Machine {
+  if (!Machine.isMachine(m)) throw new VgicError('INVALID_ARGUMENT', `the first argument is the machine; got ${describeValue(m)}`);
 }
 
 /**
@@ -62,65 +82,76 @@ function registerAt(frame: FrameDef, offset: number): RegisterDef | null {
  * trapped access would reach. Throws UNKNOWN_REGISTER for a name the machine
  * does not know, and INVALID_ARGUMENT for a register that does not trap (a
  * CPU interface, a system register), for a width the register does not
- * allow, or for an offset no register covers.
+ * allow, for an offset no register covers, and for options that are not
+ * `{ vcpu?, rd?, width?, byteOffset? }`.
  */
 export function resolveHostRegister(m: Machine, name: string, options: HostAccessOptions = {}): HostRegister {
-  const vcpu = options.vcpu ?? 0;
+  checkMachine(m);
+  const o = readOptions(options, HOST_ACCESS_KEYS, 'INVALID_ARGUMENT', 'host access options');
+  const vcpu = (o['vcpu'] ?? 0) as number;
   m.checkVcpu(vcpu);
-  const r = m.resolve(name, { vcpu, ...(options.rd !== undefined && { rd: options.rd }) });
+  const r = m.resolve(name, { vcpu, ...(o['rd'] !== undefined && { rd: o['rd'] as number }) });
   if (r.kind === 'sysreg') {
     throw new VgicError('INVALID_ARGUMENT', `${name} is a system register of the running vCPU: only its own thread may access it (Machine.sysregRead/Write)`);
   }
-  const frame = m.frames.find((f) => f.name === r.frame);
-  if (frame === undefined) throw new VgicError('UNKNOWN_REGISTER', `no frame ${r.frame} on GIC${m.version}`);
+  const fi = m.frameMap.named(r.frame);
+  if (fi === undefined) throw new VgicError('UNKNOWN_REGISTER', `no frame ${r.frame} on GIC${m.version}`);
+  const frame = fi.frame;
   if (!frame.traps) {
     throw new VgicError(
       'INVALID_ARGUMENT',
       `${name} is in the ${frame.name} frame, served from a running vCPU's list registers: only that vCPU's thread may access it (Machine.mmioRead/Write)`,
     );
   }
-  const width = options.width ?? r.width;
-  const bit = accessBit(width);
-  const at = r.addr + (options.byteOffset ?? 0);
-  const rel = at - frame.base;
+  const width = o['width'] ?? r.width;
+  const byteOffset = o['byteOffset'] ?? 0;
+  if (accessBit(width as number) === 0) throw new VgicError('INVALID_ARGUMENT', `width must be 8, 16, 32 or 64 (bits); got ${describeValue(width)}`);
+  if (typeof byteOffset !== 'number' || byteOffset >>> 0 !== byteOffset || byteOffset >= 8) {
+    throw new VgicError('INVALID_ARGUMENT', `byteOffset must be 0..7; got ${describeValue(byteOffset)}`);
+  }
+  const rel = r.addr + byteOffset - frame.base;
   const offset = frame.perVcpu ? rel % frame.size : rel;
-  const reg = registerAt(frame, offset);
-  if (reg === null || bit === 0 || (reg.access & bit) === 0 || offset % (width >> 3) !== 0) {
-    throw new VgicError('INVALID_ARGUMENT', `${name}${options.byteOffset ? `+${options.byteOffset}` : ''} cannot be accessed ${width} bits wide`);
+  const reg = offset < frame.size ? registerAt(fi, offset, width as number) : null;
+  if (reg === null) {
+    throw new VgicError('INVALID_ARGUMENT', `${name}${byteOffset ? `+${byteOffset}` : ''} cannot be accessed ${width as number} bits wide`);
   }
   const view = frame.perVcpu ? (r.rd ?? vcpu) : vcpu;
-  return { name, frame, reg, offset, width, view };
+  return new HostRegister(m, name, frame, reg, offset, width as number, view);
 }
 
-/** Write a resolved register as its trapped emulation would (no vCPU exits or enters). */
-export function hostWrite(m: Machine, r: HostRegister, value: number | bigint): void {
-  if (r.reg.mode === 'ro') return;
-  const v = m.vgic;
-  if (r.width === 64) {
-    const big = BigInt.asUintN(64, typeof value === 'bigint' ? value : BigInt(Math.trunc(value)));
-    r.reg.write(v, r.view, r.offset, 32, lo32(big));
-    r.reg.write(v, r.view, r.offset + 4, 32, hi32(big));
-  } else {
-    const n = typeof value === 'bigint' ? lo32(value) : value >>> 0;
-    const mask = r.width === 32 ? 0xffffffff : (1 << r.width) - 1;
-    r.reg.write(v, r.view, r.offset, r.width, (n & mask) >>> 0);
+function checkResolved(m: Machine, r: unknown): asserts r is HostRegister {
+  if (!HostRegister.of(r, m)) {
+    checkMachine(m);
+    throw new VgicError('INVALID_ARGUMENT', `a host register comes from resolveHostRegister on the same machine; got ${describeValue(r)}`);
   }
-  rethrowCallbackError(v);
+}
+
+/**
+ * Write a resolved register as its trapped emulation would (no vCPU exits
+ * or enters), through the same path as a guest's access: a 64-bit write of
+ * GICv3's IROUTER changes both halves at once. The value as
+ * `Machine.writeRegister` takes it (INVALID_ARGUMENT for one that is not a
+ * value). A 32-bit number allocates nothing.
+ */
+export function hostWrite(m: Machine, r: HostRegister, value: number | bigint): void {
+  checkResolved(m, r);
+  if (typeof value === 'number' && (value | 0) === value && r.width === 32) {
+    emulateWrite(m.vgic, r.reg, r.view, r.offset, 32, value >>> 0, 0);
+  } else {
+    const [lo, hi] = hostValue(value, r.width, r.name);
+    emulateWrite(m.vgic, r.reg, r.view, r.offset, r.width, lo, hi);
+  }
+  rethrowCallbackError(m.vgic);
 }
 
 /** Read a resolved register as its trapped emulation would. */
 export function hostRead(m: Machine, r: HostRegister): bigint {
-  if (r.reg.mode === 'wo') return 0n;
+  checkResolved(m, r);
   const v = m.vgic;
-  if (r.width === 64) {
-    const lo = r.reg.read(v, r.view, r.offset, 32) >>> 0;
-    const hi = r.reg.read(v, r.view, r.offset + 4, 32) >>> 0;
-    rethrowCallbackError(v);
-    return toU64(lo, hi);
-  }
-  const value = r.reg.read(v, r.view, r.offset, r.width) >>> 0;
+  const lo = emulateRead(v, r.reg, r.view, r.offset, r.width, false);
+  const hi = r.width === 64 ? emulateRead(v, r.reg, r.view, r.offset, r.width, true) : 0;
   rethrowCallbackError(v);
-  return BigInt(value);
+  return r.width === 64 ? toU64(lo, hi) : BigInt(lo);
 }
 
 /** Resolve and write in one call (allocates: for setup, not for hot loops). */
