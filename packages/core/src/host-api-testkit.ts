@@ -157,6 +157,12 @@ const HOST_CALLS: Readonly<Record<string, Call>> = {
   onEoiNotify: (m, a) => {
     m.onEoiNotify = a[0] as any;
   },
+  onHostActivate: (m, a) => {
+    m.onHostActivate = a[0] as any;
+  },
+  onHostClearPending: (m, a) => {
+    m.onHostClearPending = a[0] as any;
+  },
   handle: (m, a) => m.handle(a[0]),
   resolveHostRegister: (m, a) => resolveHostRegister(a[2] === 0 ? m : (a[2] as any), a[0] as any, a[1] as any),
   hostRegisterRead: (m, a) => hostRegisterRead(m, a[0] as any, a[1] as any),

@@ -7,7 +7,7 @@
 import { describe, it } from 'vitest';
 import { createToy } from '../../test/fixtures/toy-gic.js';
 import { toyGuest } from '../../test/fixtures/toy-guest.js';
-import { PROPERTY_SHAPE, checkRestoreMutationProperty, checkSaveRestoreProperty } from './testkit.js';
+import { PROPERTY_SHAPE, checkRestoreMutationProperty, checkSaveRestoreProperty, restoreMutationRuns } from './testkit.js';
 
 const configs = [
   { name: 'toy GIC', sgiSources: false },
@@ -21,8 +21,9 @@ describe.each(configs)('save and restore on the $name', ({ sgiSources }) => {
 });
 
 describe.each(configs)('restore on the $name refuses what it cannot restore', ({ sgiSources }) => {
-  it('each random mutation of a busy document is refused with the target unchanged, or restores a sound machine that behaves as a fresh one', () => {
-    checkRestoreMutationProperty(() => createToy({ ...PROPERTY_SHAPE, sgiSources }), toyGuest, 30, {
+  const runs = restoreMutationRuns(30);
+  it('each random mutation of a busy document is refused with the target unchanged, or restores a sound machine that behaves as a fresh one', { timeout: 30_000 + runs * 1000 }, () => {
+    checkRestoreMutationProperty(() => createToy({ ...PROPERTY_SHAPE, sgiSources }), toyGuest, runs, {
       mutationsPerRun: 10,
       writeBack: ['TDIST_CTLR', 'TDIST_ROUTER32', 'TDIST_ROUTER33', 'TDIST_ROUTER63', 'TDIST_IPRIORITYR8', 'TCPU_CTLR', 'TCPU_PMR', 'TCPU_BPR0', 'TCPU_BPR1'],
     });
