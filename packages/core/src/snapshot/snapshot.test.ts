@@ -86,7 +86,8 @@ describe('saveMachine', () => {
     expect(doc.spis[8]!.route).toBe('0xfedcba98000000ff');
     expect(doc.distributor.words[3]).toBe(0xdeadbeef);
     expect(doc.vcpus[1]!.words[7]).toBe(0xffffffff);
-    const m2 = restored(doc);
+    // Words the toy GIC never writes: restored by core exactly, for a backend that would.
+    const m2 = restored(doc, { anyState: true });
     expect([m2.vgic.route[slot * 2], m2.vgic.route[slot * 2 + 1]]).toEqual([0xff, 0xfedcba98]);
     expect(m2.vgic.dist[3]).toBe(0xdeadbeef);
     expect(m2.vgic.vcpuWords[15]).toBe(0xffffffff);
