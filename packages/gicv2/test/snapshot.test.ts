@@ -370,4 +370,14 @@ describe('kvmDevice on a GICv2', () => {
     expect(() => dev.readCpuSysreg(0, 0)).toThrow(/GRP_CPU_SYSREGS is GICv3's/);
     expect(() => dev.readRedistReg(0, 0)).toThrow(/GRP_REDIST_REGS is not available on GICv2/);
   });
+
+  it('a binary point below the minimum reads back the minimum, as the guest\'s GICC_BPR and GICC_ABPR do, so a save never holds one', () => {
+    const m = gic();
+    const dev = kvmDevice(m);
+    dev.writeCpuReg(0, GICC_BPR, 0);
+    dev.writeCpuReg(0, GICC_ABPR, 1);
+    expect([dev.readCpuReg(0, GICC_BPR), dev.readCpuReg(0, GICC_ABPR)]).toEqual([2, 3]);
+    expect(m.readRegister('GICC_BPR')).toBe(2n);
+    restoreMachine(gic(), saveMachine(m));
+  });
 });
