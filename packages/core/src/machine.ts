@@ -271,7 +271,10 @@ export class Machine {
   readonly backend: GicBackend;
   /** The engine state. Its typed arrays are the machine; everything else is views. */
   readonly vgic: Vgic;
-  /** The backend's frames, indexed: where guest, host and KVM-attribute accesses find their registers. */
+  /**
+   * The backend's frames, indexed: where guest, host and KVM-attribute accesses find their registers.
+   * @internal
+   */
   readonly frameMap: FrameMap;
   /** System registers by packed encoding (`sysregKey`, 16 bits): a dense table, as MRS/MSR are hot. */
   private readonly sysregByKey: (SysregDef | undefined)[];
