@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bareVgic, spiSlot } from '../test/fixtures/bare.js';
+import { bareVgic, spiSlot, underApListLock } from '../test/fixtures/bare.js';
 import { apListAddTail, apListDel, apListEmpty, apListLength, apListSlots, apListSort } from './aplist.js';
 import { apListCmp } from './oracle.js';
 import { NONE } from './vgic.js';
@@ -9,15 +9,20 @@ describe('the ap_list', () => {
   it('links, counts and unlinks entries in insertion order', () => {
     const v = bareVgic();
     const [a, b, c] = [spiSlot(v, 40), spiSlot(v, 41), spiSlot(v, 42)];
-    expect(apListEmpty(v, 1)).toBe(true);
-    for (const s of [a, b, c]) apListAddTail(v, 1, s);
-    expect(apListSlots(v, 1)).toEqual([a, b, c]);
-    expect(apListLength(v, 1)).toBe(3);
-    apListDel(v, b);
-    expect(apListSlots(v, 1)).toEqual([a, c]);
+    underApListLock(v, 1, () => {
+      expect(apListEmpty(v, 1)).toBe(true);
+      for (const s of [a, b, c]) {
+        apListAddTail(v, 1, s);
+        v.owner[s] = 1;
+      }
+      expect(apListSlots(v, 1)).toEqual([a, b, c]);
+      expect(apListLength(v, 1)).toBe(3);
+      apListDel(v, b);
+      expect(apListSlots(v, 1)).toEqual([a, c]);
+    });
     expect(v.next[b]).toBe(NONE);
     expect(v.prev[c]).toBe(a);
-    expect(apListEmpty(v, 0)).toBe(true);
+    expect(underApListLock(v, 0, () => apListEmpty(v, 0))).toBe(true);
   });
 
   it('sorts active first, then pending by priority and INTID, whatever the insertion order', () => {
@@ -44,10 +49,12 @@ describe('the ap_list', () => {
             return s;
           });
           // Insert in reverse, so the list starts out of order.
-          for (const s of [...slots].reverse()) apListAddTail(v, 2, s);
-          apListSort(v, 2);
-          const sorted = apListSlots(v, 2);
-          expect(sorted).toEqual([...slots].sort((x, y) => apListCmp(v, x, y)));
+          const sorted = underApListLock(v, 2, () => {
+            for (const s of [...slots].reverse()) apListAddTail(v, 2, s);
+            apListSort(v, 2);
+            return apListSlots(v, 2);
+          });
+          expect(sorted).toEqual(underApListLock(v, 2, () => [...slots].sort((x, y) => apListCmp(v, x, y))));
           // The back links agree with the forward ones.
           let prev = v.apListHead(2);
           for (const s of sorted) {

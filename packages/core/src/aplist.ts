@@ -2,12 +2,15 @@
  * The per-vCPU ap_list: an intrusive doubly linked list over the slots'
  * `next`/`prev` words, with vCPU k's head a sentinel at index nrSlots+k.
  *
- * Every function here is called with the list's ap_list_lock held.
+ * Every function here is called with the list's ap_list_lock held, and
+ * checks it under the lock-order checker — but `apListSlots`, which reads a
+ * list for inspection when no other thread is inside the engine.
  */
 import { apListCmp } from './oracle.js';
 import { NONE, type Vgic } from './vgic.js';
 
 export function apListAddTail(v: Vgic, vcpu: number, slot: number): void {
+  if (v.lockdep !== null) v.lockdep.assertApListHeld(vcpu, 'apListAddTail');
   const head = v.nrSlots + vcpu;
   const last = v.prev[head]!;
   v.next[slot] = head;
@@ -16,7 +19,9 @@ export function apListAddTail(v: Vgic, vcpu: number, slot: number): void {
   v.prev[head] = slot;
 }
 
+/** Take `slot` off the list that holds it (`owner` still names that list's vCPU). */
 export function apListDel(v: Vgic, slot: number): void {
+  if (v.lockdep !== null) v.lockdep.assertListOfHeld(v.owner[slot]!, slot, 'apListDel');
   const n = v.next[slot]!;
   const p = v.prev[slot]!;
   v.next[p] = n;
@@ -26,11 +31,13 @@ export function apListDel(v: Vgic, slot: number): void {
 }
 
 export function apListEmpty(v: Vgic, vcpu: number): boolean {
+  if (v.lockdep !== null) v.lockdep.assertApListHeld(vcpu, 'apListEmpty');
   const head = v.nrSlots + vcpu;
   return v.next[head] === head;
 }
 
 export function apListLength(v: Vgic, vcpu: number): number {
+  if (v.lockdep !== null) v.lockdep.assertApListHeld(vcpu, 'apListLength');
   const head = v.nrSlots + vcpu;
   let n = 0;
   for (let it = v.next[head]!; it !== head; it = v.next[it]!) n++;
@@ -42,6 +49,7 @@ export function apListLength(v: Vgic, vcpu: number): number {
  * interrupts), and mostly sorted already from the previous entry.
  */
 export function apListSort(v: Vgic, vcpu: number): void {
+  if (v.lockdep !== null) v.lockdep.assertApListHeld(vcpu, 'apListSort');
   const head = v.nrSlots + vcpu;
   let it = v.next[head]!;
   if (it === head) return;

@@ -371,6 +371,7 @@ function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, source: numb
  * change another agent recorded for that fold wins. Caller holds the irq lock.
  */
 function liveActive(v: Vgic, owner: number, k: number, slot: number): boolean {
+  if (v.lockdep !== null) v.lockdep.assertHeld(slot, 'liveActive');
   const f = v.flags[slot]!;
   if ((f & FLAG_LR_DEACTIVATE) !== 0) return false;
   if ((f & FLAG_LR_ACTIVATE) !== 0) return true;

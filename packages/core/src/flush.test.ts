@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bareVgic, configure, lrIntids, spiSlot } from '../test/fixtures/bare.js';
-import { apListAddTail, apListSlots } from './aplist.js';
+import { bareVgic, configure, enqueue, lrIntids, spiSlot } from '../test/fixtures/bare.js';
+import { apListSlots } from './aplist.js';
 import { flushLrState } from './flush.js';
 import { checkInvariants } from './invariants.js';
 import { requeue } from './queue.js';
@@ -13,8 +13,7 @@ function queued(v: Vgic, intid: number, prio: number, state: 'pending' | 'active
   configure(v, s, { prio, target: 0 });
   if (state === 'pending') v.pendingLatch[s] = 1;
   else v.active[s] = 1;
-  apListAddTail(v, 0, s);
-  v.owner[s] = 0;
+  enqueue(v, 0, s);
   return s;
 }
 

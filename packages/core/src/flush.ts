@@ -15,9 +15,13 @@ import { CONFIG_EDGE, CONFIG_LEVEL, LR_ACTIVE, LR_PENDING, NONE, VCPU_RUNNING, t
 
 /**
  * Fill list register `k` of `vcpu` from `slot` (vgic_v2/v3_populate_lr).
- * Caller holds the irq lock.
+ * Caller holds the vCPU's ap_list_lock and the irq lock.
  */
 export function populateLr(v: Vgic, vcpu: number, slot: number, k: number): void {
+  if (v.lockdep !== null) {
+    v.lockdep.assertApListHeld(vcpu, 'populateLr');
+    v.lockdep.assertHeld(slot, 'populateLr');
+  }
   const lr = vcpu * v.nrLrs + k;
   const intid = v.intid[slot]!;
   const v2Sgi = v.sgiSources && intid < 16;
@@ -196,6 +200,7 @@ function fillLrs(v: Vgic, vcpu: number): void {
  * Caller holds the ap_list_lock.
  */
 function firstDeliverablePending(v: Vgic, vcpu: number, start: number): number {
+  if (v.lockdep !== null) v.lockdep.assertApListHeld(vcpu, 'firstDeliverablePending');
   const head = v.nrSlots + vcpu;
   for (let it = start; it !== head; it = v.next[it]!) {
     if (v.active[it] !== 0) continue;

@@ -66,7 +66,7 @@ export {
 export { type LockOps, PlainLocks, AtomicLocks, plainLocks, atomicLocks } from './locks.js';
 export { WasmLocks, createSharedWasmMemory, wasmLocksSupported, type WasmMemory } from './wasm-locks.js';
 export { LockDep, CheckedLocks } from './lockdep.js';
-export { targetOracle, validateInjection, isPending, apListCmp, distGroupEnabled } from './oracle.js';
+export { targetOracle, targetOracleQuiescent, validateInjection, isPending, apListCmp, distGroupEnabled } from './oracle.js';
 export { queueIrqUnlock, requeue, kickVcpu } from './queue.js';
 export { rethrowCallbackError, type Notice } from './notify.js';
 export { injectSlot, setLineLevel, mapHwSlot, unmapHwSlot } from './inject.js';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bareVgic, configure, spiSlot } from '../test/fixtures/bare.js';
-import { apListAddTail } from './aplist.js';
+import { bareVgic, configure, enqueue, spiSlot } from '../test/fixtures/bare.js';
 import { flushLrState } from './flush.js';
 import { checkInvariants, noLockHeld } from './invariants.js';
 import { requeue } from './queue.js';
@@ -23,8 +22,7 @@ describe('checkInvariants', () => {
     v.pendingLatch[s] = 1;
     requeue(v, s);
     const t = spiSlot(v, 41);
-    apListAddTail(v, 2, t);
-    v.owner[t] = 2;
+    enqueue(v, 2, t);
     // Corrupt: the list of vCPU 2 now also runs through slot s.
     v.next[t] = s;
     expect(checkInvariants(v).join('\n')).toMatch(/INTID 40 .* on the ap_lists of vCPU 1 and vCPU 2/);
@@ -33,7 +31,7 @@ describe('checkInvariants', () => {
   it('finds an interrupt whose recorded vCPU is not the list it is on', () => {
     const v = bareVgic();
     const s = spiSlot(v, 40);
-    apListAddTail(v, 1, s);
+    enqueue(v, 1, s);
     v.owner[s] = 2;
     const problems = checkInvariants(v).join('\n');
     expect(problems).toMatch(/on vCPU 1's ap_list but records vCPU 2/);

@@ -4,7 +4,7 @@
  * list means the state is sound. Call it when no other thread is inside the
  * engine (between steps, or after the workers have drained).
  */
-import { targetOracle } from './oracle.js';
+import { targetOracleQuiescent } from './oracle.js';
 import { NONE, VCPU_RUNNING, type Vgic } from './vgic.js';
 
 export function checkInvariants(v: Vgic): string[] {
@@ -53,8 +53,8 @@ export function checkInvariants(v: Vgic): string[] {
     if (owner !== NONE && seen[s] !== owner) {
       problems.push(`INTID ${v.intid[s]} (slot ${s}) records vCPU ${owner}'s ap_list but is not on it`);
     }
-    if (owner === NONE && targetOracle(v, s) !== NONE) {
-      problems.push(`INTID ${v.intid[s]} (slot ${s}) should be queued on vCPU ${targetOracle(v, s)} but is on no ap_list`);
+    if (owner === NONE && targetOracleQuiescent(v, s) !== NONE) {
+      problems.push(`INTID ${v.intid[s]} (slot ${s}) should be queued on vCPU ${targetOracleQuiescent(v, s)} but is on no ap_list`);
     }
     if (v.inLr[s] !== NONE && (owner === NONE || v.runState[owner] !== VCPU_RUNNING)) {
       problems.push(`INTID ${v.intid[s]} (slot ${s}) records a list register of a vCPU that is not running`);

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { bareVgic, spiSlot } from '../test/fixtures/bare.js';
+import { bareVgic, enqueue, spiSlot } from '../test/fixtures/bare.js';
+import { apListAddTail, apListDel, apListEmpty, apListLength, apListSort } from './aplist.js';
 import { isVgicError } from './errors.js';
+import { populateLr } from './flush.js';
 import { noLockHeld } from './invariants.js';
+import { apListCmp, targetOracle, validateInjection } from './oracle.js';
+import { queueIrqUnlock } from './queue.js';
 import { Vgic } from './vgic.js';
 
 function lockOrderError(fn: () => void): unknown {
@@ -77,5 +81,80 @@ describe('the lock-order checker', () => {
     v.lockApList(0);
     expect(isVgicError(lockOrderError(() => v.lockApList(0)), 'LOCK_ORDER')).toBe(true);
     v.unlockApList(0);
+  });
+});
+
+describe('the contracts a function states ("caller holds ..."), checked where it is entered', () => {
+  /** Calling `fn` breaks its contract: LOCK_ORDER, counted, naming the function and the lock it needed. */
+  function expectBroken(v: Vgic, fn: () => unknown, message: RegExp): void {
+    const before = v.lockViolations;
+    const e = lockOrderError(fn);
+    expect(isVgicError(e, 'LOCK_ORDER'), `expected LOCK_ORDER, got ${String(e)}`).toBe(true);
+    expect((e as Error).message).toMatch(message);
+    expect(v.lockViolations).toBe(before + 1);
+  }
+
+  it('the irq lock: targetOracle, validateInjection and queueIrqUnlock, without it or with another one', () => {
+    const v = bareVgic();
+    const [s, t] = [spiSlot(v, 40), spiSlot(v, 41)];
+    expectBroken(v, () => targetOracle(v, s), /targetOracle entered without irq_lock\(slot \d+\)/);
+    expectBroken(v, () => validateInjection(v, s, true), /validateInjection entered without irq_lock/);
+    expectBroken(v, () => queueIrqUnlock(v, s), /queueIrqUnlock entered without irq_lock/);
+    v.lockIrq(t);
+    expectBroken(v, () => targetOracle(v, s), /targetOracle entered without irq_lock\(slot \d+\) \(holding irq_lock/);
+    v.unlockIrq(t);
+    // Kept, the contract costs nothing and changes nothing.
+    v.lockIrq(s);
+    expect(targetOracle(v, s)).toBe(-1);
+    expect(validateInjection(v, s, true)).toBe(true);
+    v.unlockIrq(s);
+    expect(noLockHeld(v)).toBe(true);
+  });
+
+  it("an ap_list's lock: adding, removing, counting, sorting and comparing, without it or with another vCPU's", () => {
+    const v = bareVgic();
+    const [a, b] = [spiSlot(v, 40), spiSlot(v, 41)];
+    enqueue(v, 1, a);
+    enqueue(v, 1, b);
+    expectBroken(v, () => apListAddTail(v, 2, spiSlot(v, 42)), /apListAddTail entered without ap_list_lock\(vCPU 2\)/);
+    expectBroken(v, () => apListDel(v, a), /apListDel entered without ap_list_lock\(vCPU 1\)/);
+    expectBroken(v, () => apListEmpty(v, 1), /apListEmpty entered without ap_list_lock\(vCPU 1\)/);
+    expectBroken(v, () => apListLength(v, 1), /apListLength entered without ap_list_lock\(vCPU 1\)/);
+    expectBroken(v, () => apListSort(v, 1), /apListSort entered without ap_list_lock\(vCPU 1\)/);
+    expectBroken(v, () => apListCmp(v, a, b), /apListCmp entered without ap_list_lock\(vCPU 1\)/);
+    // Another vCPU's list lock is not this list's.
+    v.lockApList(0);
+    expectBroken(v, () => apListDel(v, a), /apListDel entered without ap_list_lock\(vCPU 1\) \(holding ap_list_lock\(vCPU 0\)\)/);
+    v.unlockApList(0);
+    // An interrupt on no list has no list lock to be held under.
+    v.lockApList(1);
+    expectBroken(v, () => apListCmp(v, spiSlot(v, 43), a), /apListCmp entered with slot \d+ on no ap_list/);
+    expect(apListLength(v, 1)).toBe(2);
+    v.unlockApList(1);
+    expect(noLockHeld(v)).toBe(true);
+  });
+
+  it('populateLr: both the ap_list_lock of the vCPU it fills and the irq lock of the interrupt', () => {
+    const v = bareVgic();
+    const s = spiSlot(v, 40);
+    enqueue(v, 0, s);
+    v.pendingLatch[s] = 1;
+    expectBroken(v, () => populateLr(v, 0, s, 0), /populateLr entered without ap_list_lock\(vCPU 0\)/);
+    v.lockApList(0);
+    expectBroken(v, () => populateLr(v, 0, s, 0), /populateLr entered without irq_lock/);
+    v.lockIrq(s);
+    populateLr(v, 0, s, 0);
+    expect(v.lrIntid[0]).toBe(40);
+    v.unlockIrq(s);
+    v.unlockApList(0);
+  });
+
+  it('checks nothing without the lock-order checker', () => {
+    const shape = { nrVcpus: 2, nrSpis: 32, nrLrs: 4, priorityBits: 5, sgiSources: false };
+    const v = Vgic.create(shape, false, { lockCheck: false });
+    const s = 64;
+    expect(() => targetOracle(v, s)).not.toThrow();
+    expect(() => apListLength(v, 1)).not.toThrow();
+    expect(v.lockViolations).toBe(0);
   });
 });

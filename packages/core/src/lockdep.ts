@@ -81,9 +81,28 @@ export class LockDep {
     return false;
   }
 
-  /** A function entered "with the irq lock held" checks its contract here. */
+  /**
+   * A function entered "with the irq lock held" checks its contract here (as
+   * the kernel's lockdep_assert_held): `index` is the lock's word, a slot for
+   * an irq lock or nrSlots + vCPU for an ap_list_lock.
+   */
   assertHeld(index: number, where: string): void {
     if (!this.isHeld(index)) this.violation(`${where} entered without ${this.describe(index)}`);
+  }
+
+  /** A function entered "with the vCPU's ap_list_lock held" checks it here. */
+  assertApListHeld(vcpu: number, where: string): void {
+    this.assertHeld(this.nrSlots + vcpu, where);
+  }
+
+  /**
+   * A function entered "with the lock of the ap_list that holds `slot`"
+   * checks it here; `owner` is that list's vCPU. A slot on no list has no
+   * list lock to hold: a violation too.
+   */
+  assertListOfHeld(owner: number, slot: number, where: string): void {
+    if (owner < 0) this.violation(`${where} entered with slot ${slot} on no ap_list`);
+    this.assertHeld(this.nrSlots + owner, where);
   }
 
   /** A function that "returns with every lock dropped" checks it here. */

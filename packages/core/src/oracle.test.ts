@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { bareVgic, spiSlot } from '../test/fixtures/bare.js';
+import { bareVgic, enqueue, spiSlot, underApListLock, underIrqLock } from '../test/fixtures/bare.js';
 import { apListCmp, isPending, targetOracle, validateInjection } from './oracle.js';
-import { CONFIG_LEVEL, CTL_DIST_ENABLE, NONE } from './vgic.js';
+import { CONFIG_LEVEL, CTL_DIST_ENABLE, NONE, type Vgic } from './vgic.js';
+
+/** The decisions, asked as the engine asks them: holding the lock each one requires. */
+const oracle = (v: Vgic, s: number): number => underIrqLock(v, s, () => targetOracle(v, s));
+const validate = (v: Vgic, s: number, level: boolean): boolean => underIrqLock(v, s, () => validateInjection(v, s, level));
+/** Compare two interrupts of one ap_list (vCPU 0's unless they are on another). */
+function cmp(v: Vgic, a: number, b: number): number {
+  for (const s of [a, b]) if (v.owner[s] === NONE) enqueue(v, 0, s);
+  return underApListLock(v, v.owner[a]!, () => apListCmp(v, a, b));
+}
 
 describe('targetOracle', () => {
   it('keeps an active interrupt on the vCPU whose ap_list holds it, wherever it is routed', () => {
@@ -10,11 +19,11 @@ describe('targetOracle', () => {
     v.active[s] = 1;
     v.owner[s] = 2;
     v.target[s] = 1;
-    expect(targetOracle(v, s)).toBe(2);
+    expect(oracle(v, s)).toBe(2);
     // ...even when it is disabled and its group is no longer forwarded.
     v.enabled[s] = 0;
     v.ctl[CTL_DIST_ENABLE] = 0;
-    expect(targetOracle(v, s)).toBe(2);
+    expect(oracle(v, s)).toBe(2);
   });
 
   it('sends an active interrupt that is on no ap_list (ISACTIVER) to its target', () => {
@@ -22,7 +31,7 @@ describe('targetOracle', () => {
     const s = spiSlot(v, 40);
     v.active[s] = 1;
     v.target[s] = 3;
-    expect(targetOracle(v, s)).toBe(3);
+    expect(oracle(v, s)).toBe(3);
   });
 
   it('sends an enabled, pending interrupt to its target', () => {
@@ -31,7 +40,7 @@ describe('targetOracle', () => {
     v.enabled[s] = 1;
     v.pendingLatch[s] = 1;
     v.target[s] = 2;
-    expect(targetOracle(v, s)).toBe(2);
+    expect(oracle(v, s)).toBe(2);
   });
 
   it('sends a pending interrupt nowhere while the distributor does not forward its group', () => {
@@ -42,26 +51,26 @@ describe('targetOracle', () => {
     v.target[s] = 2;
     v.group[s] = 1;
     v.ctl[CTL_DIST_ENABLE] = 0b01;
-    expect(targetOracle(v, s)).toBe(NONE);
+    expect(oracle(v, s)).toBe(NONE);
     v.group[s] = 0;
-    expect(targetOracle(v, s)).toBe(2);
+    expect(oracle(v, s)).toBe(2);
     v.ctl[CTL_DIST_ENABLE] = 0;
-    expect(targetOracle(v, s)).toBe(NONE);
+    expect(oracle(v, s)).toBe(NONE);
   });
 
   it('sends an idle, a disabled or an unrouted interrupt nowhere', () => {
     const v = bareVgic();
     const s = spiSlot(v, 40);
     v.target[s] = 1;
-    expect(targetOracle(v, s)).toBe(NONE);
+    expect(oracle(v, s)).toBe(NONE);
     v.enabled[s] = 1;
-    expect(targetOracle(v, s)).toBe(NONE);
+    expect(oracle(v, s)).toBe(NONE);
     v.enabled[s] = 0;
     v.pendingLatch[s] = 1;
-    expect(targetOracle(v, s)).toBe(NONE);
+    expect(oracle(v, s)).toBe(NONE);
     v.enabled[s] = 1;
     v.target[s] = NONE;
-    expect(targetOracle(v, s)).toBe(NONE);
+    expect(oracle(v, s)).toBe(NONE);
   });
 
   it('treats a level interrupt as pending while its line is high', () => {
@@ -71,9 +80,9 @@ describe('targetOracle', () => {
     v.config[s] = CONFIG_LEVEL;
     v.target[s] = 1;
     v.lineLevel[s] = 1;
-    expect(targetOracle(v, s)).toBe(1);
+    expect(oracle(v, s)).toBe(1);
     v.lineLevel[s] = 0;
-    expect(targetOracle(v, s)).toBe(NONE);
+    expect(oracle(v, s)).toBe(NONE);
   });
 });
 
@@ -100,21 +109,21 @@ describe('validateInjection', () => {
     const v = bareVgic();
     const s = spiSlot(v, 41);
     v.config[s] = CONFIG_LEVEL;
-    expect(validateInjection(v, s, true)).toBe(true);
-    expect(validateInjection(v, s, false)).toBe(false);
+    expect(validate(v, s, true)).toBe(true);
+    expect(validate(v, s, false)).toBe(false);
     v.lineLevel[s] = 1;
-    expect(validateInjection(v, s, true)).toBe(false);
-    expect(validateInjection(v, s, false)).toBe(true);
+    expect(validate(v, s, true)).toBe(false);
+    expect(validate(v, s, false)).toBe(true);
   });
 
   it('accepts only a rising edge on an edge interrupt, pending or not', () => {
     const v = bareVgic();
     const s = spiSlot(v, 40);
-    expect(validateInjection(v, s, true)).toBe(true);
-    expect(validateInjection(v, s, false)).toBe(false);
+    expect(validate(v, s, true)).toBe(true);
+    expect(validate(v, s, false)).toBe(false);
     v.pendingLatch[s] = 1;
-    expect(validateInjection(v, s, true)).toBe(true);
-    expect(validateInjection(v, s, false)).toBe(false);
+    expect(validate(v, s, true)).toBe(true);
+    expect(validate(v, s, false)).toBe(false);
   });
 });
 
@@ -133,8 +142,8 @@ describe('apListCmp', () => {
     v.active[a] = 1;
     v.priority[a] = 0xf0;
     const p = pending(v, 41, 0x00);
-    expect(apListCmp(v, a, p)).toBeLessThan(0);
-    expect(apListCmp(v, p, a)).toBeGreaterThan(0);
+    expect(cmp(v, a, p)).toBeLessThan(0);
+    expect(cmp(v, p, a)).toBeGreaterThan(0);
   });
 
   it('puts a pending, enabled interrupt before one that is not deliverable', () => {
@@ -144,8 +153,8 @@ describe('apListCmp', () => {
     v.priority[idle] = 0x00;
     const disabled = pending(v, 43, 0x00);
     v.enabled[disabled] = 0;
-    expect(apListCmp(v, p, idle)).toBeLessThan(0);
-    expect(apListCmp(v, p, disabled)).toBeLessThan(0);
+    expect(cmp(v, p, idle)).toBeLessThan(0);
+    expect(cmp(v, p, disabled)).toBeLessThan(0);
   });
 
   it('orders by priority, then by INTID', () => {
@@ -153,14 +162,14 @@ describe('apListCmp', () => {
     const a = pending(v, 45, 0x20);
     const b = pending(v, 44, 0x40);
     const c = pending(v, 46, 0x20);
-    expect(apListCmp(v, a, b)).toBeLessThan(0);
-    expect(apListCmp(v, a, c)).toBeLessThan(0);
-    expect(apListCmp(v, c, a)).toBeGreaterThan(0);
-    expect(apListCmp(v, a, a)).toBe(0);
+    expect(cmp(v, a, b)).toBeLessThan(0);
+    expect(cmp(v, a, c)).toBeLessThan(0);
+    expect(cmp(v, c, a)).toBeGreaterThan(0);
+    expect(cmp(v, a, a)).toBe(0);
     // Two active interrupts: by priority too.
     v.active[b] = 1;
     v.active[c] = 1;
-    expect(apListCmp(v, c, b)).toBeLessThan(0);
+    expect(cmp(v, c, b)).toBeLessThan(0);
   });
 
   it("puts a pending interrupt of a group its vCPU has disabled after one of an enabled group", () => {
@@ -171,9 +180,9 @@ describe('apListCmp', () => {
     v.owner[lo] = 0;
     v.group[hi] = 0;
     v.group[lo] = 1;
-    expect(apListCmp(v, hi, lo)).toBeLessThan(0);
+    expect(cmp(v, hi, lo)).toBeLessThan(0);
     v.grpEn0[0] = 0;
-    expect(apListCmp(v, hi, lo)).toBeGreaterThan(0);
-    expect(apListCmp(v, lo, hi)).toBeLessThan(0);
+    expect(cmp(v, hi, lo)).toBeGreaterThan(0);
+    expect(cmp(v, lo, hi)).toBeLessThan(0);
   });
 });

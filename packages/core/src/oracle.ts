@@ -1,9 +1,12 @@
 /**
  * The small decisions of the engine, one function each, as in the kernel's
- * vgic.c. Each is called with the interrupt's irq lock held (or, for the
- * sort comparator, with the ap_list_lock held; see there).
+ * vgic.c. Each says which lock its caller holds, and checks it under the
+ * lock-order checker, as the kernel's lockdep_assert_held does: a check of
+ * one branch, nothing at all without lockdep. `isPending` reads fields
+ * and needs no lock of its own; the caller decides what its answer is worth.
  */
 import { CONFIG_LEVEL, CTL_DIST_ENABLE, NONE, type Vgic } from './vgic.js';
+
 
 /** irq_is_pending: a level interrupt is pending while its line is high or its latch is set. */
 export function isPending(v: Vgic, slot: number): boolean {
@@ -30,6 +33,20 @@ export function distGroupEnabled(v: Vgic, slot: number): boolean {
  * - Anything else belongs on no ap_list.
  */
 export function targetOracle(v: Vgic, slot: number): number {
+  if (v.lockdep !== null) v.lockdep.assertHeld(slot, 'targetOracle');
+  return decideTarget(v, slot);
+}
+
+/**
+ * The oracle's answer for a machine no other thread is inside: the
+ * invariant checks and reports that run between steps, or after the
+ * threads have stopped. It takes and checks no lock.
+ */
+export function targetOracleQuiescent(v: Vgic, slot: number): number {
+  return decideTarget(v, slot);
+}
+
+function decideTarget(v: Vgic, slot: number): number {
   if (v.active[slot] !== 0) {
     const owner = v.owner[slot]!;
     return owner !== NONE ? owner : v.target[slot]!;
@@ -44,10 +61,11 @@ export function targetOracle(v: Vgic, slot: number): number {
  * Caller holds the irq lock.
  */
 export function validateInjection(v: Vgic, slot: number, level: boolean): boolean {
+  if (v.lockdep !== null) v.lockdep.assertHeld(slot, 'validateInjection');
   return v.config[slot] === CONFIG_LEVEL ? (v.lineLevel[slot] !== 0) !== level : level;
 }
 
-/** 1 if the vCPU whose ap_list holds `slot` has the slot's group enabled at its CPU interface (or it is on no list). */
+/** 1 if the vCPU whose ap_list holds `slot` has the slot's group enabled at its CPU interface (or it is on no list). Caller holds that ap_list_lock (apListCmp's). */
 function vcpuGroupEnabled(v: Vgic, slot: number): number {
   const owner = v.owner[slot]!;
   if (owner === NONE) return 1;
@@ -60,12 +78,14 @@ function vcpuGroupEnabled(v: Vgic, slot: number): number {
  * since its LR-overflow rework), each by priority (lower value first), then
  * by INTID.
  *
- * The kernel takes both irq locks to compare; we read the fields under the
+ * Caller holds the ap_list_lock of the list that holds `a` and `b`. The
+ * kernel takes both irq locks to compare; we read the fields under the
  * ap_list_lock alone. A field changed meanwhile by another thread only makes
  * the order stale, which is harmless: flush asks the oracle again, under the
  * irq lock, before it puts anything in a list register.
  */
 export function apListCmp(v: Vgic, a: number, b: number): number {
+  if (v.lockdep !== null) v.lockdep.assertListOfHeld(v.owner[a]!, a, 'apListCmp');
   const actA = v.active[a]!;
   const actB = v.active[b]!;
   if (actA !== actB) return actB - actA;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RecordingLocks, bareVgic, configure, spiSlot } from '../test/fixtures/bare.js';
-import { apListAddTail, apListSlots } from './aplist.js';
+import { RecordingLocks, bareVgic, configure, enqueue, spiSlot } from '../test/fixtures/bare.js';
+import { apListSlots } from './aplist.js';
 import { isVgicError } from './errors.js';
 import { noLockHeld } from './invariants.js';
 import { queueIrqUnlock, requeue } from './queue.js';
@@ -110,8 +110,7 @@ describe('queueIrqUnlock', () => {
     locks.onAcquire = (index) => {
       if (index >= v.nrSlots && !fired) {
         fired = true;
-        apListAddTail(v, 3, s);
-        v.owner[s] = 3;
+        enqueue(v, 3, s);
       }
     };
     v.lockIrq(s);

@@ -11,7 +11,7 @@
 import { VgicError } from '../errors.js';
 import type { Machine, MachineOptions } from '../machine.js';
 import { checkInvariants } from '../invariants.js';
-import { isPending, targetOracle } from '../oracle.js';
+import { isPending, targetOracleQuiescent } from '../oracle.js';
 import type { GuestOps } from '../testing/guest.js';
 import { DEBUG_LOCKDEP, DEBUG_NO_QUEUE_RECHECK, NONE } from '../vgic.js';
 import { ThreadControl } from './control.js';
@@ -123,8 +123,8 @@ function leftovers(m: Machine): string[] {
   const out: string[] = [];
   for (let s = 0; s < v.nrSlots; s++) {
     if (v.active[s] !== 0) out.push(`INTID ${v.intid[s]} (slot ${s}) is still active after the drain`);
-    else if (isPending(v, s) && targetOracle(v, s) !== NONE) {
-      out.push(`INTID ${v.intid[s]} (slot ${s}) is still pending for vCPU ${targetOracle(v, s)} after the drain`);
+    else if (isPending(v, s) && targetOracleQuiescent(v, s) !== NONE) {
+      out.push(`INTID ${v.intid[s]} (slot ${s}) is still pending for vCPU ${targetOracleQuiescent(v, s)} after the drain`);
     }
   }
   return out;
