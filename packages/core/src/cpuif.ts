@@ -17,7 +17,9 @@ import type { MaintenanceReason } from './trace.js';
 import {
   APR_WORDS,
   CONFIG_LEVEL,
+  CTL_DEBUG,
   CTL_DIST_ENABLE,
+  DEBUG_STALE_LIVE_ACTIVE,
   FLAG_LR_ACTIVATE,
   FLAG_LR_DEACTIVATE,
   LR_ACTIVE,
@@ -339,7 +341,9 @@ function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, source: numb
   v.lockIrq(slot);
   const owner = v.owner[slot]!;
   const k = v.inLr[slot]!;
-  const active = k !== NONE ? liveActive(v, owner, k, slot) : v.active[slot] !== 0;
+  // Test hook: the live list register ignored, `active` believed (a deliberately broken engine).
+  const live = k !== NONE && (v.ctl[CTL_DEBUG]! & DEBUG_STALE_LIVE_ACTIVE) === 0;
+  const active = live ? liveActive(v, owner, k, slot) : v.active[slot] !== 0;
   // A GICv2 SGI is deactivated only by naming the source of its active
   // instance, as KVM's vgic_v2_deactivate checks.
   const src = k !== NONE ? v.lrSrc[owner * v.nrLrs + k]! : v.activeSrc[slot]!;
@@ -369,6 +373,23 @@ function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, source: numb
  * Is the interrupt in list register `k` of its running owner active? The LR
  * holds the truth until the owner's fold (`active` is stale meanwhile), and a
  * change another agent recorded for that fold wins. Caller holds the irq lock.
+ *
+ * The owner may be another vCPU, running on another thread and changing its
+ * list registers without the irq lock (acknowledge, EOI and DIR are the
+ * guest's own accesses, served from the LRs). Reading its LR is still sound:
+ * - Which interrupt LR `k` holds cannot change while we hold the irq lock:
+ *   only the owner's flush (populateLr) and fold change it, both under this
+ *   lock. `inLr` says `k` under the same lock.
+ * - The state is one byte, written by the owner alone; a read of one byte of
+ *   shared memory is never torn, so it gives a state the LR held at some
+ *   instant of our critical section, and the owner only moves it pending →
+ *   active (acknowledge) → not active (EOI, DIR). We decide as of that
+ *   instant: a DIR before the acknowledge finds nothing active, one after
+ *   it deactivates.
+ * - The decision is recorded under the lock (FLAG_LR_DEACTIVATE, `active`)
+ *   and applied by the owner's fold, which takes the lock.
+ * The stress run's cross-vCPU deactivations exercise this; with the LR
+ * ignored (DEBUG_STALE_LIVE_ACTIVE) they leave interrupts active for good.
  */
 function liveActive(v: Vgic, owner: number, k: number, slot: number): boolean {
   if (v.lockdep !== null) v.lockdep.assertHeld(slot, 'liveActive');

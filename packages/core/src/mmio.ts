@@ -9,7 +9,18 @@
  * `vcpu` is the accessing vCPU (whose banked private interrupts INTIDs 0-31
  * mean); a redistributor passes the vCPU it belongs to.
  */
-import { CONFIG_EDGE, CONFIG_LEVEL, CTL_DIST_ENABLE, FLAG_LR_ACTIVATE, FLAG_LR_DEACTIVATE, FLAG_LR_UNPEND, NONE, type Vgic } from './vgic.js';
+import {
+  CONFIG_EDGE,
+  CONFIG_LEVEL,
+  CTL_DEBUG,
+  CTL_DIST_ENABLE,
+  DEBUG_UNLOCKED_DIST_ENABLE,
+  FLAG_LR_ACTIVATE,
+  FLAG_LR_DEACTIVATE,
+  FLAG_LR_UNPEND,
+  NONE,
+  type Vgic,
+} from './vgic.js';
 import { isPending } from './oracle.js';
 import { dropCallbacks, holdCallbacks, hostListens, notifyHost, releaseCallbacks, type HostNotice } from './notify.js';
 import { kickVcpu, queueIrqUnlock } from './queue.js';
@@ -235,6 +246,19 @@ export function writeConfig(v: Vgic, vcpu: number, intid0: number, count: number
  */
 export function setRoute(v: Vgic, slot: number, lo: number, hi: number, target: number): void {
   v.lockIrq(slot);
+  routeIrqUnlock(v, slot, lo, hi, target);
+}
+
+/**
+ * routeIrqUnlock — `setRoute` for a caller that holds the irq lock of `slot`
+ * already, because the new routing word depends on the old one (a write of
+ * one half of GICv3's IROUTER keeps the other; a 1-of-N choice made again
+ * keeps the word and changes the target): read and written under one hold
+ * of the lock, no concurrent write between them is lost. Returns with every
+ * lock dropped.
+ */
+export function routeIrqUnlock(v: Vgic, slot: number, lo: number, hi: number, target: number): void {
+  if (v.lockdep !== null) v.lockdep.assertHeld(slot, 'routeIrqUnlock');
   v.route[slot * 2] = lo >>> 0;
   v.route[slot * 2 + 1] = hi >>> 0;
   v.target[slot] = target;
@@ -303,11 +327,15 @@ export function distEnable(v: Vgic): number {
  * is reported after that.
  */
 export function setDistEnable(v: Vgic, groups: number): void {
+  // Test hook: the owners read without the lock — and, as the memory model
+  // lets an unlocked read be, as they were before the enable (a
+  // deliberately broken engine, for the stress run to catch).
+  const stale = (v.ctl[CTL_DEBUG]! & DEBUG_UNLOCKED_DIST_ENABLE) !== 0 ? v.owner.slice() : null;
   const before = Atomics.exchange(v.ctl, CTL_DIST_ENABLE, groups);
   if ((groups & ~before) === 0) return;
   holdCallbacks(v);
   try {
-    for (let slot = 0; slot < v.nrSlots; slot++) queueIfOnNoList(v, slot);
+    for (let slot = 0; slot < v.nrSlots; slot++) if (stale === null || stale[slot] === NONE) queueIfOnNoList(v, slot);
     for (let k = 0; k < v.nrVcpus; k++) kickVcpu(v, k);
   } catch (e) {
     dropCallbacks(v);

@@ -53,6 +53,12 @@ export const NO_CALLBACK_ERROR: unique symbol = Symbol('no callback error');
 export const DEBUG_LOCKDEP = 1;
 /** Test hook: `queueIrqUnlock` skips its re-check after relocking (a deliberately broken engine). */
 export const DEBUG_NO_QUEUE_RECHECK = 2;
+/** Test hook: `setDistEnable` reads an interrupt's `owner` before taking its irq lock (a deliberately broken engine). */
+export const DEBUG_UNLOCKED_DIST_ENABLE = 4;
+/** Test hook: a backend reads the routing word it updates before taking the irq lock (a deliberately broken engine). */
+export const DEBUG_UNLOCKED_ROUTE_UPDATE = 8;
+/** Test hook: a deactivation from another vCPU ignores the owner's live list register (a deliberately broken engine). */
+export const DEBUG_STALE_LIVE_ACTIVE = 16;
 
 /** Indexes of the control words at the start of the buffer. */
 export const CTL_MAGIC = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { hostRegisterWrite, type Machine } from '@vgic/core';
+import { hostRegisterWrite, type LockOps, type Machine } from '@vgic/core';
 import { createGicv3, ICC_IAR1_EL1, ICC_IGRPEN0_EL1, ICC_IGRPEN1_EL1, ICC_PMR_EL1 } from './index.js';
 import { bringUp } from './fixtures.js';
 
@@ -231,5 +231,68 @@ describe('64-bit IROUTER writes from a host thread', () => {
       expect(m.irq(40)).toMatchObject({ target: 1, queued: 1 });
       expect(m.checkInvariants()).toEqual([]);
     }
+  });
+});
+
+/**
+ * Locks that let a test act as another thread in the moment before a lock
+ * is granted: `then` runs once, when lock word `at` is next taken, before the
+ * taker goes on.
+ */
+class InterleavingLocks implements LockOps {
+  readonly kind: string = 'interleaving';
+  private at = -1;
+  private then: (() => void) | null = null;
+  when(at: number, then: () => void): void {
+    this.at = at;
+    this.then = then;
+  }
+  acquire(words: Int32Array, index: number): void {
+    if (words[index] !== 0) throw new Error(`lock ${index} is already held`);
+    words[index] = 1;
+    if (index !== this.at || this.then === null) return;
+    const then = this.then;
+    this.then = null;
+    then();
+  }
+  release(words: Int32Array, index: number): void {
+    words[index] = 0;
+  }
+}
+
+describe('IROUTER written from several threads', () => {
+  test('a write of one half keeps the other half as it is when the write is made, not as it was before', () => {
+    for (const high of [false, true]) {
+      const locks = new InterleavingLocks();
+      const m = createGicv3({ vcpus: 4, locks });
+      const v = m.vgic;
+      const slot = v.nrVcpus * 32 + 40 - 32;
+      m.writeRegister('GICD_IROUTER40', 0x0001n);
+      // Another thread's write of the other half lands while this one waits for the irq lock.
+      locks.when(slot, () => {
+        v.route[slot * 2 + (high ? 0 : 1)] = high ? 0x0003 : 0x01;
+      });
+      const at = GICD + 0x6100 + 8 * (40 - 32) + (high ? 4 : 0);
+      m.mmioWrite(0, at, 32, high ? 0x00 : 0x0002);
+      const word = m.readRegister('GICD_IROUTER40');
+      // Both writes took effect: this half, and the other thread's.
+      expect(word).toBe(high ? 0x0003n : (0x01n << 32n) | 0x0002n);
+    }
+  });
+
+  test('making the 1-of-N choice again keeps a routing word another thread wrote meanwhile', () => {
+    const locks = new InterleavingLocks();
+    const m = createGicv3({ vcpus: 4, locks });
+    const v = m.vgic;
+    const slot = v.nrVcpus * 32 + 40 - 32;
+    m.writeRegister('GICD_IROUTER40', 0x8000_0000n);
+    // vCPU 2's IGRPEN1 write redoes the choice; meanwhile another thread routes 40 to vCPU 3 (affinity 0.0.0.3).
+    locks.when(slot, () => {
+      v.route[slot * 2] = 0x0003;
+      v.target[slot] = 3;
+    });
+    m.sysregWrite(2, ICC_IGRPEN1_EL1, 1n);
+    expect(m.readRegister('GICD_IROUTER40')).toBe(0x0003n);
+    expect(m.irq(40).target).toBe(3);
   });
 });

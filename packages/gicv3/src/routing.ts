@@ -16,7 +16,7 @@
  *   or a vCPU's IGRPEN write — and not at each delivery, so a stream of
  *   interrupts goes to one vCPU rather than being spread.
  */
-import { NONE, setRoute, type Vgic } from '@vgic/core';
+import { DEBUG_UNLOCKED_ROUTE_UPDATE, NONE, routeIrqUnlock, type Vgic } from '@vgic/core';
 import { vcpuByAffinity, type Topology } from './affinity.js';
 
 /** GICD_IROUTER.Interrupt_Routing_Mode, bit 31 of the low word. */
@@ -57,40 +57,61 @@ export function slotTarget(v: Vgic, t: Topology, slot: number): number {
 /**
  * A guest write of IROUTER: both words at once (a 64-bit access, single-copy
  * atomic, so the route never passes through a mix of old and new), or one
- * 32-bit half with the other kept. Core's `setRoute` re-evaluates the
+ * 32-bit half with the other kept. Core's `routeIrqUnlock` re-evaluates the
  * interrupt: beyond KVM, a pending interrupt that had no target is
  * delivered to its new one (KVM records the new target only, and the
- * interrupt waits until something else queues it).
+ * interrupt waits until something else queues it). The target depends on
+ * the interrupt's group, read under the same irq lock.
  */
 export function writeIrouter(v: Vgic, t: Topology, slot: number, lo: number, hi: number): void {
   const l = lo & IROUTER_LO_MASK;
   const h = hi & IROUTER_HI_MASK;
-  setRoute(v, slot, l, h, irouterTarget(v, t, l, h, v.group[slot]!));
+  v.lockIrq(slot);
+  routeIrqUnlock(v, slot, l, h, irouterTarget(v, t, l, h, v.group[slot]!));
 }
 
+/**
+ * A 32-bit write of one half of IROUTER keeps the other half — read under
+ * the irq lock the write is made under: a write of the other half by
+ * another thread, or a 1-of-N choice made again, lands wholly before or
+ * after this one, never lost between a read and a write of the word.
+ */
 export function writeIrouterHalf(v: Vgic, t: Topology, slot: number, high: boolean, value: number): void {
-  if (high) writeIrouter(v, t, slot, v.route[slot * 2]!, value);
-  else writeIrouter(v, t, slot, value, v.route[slot * 2 + 1]!);
+  // Test hook: the half to keep read before the lock is taken, as it once
+  // was (a deliberately broken engine, for the stress run to catch).
+  const early = (v.debugFlags & DEBUG_UNLOCKED_ROUTE_UPDATE) !== 0;
+  const kept = early ? v.route[slot * 2 + (high ? 0 : 1)]! : 0;
+  v.lockIrq(slot);
+  const other = early ? kept : v.route[slot * 2 + (high ? 0 : 1)]!;
+  const l = (high ? other : value) & IROUTER_LO_MASK;
+  const h = (high ? value : other) & IROUTER_HI_MASK;
+  routeIrqUnlock(v, slot, l, h, irouterTarget(v, t, l, h, v.group[slot]!));
 }
 
 /**
  * Make the 1-of-N choice again for the IRM = 1 SPIs of group `grp` (or of
  * both groups, with -1) among INTIDs [first, end): after a vCPU's group
  * enable or an interrupt's group changed. Only interrupts whose choice
- * differs are rerouted.
+ * differs are rerouted. The routing word, the group and the target are read
+ * and the new target written under one hold of the irq lock, so an IROUTER
+ * write by another thread is never overwritten with the word as it was.
  */
 export function rerouteOneOfN(v: Vgic, grp: number, first: number, end: number): void {
   const base = v.nrVcpus * 32 - 32;
   const stop = Math.min(end, v.spiLimit);
-  const choice0 = grp === 1 ? NONE : oneOfN(v, 0);
-  const choice1 = grp === 0 ? NONE : oneOfN(v, 1);
   for (let intid = Math.max(first, 32); intid < stop; intid++) {
     const slot = base + intid;
+    // Unlocked, a hint only: an interrupt that is not IRM = 1 now and becomes
+    // so meanwhile gets its choice from the write that makes it so.
+    if ((v.route[slot * 2]! & IROUTER_IRM) === 0) continue;
+    v.lockIrq(slot);
     const lo = v.route[slot * 2]!;
-    if ((lo & IROUTER_IRM) === 0) continue;
     const g = v.group[slot]!;
-    if (grp >= 0 && g !== grp) continue;
-    const choice = g === 0 ? choice0 : choice1;
-    if (v.target[slot] !== choice) setRoute(v, slot, lo, v.route[slot * 2 + 1]!, choice);
+    const choice = oneOfN(v, g);
+    if ((lo & IROUTER_IRM) === 0 || (grp >= 0 && g !== grp) || v.target[slot] === choice) {
+      v.unlockIrq(slot);
+      continue;
+    }
+    routeIrqUnlock(v, slot, lo, v.route[slot * 2 + 1]!, choice);
   }
 }

@@ -13,8 +13,10 @@ export const STRESS_HELP = `Usage: vgic stress [options]
 
 Run the vGIC with one worker thread per vCPU under a storm: injector threads
 raise edge and level SPIs as fast as they can, the vCPU guests send each
-other SGIs (through GICD_SGIR or ICC_SGI1R_EL1, as a guest does), and a
-thread retargets SPIs (ITARGETSR / IROUTER) and toggles their enables. The
+other SGIs (through GICD_SGIR or ICC_SGI1R_EL1, as a guest does), a thread
+retargets SPIs (ITARGETSR / IROUTER) and toggles their enables, a thread
+turns the distributor off and on, two threads write the two halves of a few
+IROUTERs (GICv3), and the vCPUs with EOImode 1 hand DIRs to each other. The
 lock-order checker runs in every thread. At the end every SPI is enabled
 again, the vCPUs take what is left, and the books are checked:
 
@@ -27,9 +29,12 @@ again, the vCPUs take what is left, and the books are checked:
   invariantViolations   problems in the state after the drain
 
 Level SPIs are counted apart (raised by the injectors, acknowledged, lowered
-by the guest that services them). Exit status: 0 when lost, level lost,
-lockOrderViolations and invariantViolations are all 0; 1 otherwise; 2 for a
-bad command line.
+by the guest that services them). So are the races the other threads aim at:
+an enable of the distributor that left a held-high interrupt on no ap_list,
+an IROUTER half write lost to a write of the other half, a DIR handed to
+another vCPU and never made; each is an invariant violation. Exit status: 0
+when lost, level lost, lockOrderViolations and invariantViolations are all
+0; 1 otherwise; 2 for a bad command line.
 
 Options:
   --gic v2|v3          GIC version (default v3)
@@ -87,6 +92,9 @@ function human(r: StressReport): string {
     `  lost                 ${r.lost}`,
     `  level                raised ${r.level.raised}, delivered ${r.level.delivered}, lowered ${r.level.lowered}, lost ${r.level.lost}`,
     `  retargeting          ${r.retarget.retargets} routes, ${r.retarget.disables} disables, ${r.retarget.enables} enables`,
+    `  distributor          ${r.distToggle.toggles} times off and on, ${r.distToggle.delivered} held-high deliveries, ${r.distToggle.lost} left on no ap_list`,
+    `  IROUTER halves       ${r.irouterHalves.writes} writes, ${r.irouterHalves.lostWrites} lost`,
+    `  DIR for another vCPU ${r.crossDir.handed} handed, ${r.crossDir.done} made`,
     `  WFI                  ${r.wfi.sleeps} sleeps, ${r.wfi.kicks} ended by a kick, ${r.wfi.timeouts} by the timeout`,
     `  throughput           ${r.throughput.deliveredPerSecond} delivered/s, ${r.throughput.injectionsPerSecond} injections/s`,
     `  lockOrderViolations  ${r.lockOrderViolations}`,

@@ -2,8 +2,13 @@
  * The stress suite every backend runs (the threads half of the conformance
  * suite): one worker thread per vCPU, injector threads on edge and level
  * SPIs, SGIs between the vCPUs, a thread retargeting and toggling enables,
- * the lock-order checker on — and a run with queueIrqUnlock's re-check
- * removed, which it must catch. Set VGIC_STRESS_SECONDS for a longer run.
+ * a thread turning the distributor off and on, two threads writing the
+ * halves of IROUTERs (where the GIC has them), DIRs handed between vCPUs,
+ * the lock-order checker on — and runs of deliberately broken engines
+ * (queueIrqUnlock without its re-check; a distributor enable, an IROUTER
+ * half write or a DIR from another vCPU that reads without the lock it
+ * needs), each of which it must catch. Set VGIC_STRESS_SECONDS for a
+ * longer run.
  *
  * Not a *.test.ts file: a backend's own test calls `describeStress`.
  */
@@ -36,7 +41,14 @@ export function expectSoundStress(r: StressReport): void {
   expect(r.sgi.delivered).toBeGreaterThan(0);
   expect(r.retarget.retargets).toBeGreaterThan(0);
   expect(r.retarget.disables).toBeGreaterThan(0);
+  expect(r.distToggle.toggles).toBeGreaterThan(0);
+  expect(r.distToggle.delivered).toBeGreaterThan(0);
+  expect(r.distToggle.lost).toBe(0);
+  expect(r.irouterHalves.lostWrites).toBe(0);
+  expect(r.crossDir.done).toBe(r.crossDir.handed);
 }
+
+type Broken = 'breakQueueRecheck' | 'breakDistEnable' | 'breakRouteUpdate' | 'breakLiveActive';
 
 export function describeStress(target: StressTarget): void {
   const { gic } = target;
@@ -56,26 +68,56 @@ export function describeStress(target: StressTarget): void {
       expectSoundStress(await runStress({ gic, backends, vcpus: 4, seconds: long }));
     }, long * 1000 + 120_000);
 
-    it('catches the lost or misplaced interrupt when queueIrqUnlock skips its re-check after relocking', async () => {
-      // The race needs two queuers of one interrupt inside the same few
-      // instructions: few SPIs, so injectors and the retargeting thread meet
-      // on them. Try again, a bounded number of times, until it shows.
-      let caught: StressReport | undefined;
-      for (let attempt = 0; attempt < 6 && caught === undefined; attempt++) {
+    /**
+     * Run a deliberately broken engine until the run catches it, a bounded
+     * number of times (a race shows only when two threads meet in it).
+     */
+    async function catchBroken(broken: Broken, o: { vcpus: number; caught: (r: StressReport) => boolean; few?: boolean }): Promise<StressReport | undefined> {
+      for (let attempt = 0; attempt < 6; attempt++) {
         const r = await runStress({
           gic,
           backends,
-          vcpus: 2,
+          vcpus: o.vcpus,
           seconds: 2,
-          edgeSpis: 2,
-          levelSpis: 2,
+          ...(o.few === true && { edgeSpis: 2, levelSpis: 2 }),
           seed: attempt + 1,
-          breakQueueRecheck: true,
+          [broken]: true,
           timeoutMs: 2000,
         });
-        if (r.lost !== 0 || r.invariantViolations > 0) caught = r;
+        if (o.caught(r)) return r;
       }
+      return undefined;
+    }
+
+    it('catches the lost or misplaced interrupt when queueIrqUnlock skips its re-check after relocking', async () => {
+      // The race needs two queuers of one interrupt inside the same few
+      // instructions: few SPIs, so injectors and the retargeting thread meet
+      // on them.
+      const caught = await catchBroken('breakQueueRecheck', { vcpus: 2, few: true, caught: (r) => r.lost !== 0 || r.invariantViolations > 0 });
       expect(caught).toBeDefined();
+      expect(caught!.ok).toBe(false);
+    }, 180_000);
+
+    it('catches an interrupt left on no ap_list when a distributor enable reads owner without the irq lock', async () => {
+      const caught = await catchBroken('breakDistEnable', { vcpus: 4, caught: (r) => r.distToggle.lost > 0 });
+      expect(caught).toBeDefined();
+      expect(caught!.ok).toBe(false);
+    }, 180_000);
+
+    it('catches a lost IROUTER write when a half write keeps the other half read without the irq lock', async (ctx) => {
+      const caught = await catchBroken('breakRouteUpdate', { vcpus: 2, caught: (r) => r.irouterHalves.lostWrites > 0 || r.irouterHalves.writes === 0 });
+      expect(caught).toBeDefined();
+      // A GIC that routes without IROUTER has no halves to write.
+      if (caught!.irouterHalves.writes === 0) ctx.skip();
+      expect(caught!.ok).toBe(false);
+    }, 180_000);
+
+    it("catches interrupts left active when a DIR from another vCPU ignores the owner's live list register", async () => {
+      // Two vCPUs with EOImode 1 (1 and 3) hand each other DIRs.
+      const caught = await catchBroken('breakLiveActive', { vcpus: 4, caught: (r) => r.invariantViolations > 0 });
+      expect(caught).toBeDefined();
+      expect(caught!.crossDir.handed).toBeGreaterThan(0);
+      expect(caught!.problems.join('\n')).toMatch(/still active after the drain/);
       expect(caught!.ok).toBe(false);
     }, 180_000);
   });

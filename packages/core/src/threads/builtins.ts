@@ -4,12 +4,15 @@
  * are bundled with the worker entry, so they need no module resolution.
  */
 import { VgicError } from '../errors.js';
+import { stressDistToggle, stressIrouterHalf } from './stress-races.js';
 import { scalingGuest, stressGuest, stressInjector, stressRetarget } from './stress-roles.js';
 
 const BUILTINS: Record<string, Record<string, unknown>> = {
   'stress-guest': { default: stressGuest },
   'stress-injector': { default: stressInjector },
   'stress-retarget': { default: stressRetarget },
+  'stress-dist-toggle': { default: stressDistToggle },
+  'stress-irouter-half': { default: stressIrouterHalf },
   'scaling-guest': { default: scalingGuest },
 };
 

@@ -24,6 +24,12 @@
  *   (`inject(intid, 1)` true); the guest that acknowledges the interrupt
  *   services the device, which lowers the line (`inject(intid, 0)`), then
  *   EOIs. Raises, acknowledges and lowers must all be equal at the end.
+ *
+ * The roles aimed at particular races (the distributor enable, IROUTER
+ * halves, deactivation from another vCPU) count on their own: see
+ * stress-races.ts. Their SPIs keep the books above: the IROUTER threads
+ * inject theirs as edges, and the distributor's held-high level lines are
+ * acknowledged without being lowered (`toggleAcks`).
  */
 import { isVgicError } from '../errors.js';
 import type { Machine } from '../machine.js';
@@ -31,40 +37,12 @@ import { PHASE_RUN } from './control.js';
 import type { GuestCpu } from './guest-cpu.js';
 import { hostWrite, resolveHostRegister, hostRegisterRead, type HostRegister } from './host-access.js';
 import type { TaskContext } from './protocol.js';
+import { NONE } from '../vgic.js';
 import { releaseHeldLocks, type Guest } from './runner.js';
+import { Random, type StressLayout } from './stress-layout.js';
+import { dirPartner, handDir, takeHandedDirs } from './stress-races.js';
 
-/** The INTID ranges of a stress run. */
-export interface StressLayout {
-  edgeFirst: number;
-  edgeCount: number;
-  levelFirst: number;
-  levelCount: number;
-  /** Send SGIs between the vCPUs. */
-  sgis: boolean;
-  /** Send a round of SGIs every this many guest steps. */
-  sgiEvery: number;
-  seed: number;
-}
-
-/** A small, fast, seeded generator (xorshift32). */
-export class Random {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 0x9e3779b9;
-  }
-  next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s;
-  }
-  /** 0..n-1 */
-  below(n: number): number {
-    return this.next() % n;
-  }
-}
+export { Random, type StressLayout } from './stress-layout.js';
 
 /** SGIs go from vCPU s as SGI s, so only the first 16 vCPUs send. */
 const SGI_SENDERS = 16;
@@ -78,13 +56,20 @@ export function stressGuest(cpu: GuestCpu, data: unknown): Guest {
   const credits = cpu.control.user;
   const edgeEnd = d.edgeFirst + d.edgeCount;
   const levelEnd = d.levelFirst + d.levelCount;
+  const toggleEnd = d.toggleFirst + d.toggleCount;
+  const halvesEnd = d.halvesFirst + d.halvesCount;
   const sends = d.sgis && me < SGI_SENDERS;
+  // EOImode-1 vCPUs hand every other edge SPI's DIR to the next one.
+  const partner = d.crossDir && cpu.eoiMode !== 0 ? dirPartner(m, me) : NONE;
   let edgeAcks = 0;
   let levelAcks = 0;
   let levelLowered = 0;
   let levelAlreadyLow = 0;
+  let toggleAcks = 0;
   let sgiAcks = 0;
   let sgiSent = 0;
+  let handed = 0;
+  let dirsForOthers = 0;
   let unexpected = 0;
   let steps = 0;
 
@@ -98,10 +83,12 @@ export function stressGuest(cpu: GuestCpu, data: unknown): Guest {
 
   return {
     take(cpu: GuestCpu): boolean {
+      if (d.crossDir) dirsForOthers += takeHandedDirs(cpu, d);
       if (sends && ++steps % d.sgiEvery === 0 && cpu.phase === PHASE_RUN) sendRound();
       const raw = cpu.ack();
       const intid = raw & 0x3ff;
       if (intid >= 1020) return false;
+      let edge = false;
       if (intid < 16) {
         // SGI s comes from vCPU s (GICv2 also says so in IAR's source field).
         const source = cpu.vgic.sgiSources ? (raw >> 10) & 7 : intid;
@@ -111,21 +98,28 @@ export function stressGuest(cpu: GuestCpu, data: unknown): Guest {
         } else {
           unexpected++;
         }
-      } else if (intid >= d.edgeFirst && intid < edgeEnd) {
+      } else if ((intid >= d.edgeFirst && intid < edgeEnd) || (intid >= d.halvesFirst && intid < halvesEnd)) {
         edgeAcks++;
+        edge = true;
       } else if (intid >= d.levelFirst && intid < levelEnd) {
         levelAcks++;
         // Service the device: it drops its line before the EOI.
         if (m.inject(intid, 0)) levelLowered++;
         else levelAlreadyLow++;
+      } else if (intid >= d.toggleFirst && intid < toggleEnd) {
+        // The toggling thread's device keeps its line high: nothing to service.
+        toggleAcks++;
       } else {
         unexpected++;
       }
       cpu.eoi(raw);
-      if (cpu.eoiMode !== 0) cpu.dir(raw);
+      if (cpu.eoiMode !== 0) {
+        if (edge && partner !== NONE && (edgeAcks & 1) === 0 && handDir(cpu, d, partner, raw)) handed++;
+        else cpu.dir(raw);
+      }
       return true;
     },
-    report: () => ({ edgeAcks, levelAcks, levelLowered, levelAlreadyLow, sgiAcks, sgiSent, unexpected }),
+    report: () => ({ edgeAcks, levelAcks, levelLowered, levelAlreadyLow, toggleAcks, sgiAcks, sgiSent, handed, dirsForOthers, unexpected }),
   };
 }
 
@@ -170,7 +164,7 @@ export interface RetargetResult {
   lockOrderViolations: number;
 }
 
-function hasRegister(m: Machine, name: string): boolean {
+export function hasRegister(m: Machine, name: string): boolean {
   try {
     m.resolve(name);
     return true;

@@ -13,12 +13,14 @@ import type { Machine, MachineOptions } from '../machine.js';
 import { checkInvariants } from '../invariants.js';
 import { isPending, targetOracleQuiescent } from '../oracle.js';
 import type { GuestOps } from '../testing/guest.js';
-import { DEBUG_LOCKDEP, DEBUG_NO_QUEUE_RECHECK, NONE } from '../vgic.js';
+import { DEBUG_LOCKDEP, DEBUG_NO_QUEUE_RECHECK, DEBUG_STALE_LIVE_ACTIVE, DEBUG_UNLOCKED_DIST_ENABLE, DEBUG_UNLOCKED_ROUTE_UPDATE, NONE } from '../vgic.js';
 import { ThreadControl } from './control.js';
 import type { VcpuCounters } from './guest-cpu.js';
+import { hostRegisterRead } from './host-access.js';
 import { VcpuThreads } from './pool.js';
 import type { BackendRef } from './protocol.js';
-import { Random, type InjectorResult, type RetargetResult, type StressLayout } from './stress-roles.js';
+import { MAILBOX_SLOTS, type DistToggleResult, type IrouterHalfResult } from './stress-races.js';
+import { Random, hasRegister, type InjectorResult, type RetargetResult, type StressLayout } from './stress-roles.js';
 
 export interface StressOptions {
   /** The GIC version: a key of `backends` (`v2`, `v3`). */
@@ -38,12 +40,24 @@ export interface StressOptions {
   sgis?: boolean;
   /** Run the retargeting thread (default true). */
   retarget?: boolean;
+  /** Run the thread that turns the distributor off and on (default true). */
+  distToggle?: boolean;
+  /** Run the two threads that write IROUTER halves, where the GIC has IROUTER (default true). */
+  irouterHalves?: boolean;
+  /** EOImode-1 vCPUs hand DIRs to one another (default true; needs two of them, 3 vCPUs or more). */
+  crossDeactivate?: boolean;
   /** List registers per vCPU (default 4). */
   lrs?: number;
   /** Check the lock order in every thread (default true). */
   lockCheck?: boolean;
   /** Test hook: remove the re-check in `queueIrqUnlock` (DEBUG_NO_QUEUE_RECHECK). */
   breakQueueRecheck?: boolean;
+  /** Test hook: `setDistEnable` reads `owner` unlocked (DEBUG_UNLOCKED_DIST_ENABLE). */
+  breakDistEnable?: boolean;
+  /** Test hook: IROUTER half writes read the other half unlocked (DEBUG_UNLOCKED_ROUTE_UPDATE). */
+  breakRouteUpdate?: boolean;
+  /** Test hook: a DIR from another vCPU ignores the owner's live list register (DEBUG_STALE_LIVE_ACTIVE). */
+  breakLiveActive?: boolean;
   seed?: number;
   /** How long each shutdown step may take before its threads are terminated (default 10 s). */
   timeoutMs?: number;
@@ -75,13 +89,19 @@ export interface StressReport {
   sgi: { sent: number; delivered: number };
   level: { raised: number; delivered: number; lowered: number; lost: number };
   retarget: { retargets: number; disables: number; enables: number };
+  /** The distributor turned off and on; held-high SPIs found on no ap_list after an enable. */
+  distToggle: { toggles: number; delivered: number; lost: number };
+  /** IROUTER half writes by the two threads, and the writes of one that the other's lost. */
+  irouterHalves: { writes: number; lostWrites: number };
+  /** DIRs one vCPU handed another, and the DIRs made for another vCPU. */
+  crossDir: { handed: number; done: number };
   wfi: { sleeps: number; kicks: number; timeouts: number };
   throughput: { deliveredPerSecond: number; injectionsPerSecond: number };
   drained: boolean;
   /** One sentence per problem (the invariant violations, and why a thread failed). */
   problems: string[];
   perVcpu: VcpuCounters[];
-  /** lost, lockOrderViolations, invariantViolations and level.lost all 0. */
+  /** lost, lockOrderViolations, invariantViolations, level.lost, distToggle.lost and irouterHalves.lostWrites all 0. */
   ok: boolean;
 }
 
@@ -148,6 +168,10 @@ function setUpGuest(m: Machine, guest: GuestOps, layout: StressLayout, rnd: Rand
   };
   spi(layout.edgeFirst, layout.edgeCount, true);
   spi(layout.levelFirst, layout.levelCount, false);
+  spi(layout.halvesFirst, layout.halvesCount, true);
+  // Held high by their device: below everything else, so they never hold it back.
+  spi(layout.toggleFirst, layout.toggleCount, false);
+  for (let i = 0; i < layout.toggleCount; i++) guest.setPriority(m, layout.toggleFirst + i, 0xf0);
   // The set-up ran as guest accesses on this thread: leave every vCPU outside.
   for (let k = 0; k < m.vcpus; k++) m.exit(k);
 }
@@ -159,28 +183,45 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
   if (!(o.seconds > 0)) throw new VgicError('INVALID_ARGUMENT', `seconds must be positive; got ${String(o.seconds)}`);
   const edgeCount = o.edgeSpis ?? 24;
   const levelCount = o.levelSpis ?? 8;
-  const spis = Math.max(32, Math.ceil((edgeCount + levelCount) / 32) * 32);
+  const toggleCount = (o.distToggle ?? true) ? 2 : 0;
+  const halvesWanted = (o.irouterHalves ?? true) ? 2 : 0;
+  const spis = Math.max(32, Math.ceil((edgeCount + levelCount + toggleCount + halvesWanted) / 32) * 32);
   const injectors = o.injectors ?? 2;
   const seed = o.seed ?? 1;
   const lockCheck = o.lockCheck ?? true;
+
+  const m = create({ vcpus, spis, lrs: o.lrs ?? 4, shared: true, lockCheck });
+  // IROUTER halves only on a GIC that routes by IROUTER.
+  const halvesCount = halvesWanted > 0 && hasRegister(m, 'GICD_IROUTER32') ? halvesWanted : 0;
+  const levelFirst = 32 + edgeCount;
+  const toggleFirst = levelFirst + levelCount;
+  const halvesFirst = toggleFirst + toggleCount;
   const layout: StressLayout = {
     edgeFirst: 32,
     edgeCount,
-    levelFirst: 32 + edgeCount,
+    levelFirst,
     levelCount,
+    toggleFirst,
+    toggleCount,
+    halvesFirst,
+    halvesCount,
+    crossDir: o.crossDeactivate ?? true,
+    // After the SGI credits: one per (sender, target).
+    mailboxBase: vcpus * vcpus,
     sgis: o.sgis ?? true,
     sgiEvery: 4,
     seed,
   };
-
-  const m = create({ vcpus, spis, lrs: o.lrs ?? 4, shared: true, lockCheck });
   // Workers read the debug word of the buffer when they open it.
   if (lockCheck) m.vgic.setDebugFlag(DEBUG_LOCKDEP, true);
   setUpGuest(m, guest, layout, new Random(seed));
   if (o.breakQueueRecheck === true) m.vgic.setDebugFlag(DEBUG_NO_QUEUE_RECHECK, true);
+  if (o.breakDistEnable === true) m.vgic.setDebugFlag(DEBUG_UNLOCKED_DIST_ENABLE, true);
+  if (o.breakRouteUpdate === true) m.vgic.setDebugFlag(DEBUG_UNLOCKED_ROUTE_UPDATE, true);
+  if (o.breakLiveActive === true) m.vgic.setDebugFlag(DEBUG_STALE_LIVE_ACTIVE, true);
 
-  // The control block's own words: one SGI credit per (sender, target).
-  const control = ThreadControl.create(vcpus, vcpus * vcpus);
+  // The control block's own words: the SGI credits, then the DIR mailboxes.
+  const control = ThreadControl.create(vcpus, vcpus * vcpus + vcpus * MAILBOX_SLOTS);
   const threads = await VcpuThreads.start({
     machine: m,
     backend: ref,
@@ -192,6 +233,14 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
     await threads.startTask(`injector ${i}`, { module: 'vgic:stress-injector', data: { ...layout, index: i } });
   }
   if (o.retarget ?? true) await threads.startTask('retarget', { module: 'vgic:stress-retarget', data: layout });
+  if (toggleCount > 0) await threads.startTask('dist-toggle', { module: 'vgic:stress-dist-toggle', data: layout });
+  if (halvesCount > 0) {
+    const affinities: number[] = [];
+    for (let k = 0; k < vcpus; k++) affinities.push(Number(hostRegisterRead(m, 'GICR_TYPER', { rd: k }) >> 32n) & 0xffffff);
+    for (const half of ['lo', 'hi'] as const) {
+      await threads.startTask(`irouter-${half}`, { module: 'vgic:stress-irouter-half', data: { ...layout, half, affinities } });
+    }
+  }
 
   const started = performance.now();
   await sleep(o.seconds * 1000);
@@ -203,10 +252,13 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
     .filter(([name]) => name.startsWith('injector'))
     .map(([, r]) => r as InjectorResult);
   const rt = shut.tasks['retarget'] as RetargetResult | undefined;
+  const dt = shut.tasks['dist-toggle'] as DistToggleResult | undefined;
+  const halves = ['irouter-lo', 'irouter-hi'].map((name) => shut.tasks[name] as IrouterHalfResult | undefined).filter((r) => r !== undefined);
   const g = (key: string): number => sum(shut.counters.map((c) => c.guest[key] ?? 0));
 
-  const edgeNewlyPending = sum(inj.map((r) => r.injected));
-  const edgeCoalescedAtInjection = sum(inj.map((r) => r.coalesced));
+  // The IROUTER threads inject their SPIs as edges: into the edge books.
+  const edgeNewlyPending = sum(inj.map((r) => r.injected)) + sum(halves.map((r) => r.injected));
+  const edgeCoalescedAtInjection = sum(inj.map((r) => r.coalesced)) + sum(halves.map((r) => r.coalesced));
   const coalescedInLr = sum(Array.from(v.foldCoalesced));
   const sgiSent = g('sgiSent');
   const sgiAcks = g('sgiAcks');
@@ -225,6 +277,12 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
   if (shut.counters.length !== threads.vcpus.length) problems.push(`${threads.vcpus.length - shut.counters.length} vCPU threads did not report`);
   if (g('unexpected') !== 0) problems.push(`the guests acknowledged ${g('unexpected')} interrupts nobody raised`);
   if (levelLowered !== levelAcks) problems.push(`${levelAcks - levelLowered} level interrupts were acknowledged with their line already low`);
+  const distToggle = { toggles: dt?.toggles ?? 0, delivered: g('toggleAcks'), lost: dt?.lost ?? 0 };
+  if (distToggle.lost !== 0) problems.push(`${distToggle.lost} times an enable of the distributor left a deliverable interrupt on no ap_list`);
+  const irouterHalves = { writes: sum(halves.map((r) => r.writes)), lostWrites: sum(halves.map((r) => r.lostWrites)) };
+  if (irouterHalves.lostWrites !== 0) problems.push(`${irouterHalves.lostWrites} IROUTER half writes were lost to a write of the other half`);
+  const crossDir = { handed: g('handed'), done: g('dirsForOthers') };
+  if (crossDir.done !== crossDir.handed) problems.push(`${crossDir.handed - crossDir.done} DIRs handed to another vCPU were never made`);
 
   const level = { raised: levelRaised, delivered: levelAcks, lowered: levelLowered, lost: levelRaised - levelAcks };
   const lockOrderViolations = v.lockViolations;
@@ -244,6 +302,9 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
     sgi: { sent: sgiSent, delivered: sgiAcks },
     level,
     retarget: { retargets: rt?.retargets ?? 0, disables: rt?.disables ?? 0, enables: rt?.enables ?? 0 },
+    distToggle,
+    irouterHalves,
+    crossDir,
     wfi: {
       sleeps: sum(shut.counters.map((c) => c.wfiSleeps)),
       kicks: sum(shut.counters.map((c) => c.kicks)),
