@@ -14,7 +14,7 @@
  *
  * Imports no Node built-in: it runs in a browser as well.
  */
-import { STEP_ACTIONS, type Scenario, type ScenarioBackend, type SourcePos, type Step, type StepAction } from '@vgic/core';
+import { type Scenario, type ScenarioBackend, type SourcePos, type Step, type StepAction } from '@vgic/core';
 import type { ValidateFunction } from 'ajv';
 import { readDocument } from './document.js';
 import { DEFAULT_LIMITS, type LoadLimits } from './limits.js';
@@ -35,8 +35,9 @@ export interface LoadOptions {
   limits?: Partial<LoadLimits>;
 }
 
-const validateHeader: ValidateFunction = compile(HEADER_SCHEMA);
-const validateStep = Object.fromEntries(STEP_ACTIONS.map((a) => [a, compile(STEP_SCHEMAS[a])])) as Record<StepAction, ValidateFunction>;
+// Compiled when first needed: compiling all ten costs a start-up of the command as much as reading a long file.
+let validateHeader: ValidateFunction | null = null;
+const validateStep: Partial<Record<StepAction, ValidateFunction>> = {};
 
 function refused(r: Reporter): LoadResult {
   return { ok: false, errors: r.errors() };
@@ -77,6 +78,7 @@ export function loadScenario(source: string | Uint8Array, file: string, options:
 
   // The header, its steps aside (each is checked on its own below).
   const headerOnly = forSchema(rawSteps === null ? header : { ...header, steps: [] });
+  validateHeader ??= compile(HEADER_SCHEMA);
   const headerOk = validateHeader(headerOnly);
   if (!headerOk) reportSchemaErrors(r, validateHeader.errors ?? [], header, [], 'a scenario', HEADER_SCHEMA);
   const shape = {
@@ -103,7 +105,7 @@ export function loadScenario(source: string | Uint8Array, file: string, options:
     const stepJs = raw as Plain;
     const action = stepAction(r, path, index, stepJs);
     if (action === null) continue;
-    const validate = validateStep[action];
+    const validate = (validateStep[action] ??= compile(STEP_SCHEMAS[action]));
     if (!validate(forSchema(stepJs))) {
       const errors = validate.errors ?? [];
       // The action's own value gets a sentence of its own: what the action takes.

@@ -87,6 +87,16 @@ function intValue(s: string): number | bigint {
   return integer(BigInt(s));
 }
 
+/** The common integers, without a regular expression: decimal digits, or `0x` and hex digits. */
+function isPlainInt(s: string): boolean {
+  const hex = s.length > 2 && s.charCodeAt(0) === 48 && s.charCodeAt(1) === 120;
+  for (let i = hex ? 2 : 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (hex && ((c >= 97 && c <= 102) || (c >= 65 && c <= 70))))) return false;
+  }
+  return true;
+}
+
 /** The plain scalars YAML's core schema reads as null or booleans. */
 const KEYWORDS: ReadonlyMap<string, null | boolean> = new Map<string, null | boolean>([
   ...['~', 'null', 'Null', 'NULL'].map((k) => [k, null] as const),
@@ -99,6 +109,7 @@ function plainValue(s: string): unknown {
   const c = s.charCodeAt(0);
   // Digits, signs and dots: numbers (or strings that look like them: left to the full reader).
   if ((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46) {
+    if (isPlainInt(s)) return intValue(s);
     if (INT_DEC.test(s) || INT_HEX.test(s) || INT_OCT.test(s)) return intValue(s);
     if (FLOAT.test(s) || FLOAT_EXP.test(s)) return parseFloat(s);
     if (FLOAT_SPECIAL.test(s)) return s.slice(-3).toLowerCase() === 'nan' ? NaN : s[0] === '-' ? -Infinity : Infinity;

@@ -200,8 +200,8 @@ function judgeRead(expect: bigint, mask: bigint | undefined, value: bigint): Che
 function runStep(ctx: RunContext, step: Step, index: number, trace: boolean): StepRecord {
   const record: StepRecord = { index, step, action: describeStep(step), changes: [] };
   const before = step.expectError !== undefined ? stateBytes(ctx.m) : null;
-  const events: TraceEvent[] = [];
-  const stop = trace ? ctx.m.onTrace((e) => events.push(e)) : null;
+  const events: TraceEvent[] | null = trace ? [] : null;
+  const stop = events !== null ? ctx.m.onTrace((e) => events.push(e)) : null;
   let outcome: CheckOutcome | undefined;
   try {
     const done = perform(ctx, step);
@@ -212,7 +212,7 @@ function runStep(ctx: RunContext, step: Step, index: number, trace: boolean): St
   } finally {
     stop?.();
   }
-  if (trace) record.events = events;
+  if (events !== null) record.events = events;
   if (step.expectError !== undefined) {
     record.check = judgeExpectedError(step, record.error, !sameBytes(before!, stateBytes(ctx.m)));
   } else if (record.error !== undefined) {
