@@ -229,13 +229,15 @@ export class ChangeTracker {
     const view = this.view;
     // Anyone's bytes: every vCPU may have changed. An interrupt on an ap_list reads its vCPU's state.
     if (changed === 2) vcpuMark.fill(1);
-    for (const s of this.queued) {
-      if (dirtyMark[s] === 0 && vcpuMark[view.irqs[s]!.queued!] === 1) {
-        dirtyMark[s] = 1;
-        dirty.push(s);
+    if (this.queued.size > 0) {
+      for (const s of this.queued) {
+        if (dirtyMark[s] === 0 && vcpuMark[view.irqs[s]!.queued!] === 1) {
+          dirtyMark[s] = 1;
+          dirty.push(s);
+        }
       }
     }
-    dirty.sort((a, b) => a - b);
+    if (dirty.length > 1) dirty.sort(ascending);
     const out: string[] = [];
     const dist = distEnable(v);
     if (dist !== view.dist) out.push(`distributor: ${groupsText(dist)}`);
@@ -262,6 +264,10 @@ export class ChangeTracker {
     this.diff.remember();
     return out;
   }
+}
+
+function ascending(a: number, b: number): number {
+  return a - b;
 }
 
 /**
