@@ -39,9 +39,6 @@ interface NamedRegister {
   count: number;
   first: number;
   perVcpu: boolean;
-  /** Natural width in bits (a system register: 64, whatever width an access asks for). */
-  width: 32 | 64;
-  sysreg: boolean;
 }
 
 /** One acknowledged interrupt: the raw IAR value and the group it was taken in. */
@@ -76,10 +73,10 @@ class Space {
     this.named = [];
     for (const f of m.frames) {
       for (const r of f.registers) {
-        this.named.push({ name: r.name, count: r.count ?? 1, first: r.firstIndex ?? 0, perVcpu: f.perVcpu, width: r.width, sysreg: false });
+        this.named.push({ name: r.name, count: r.count ?? 1, first: r.firstIndex ?? 0, perVcpu: f.perVcpu });
       }
     }
-    for (const s of this.sysregs) this.named.push({ name: s.name, count: 1, first: 0, perVcpu: false, width: 64, sysreg: true });
+    for (const s of this.sysregs) this.named.push({ name: s.name, count: 1, first: 0, perVcpu: false });
   }
 
   vcpu(i: number): number {
@@ -267,8 +264,7 @@ class Runner {
         const name = r.count > 1 ? `${r.name}${r.first + (op.index % r.count)}` : r.name;
         const k = space.vcpu(op.vcpu);
         const o = { vcpu: k, ...(op.width !== 0 && { width: op.width as AccessWidth }), ...(r.perVcpu && { rd: space.vcpu(op.rd) }) };
-        // By name the value must fit the access (a wider one is the host's mistake): the store's low bits.
-        if (op.write) m.writeRegister(name, BigInt.asUintN(op.width !== 0 && !r.sysreg ? op.width : r.width, op.value), o);
+        if (op.write) m.writeRegister(name, op.value, o);
         else m.readRegister(name, o);
         return;
       }
