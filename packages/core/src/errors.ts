@@ -22,7 +22,13 @@ export type VgicErrorCode =
   /** A saved document that cannot be restored on this machine. */
   | 'INVALID_SNAPSHOT'
   /** The call is not allowed in the machine's current state. */
-  | 'INVALID_STATE';
+  | 'INVALID_STATE'
+  /**
+   * A thread stopped inside the engine (it died, was terminated, or failed
+   * holding a lock), so the machine's state may be half-written: every call
+   * that takes an engine lock refuses until `reset()` or a restore.
+   */
+  | 'MACHINE_BROKEN';
 
 export class VgicError extends Error {
   readonly code: VgicErrorCode;

@@ -66,7 +66,22 @@ export {
   type VgicShape,
   type VgicOpenOptions,
 } from './vgic.js';
-export { type LockOps, PlainLocks, AtomicLocks, plainLocks, atomicLocks } from './locks.js';
+export { type LockOps, PlainLocks, AtomicLocks, plainLocks, atomicLocks, acquireContended, releaseContended, LOCK_WAIT_MS } from './locks.js';
+export {
+  LockSpace,
+  LockOwner,
+  LOCK_BROKEN,
+  LOCK_WAITERS,
+  THREAD_FREE,
+  THREAD_RESERVED,
+  THREAD_ALIVE,
+  THREAD_DEAD,
+  SOLE_THREAD,
+  BROKEN_STOPPED_HOLDING,
+  BROKEN_TERMINATED,
+  lockHolder,
+  adoptThread,
+} from './lock-owners.js';
 export { WasmLocks, createSharedWasmMemory, wasmLocksSupported, type WasmMemory } from './wasm-locks.js';
 export { LockDep, CheckedLocks } from './lockdep.js';
 export { targetOracle, targetOracleQuiescent, validateInjection, isPending, apListCmp, distGroupEnabled } from './oracle.js';

@@ -11,7 +11,10 @@ export function checkInvariants(v: Vgic): string[] {
   const problems: string[] = [];
   const seen = new Int32Array(v.nrSlots).fill(NONE);
 
-  for (let s = 0; s < v.lockWords.length; s++) {
+  const broken = v.broken;
+  // A broken machine's lock words are all poisoned: one sentence says why.
+  if (broken !== null) problems.push(`the machine is broken: ${broken}`);
+  for (let s = 0; s < v.lockWords.length && broken === null; s++) {
     if (v.lockWords[s] !== 0) {
       problems.push(s < v.nrSlots ? `irq lock of slot ${s} is held` : `ap_list_lock of vCPU ${s - v.nrSlots} is held`);
     }

@@ -76,6 +76,11 @@ export class LockDep {
     this.violation(`${this.describe(index)} released but not held by this thread`);
   }
 
+  /** Forget every lock this thread recorded as held: after a reset or restore freed them all. */
+  forget(): void {
+    this.depth = 0;
+  }
+
   isHeld(index: number): boolean {
     for (let k = 0; k < this.depth; k++) if (this.held[k] === index) return true;
     return false;

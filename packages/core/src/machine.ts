@@ -343,9 +343,15 @@ export class Machine {
     return this.backend.frames;
   }
 
-  /** Put every interrupt, vCPU and the distributor in the backend's reset state; every vCPU is outside. */
+  /**
+   * Put every interrupt, vCPU and the distributor in the backend's reset
+   * state; every vCPU is outside, every lock free. This is also the way back
+   * for a machine a dead thread left broken (MACHINE_BROKEN): call it with
+   * no other thread inside the machine.
+   */
   reset(): void {
     const v = this.vgic;
+    v.resetLocks();
     v.resetLinks();
     v.lineLevel.fill(0);
     v.pendingLatch.fill(0);

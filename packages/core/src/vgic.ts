@@ -11,10 +11,13 @@
  * (`Vgic.open`), and nothing on the hot path is a JS object.
  *
  * Locks are words of `lockWords`: slot s's irq_lock at s, vCPU k's
- * ap_list_lock at nrSlots+k. The ap_list is intrusive: `next`/`prev` links
- * per slot, with vCPU k's list head a sentinel at index nrSlots+k.
+ * ap_list_lock at nrSlots+k; each records the id of the thread holding it,
+ * from the thread table (`threadTable`, lock-owners.ts). The ap_list is
+ * intrusive: `next`/`prev` links per slot, with vCPU k's list head a
+ * sentinel at index nrSlots+k.
  */
 import { VgicError } from './errors.js';
+import { BROKEN_RECORD_WORDS, LockSpace, ownerFor, threadTableWords, type LockOwner } from './lock-owners.js';
 import { CheckedLocks, LockDep } from './lockdep.js';
 import { atomicLocks, plainLocks, type LockOps } from './locks.js';
 import type { Notice } from './notify.js';
@@ -73,6 +76,8 @@ export const CTL_DIST_ENABLE = 7;
 export const CTL_LOCK_VIOLATIONS = 8;
 /** 1 when SGIs carry a source-vCPU bitmap (GICv2). */
 export const CTL_SGI_SOURCES = 9;
+/** Four words: is the machine broken, and why (lock-owners.ts). */
+export const CTL_BROKEN = 10;
 export const CTL_WORDS = 16;
 
 /** Words the backend may use for distributor-wide state of its own. */
@@ -84,8 +89,8 @@ export const APR_WORDS = 8;
 
 /** The first word of every machine buffer: 'VGIC'. */
 export const VGIC_MAGIC = 0x56474943;
-/** The buffer layout this build reads and writes (its second word). */
-export const LAYOUT_VERSION = 1;
+/** The buffer layout this build reads and writes (its second word). 2: the thread table of lock owners. */
+export const LAYOUT_VERSION = 2;
 
 /** What fixes the layout of a machine's buffer. */
 export interface VgicShape {
@@ -166,6 +171,8 @@ export class Vgic {
   readonly ctl: Int32Array;
   readonly dist: Uint32Array;
   readonly lockWords: Int32Array;
+  /** What became of each thread id the lock words may name (lock-owners.ts). */
+  readonly threadTable: Int32Array;
 
   // --- per slot (struct vgic_irq) ---
   readonly intid: Int32Array;
@@ -239,6 +246,10 @@ export class Vgic {
   // --- per thread, not in the buffer ---
   locks: LockOps;
   readonly lockdep: LockDep | null;
+  /** The lock words with the thread table and the broken record. */
+  readonly lockSpace: LockSpace;
+  /** This thread, as the lock words it takes name it. */
+  readonly lockOwner: LockOwner;
   tracer: Tracer | null = null;
   /** Called when a vCPU's virtual IRQ/FIQ line changes. */
   onLine: ((vcpu: number, irq: boolean, fiq: boolean) => void) | null = null;
@@ -275,6 +286,7 @@ export class Vgic {
       ctl: l.i32(CTL_WORDS),
       dist: l.u32(DIST_WORDS),
       lockWords: l.i32(slots + v),
+      threadTable: l.i32(threadTableWords(v)),
       intid: l.i32(slots),
       next: l.i32(slots + v),
       prev: l.i32(slots + v),
@@ -353,23 +365,22 @@ export class Vgic {
 
   /** Views over a buffer another thread laid out (worker threads). */
   static open(buffer: ArrayBufferLike, options: VgicOpenOptions = {}): Vgic {
+    return new Vgic(buffer, Vgic.shapeOf(buffer), options);
+  }
+
+  /** The shape recorded in a machine buffer (opens no view: the caller gets no thread id). */
+  static shapeOf(buffer: ArrayBufferLike): VgicShape {
     const ctl = new Int32Array(buffer, 0, CTL_WORDS);
     if (ctl[CTL_MAGIC] !== VGIC_MAGIC || ctl[CTL_LAYOUT] !== LAYOUT_VERSION) {
       throw new VgicError('INVALID_ARGUMENT', 'the buffer does not hold a vgic machine of this layout version');
     }
-    const shape: VgicShape = {
+    return {
       nrVcpus: ctl[CTL_VCPUS]!,
       nrSpis: ctl[CTL_SPIS]!,
       nrLrs: ctl[CTL_LRS]!,
       priorityBits: ctl[CTL_PRIBITS]!,
       sgiSources: ctl[CTL_SGI_SOURCES] === 1,
     };
-    return new Vgic(buffer, shape, options);
-  }
-
-  /** The shape recorded in a machine buffer. */
-  static shapeOf(buffer: ArrayBufferLike): VgicShape {
-    return Vgic.open(buffer).shape;
   }
 
   private constructor(buffer: ArrayBufferLike, shape: VgicShape, options: VgicOpenOptions) {
@@ -388,6 +399,7 @@ export class Vgic {
     this.ctl = a['ctl'] as Int32Array;
     this.dist = a['dist'] as Uint32Array;
     this.lockWords = a['lockWords'] as Int32Array;
+    this.threadTable = a['threadTable'] as Int32Array;
     this.intid = a['intid'] as Int32Array;
     this.next = a['next'] as Int32Array;
     this.prev = a['prev'] as Int32Array;
@@ -438,7 +450,16 @@ export class Vgic {
     this.lrEoi = a['lrEoi'] as Uint8Array;
     this.lrSrc = a['lrSrc'] as Uint8Array;
 
-    const base = options.locks ?? (this.shared ? atomicLocks : plainLocks);
+    this.lockSpace = new LockSpace(
+      this.lockWords,
+      this.threadTable,
+      this.ctl.subarray(CTL_BROKEN, CTL_BROKEN + BROKEN_RECORD_WORDS),
+      this.nrSlots,
+      this.intid,
+    );
+    this.lockOwner = ownerFor(buffer, this.lockSpace);
+    const given = options.locks ?? (this.shared ? atomicLocks : plainLocks);
+    const base = given.forOwner ? given.forOwner(this.lockOwner) : given;
     const check = options.lockCheck ?? ((this.ctl[CTL_DEBUG]! & DEBUG_LOCKDEP) !== 0 || envLockCheck());
     if (check) {
       this.lockdep = new LockDep(this.nrSlots, this.ctl, CTL_LOCK_VIOLATIONS);
@@ -525,6 +546,24 @@ export class Vgic {
   setDebugFlag(flag: number, on: boolean): void {
     if (on) Atomics.or(this.ctl, CTL_DEBUG, flag);
     else Atomics.and(this.ctl, CTL_DEBUG, ~flag);
+  }
+
+  /**
+   * Why the machine refuses to take locks (a thread stopped inside the
+   * engine: lock-owners.ts), or null while it is sound.
+   */
+  get broken(): string | null {
+    return this.lockSpace.reason();
+  }
+
+  /**
+   * Free every lock, forget that the machine was broken, and clear this
+   * thread's lock-order record: for reset and restore, which rewrite every
+   * word the locks protect. No other thread may be inside the machine.
+   */
+  resetLocks(): void {
+    this.lockSpace.reset();
+    this.lockdep?.forget();
   }
 
   /** Lock-order violations seen by any thread of this machine. */

@@ -17,6 +17,20 @@ export function uleb(n: number): number[] {
   return out;
 }
 
+/** Signed LEB128, as `i32.const` encodes its operand. */
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
 /** A name: its length, then its bytes (ASCII here). */
 export function name(s: string): number[] {
   const bytes = Array.from(s, (c) => c.charCodeAt(0));

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createToy } from '../test/fixtures/toy-gic.js';
 import { toyGuest } from '../test/fixtures/toy-guest.js';
 import { isVgicError } from './errors.js';
+import { LockOwner } from './lock-owners.js';
 import { AtomicLocks } from './locks.js';
 import { WasmLocks, createSharedWasmMemory, wasmLocksSupported } from './wasm-locks.js';
 
@@ -11,22 +12,40 @@ describe('WasmLocks', () => {
     expect(wasmLocksSupported()).toBe(true);
   });
 
-  it('speaks the lock-word protocol of AtomicLocks: 1 while held, 0 when free, either can take what the other freed', () => {
+  it('speaks the lock-word protocol of AtomicLocks: the holder\'s word while held, 0 when free, either can take what the other freed', () => {
     const memory = createSharedWasmMemory(4096);
     const words = new Int32Array(memory.buffer, 64, 8);
     const wasm = new WasmLocks(memory);
     const atomic = new AtomicLocks();
+    // Outside a machine both are the standalone owner, id 1: its held word is 1 << 1.
     wasm.acquire(words, 3);
-    expect(Array.from(words)).toEqual([0, 0, 0, 1, 0, 0, 0, 0]);
+    expect(Array.from(words)).toEqual([0, 0, 0, 2, 0, 0, 0, 0]);
     wasm.release(words, 3);
     expect(words[3]).toBe(0);
     atomic.acquire(words, 5);
-    expect(words[5]).toBe(1);
+    expect(words[5]).toBe(2);
     atomic.release(words, 5);
     wasm.acquire(words, 5);
-    expect(words[5]).toBe(1);
+    expect(words[5]).toBe(2);
     wasm.release(words, 5);
     expect(Array.from(words)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('records the owner it is bound to, as AtomicLocks does', () => {
+    const memory = createSharedWasmMemory(4096);
+    const words = new Int32Array(memory.buffer, 0, 4);
+    // Ids whose word takes one, two and three bytes in the module's code.
+    for (const id of [5, 300, 40_000]) {
+      const owner = new LockOwner(id, null);
+      const wasm = new WasmLocks(memory).forOwner(owner);
+      wasm.acquire(words, 1);
+      expect(words[1]).toBe(id << 1);
+      new AtomicLocks(owner).release(words, 1);
+      expect(words[1]).toBe(0);
+      new AtomicLocks(owner).acquire(words, 2);
+      wasm.release(words, 2);
+      expect(words[2]).toBe(0);
+    }
   });
 
   it('addresses the word of the view it is given, wherever the view starts in the memory', () => {
@@ -36,7 +55,7 @@ describe('WasmLocks', () => {
     const locks = new WasmLocks(memory);
     locks.acquire(a, 1);
     locks.acquire(b, 2);
-    expect([a[1], b[2], a[2], b[1]]).toEqual([1, 1, 0, 0]);
+    expect([a[1], b[2], a[2], b[1]]).toEqual([2, 2, 0, 0]);
     locks.release(a, 1);
     locks.release(b, 2);
     expect([a[1], b[2]]).toEqual([0, 0]);
@@ -68,12 +87,22 @@ describe('WasmLocks', () => {
       `
       const { workerData, parentPort } = require('node:worker_threads');
       const w = new Int32Array(workerData.buffer, 128, 4);
+      // Thread id 2 (word 4) in the lock-word protocol of locks.ts: the
+      // holder's word, bit 0 set while someone waits.
       function acquire() {
-        if (Atomics.compareExchange(w, 0, 0, 1) === 0) return;
-        for (let n = 0; n < 64; n++) if (Atomics.load(w, 0) === 0 && Atomics.compareExchange(w, 0, 0, 1) === 0) return;
-        while (Atomics.exchange(w, 0, 2) !== 0) Atomics.wait(w, 0, 2);
+        if (Atomics.compareExchange(w, 0, 0, 4) === 0) return;
+        for (;;) {
+          const word = Atomics.load(w, 0);
+          if (word === 0) { if (Atomics.compareExchange(w, 0, 0, 5) === 0) return; continue; }
+          if ((word & 1) === 0 && Atomics.compareExchange(w, 0, word, word | 1) !== word) continue;
+          Atomics.wait(w, 0, word | 1);
+        }
       }
-      function release() { if (Atomics.exchange(w, 0, 0) === 2) Atomics.notify(w, 0, 1); }
+      function release() {
+        if (Atomics.compareExchange(w, 0, 4, 0) === 4) return;
+        Atomics.store(w, 0, 0);
+        Atomics.notify(w, 0, 1);
+      }
       let mine = 0;
       while (mine < workerData.n || Atomics.load(w, 2) < workerData.n) {
         acquire(); const c = w[1]; w[1] = c + 1; release();

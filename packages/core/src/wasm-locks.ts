@@ -11,19 +11,21 @@
  *
  * A shared `WebAssembly.Memory`'s `.buffer` is a SharedArrayBuffer: the
  * engine's typed-array views, `Atomics.wait`/`notify` and worker threads use
- * it exactly as before. The lock word protocol is the one of `AtomicLocks`
- * (0 free, 1 held, 2 held with waiters), so threads using `AtomicLocks` and
+ * it exactly as before. The lock words mean what they mean for
+ * `AtomicLocks` (locks.ts: 0 free, the holder's id shifted left by one, the
+ * waiters bit, the poisoned word), so threads using `AtomicLocks` and
  * threads using `WasmLocks` on the same buffer exclude each other correctly;
- * only the uncontended fast path differs. Under contention this falls back to
- * the same spin-then-`Atomics.wait` as `AtomicLocks`.
+ * only the uncontended fast paths differ. Anything else — contention, a dead
+ * holder, a broken machine — goes to the slow paths of locks.ts.
  *
  * The module is assembled here, from the listing below, at construction:
  * there is no binary blob to trust and no build step.
  */
 import { VgicError } from './errors.js';
-import type { LockOps } from './locks.js';
+import { LOCK_WAITERS, LockOwner } from './lock-owners.js';
+import { OwnedLocks, acquireContended, releaseContended, type LockOps } from './locks.js';
 import { NO_SHARED_MEMORY, sharedMemorySupported } from './vgic.js';
-import { name, section, uleb, vec } from './wasm-asm.js';
+import { name, section, sleb, uleb, vec } from './wasm-asm.js';
 
 /** A `WebAssembly.Memory`, as far as this module uses it (the project's `lib` carries no WebAssembly types). */
 export interface WasmMemory {
@@ -71,17 +73,19 @@ const I32_ATOMIC_RMW_CMPXCHG = 0x48;
 const MEMARG_I32 = [2, 0];
 
 /**
- * The module:
+ * The module, for the thread whose held locks read SELF (`id << 1`): the
+ * word is a constant of the code, so the call takes one argument, as a lock
+ * that records no owner would.
  *
  *   (import "env" "memory" (memory 0 65536 shared))
  *   (func (export "tryLock") (param $addr i32) (result i32)   ;; old value; 0 = taken
- *     (i32.atomic.rmw.cmpxchg (local.get $addr) (i32.const 0) (i32.const 1)))
- *   (func (export "unlock") (param $addr i32) (result i32)    ;; old value; 2 = wake a waiter
+ *     (i32.atomic.rmw.cmpxchg (local.get $addr) (i32.const 0) (i32.const SELF)))
+ *   (func (export "unlock") (param $addr i32) (result i32)    ;; old value; bit 0 set = look
  *     (i32.atomic.rmw.xchg (local.get $addr) (i32.const 0)))
  */
-function lockModuleBytes(): Uint8Array {
+function lockModuleBytes(self: number): Uint8Array {
   const i32ToI32 = [TYPE_FUNC, ...vec([[I32]]), ...vec([[I32]])];
-  const tryLock = [LOCAL_GET, 0, I32_CONST, 0, I32_CONST, 1, ATOMIC, I32_ATOMIC_RMW_CMPXCHG, ...MEMARG_I32, END];
+  const tryLock = [LOCAL_GET, 0, I32_CONST, 0, I32_CONST, ...sleb(self), ATOMIC, I32_ATOMIC_RMW_CMPXCHG, ...MEMARG_I32, END];
   const unlock = [LOCAL_GET, 0, I32_CONST, 0, ATOMIC, I32_ATOMIC_RMW_XCHG, ...MEMARG_I32, END];
   const body = (code: number[]): number[] => {
     const withLocals = [...vec([]), ...code];
@@ -101,11 +105,16 @@ function lockModuleBytes(): Uint8Array {
   ]);
 }
 
-let compiled: WasmModule | null = null;
+/** The module for each holder's word, compiled once per thread. */
+const compiled = new Map<number, WasmModule>();
 
-function lockModule(): WasmModule {
-  compiled ??= new (wasmApi().Module)(lockModuleBytes());
-  return compiled;
+function lockModule(self: number): WasmModule {
+  let m = compiled.get(self);
+  if (m === undefined) {
+    m = new (wasmApi().Module)(lockModuleBytes(self));
+    compiled.set(self, m);
+  }
+  return m;
 }
 
 // ------------------------------------------------------------ memory
@@ -134,9 +143,7 @@ export function wasmLocksSupported(): boolean {
 
 // ------------------------------------------------------------ the lock
 
-const SPINS = 64;
-
-export class WasmLocks implements LockOps {
+export class WasmLocks extends OwnedLocks implements LockOps {
   readonly kind: string = 'wasm-atomic';
   /** The memory whose buffer every `words` passed in must view. */
   readonly memory: WasmMemory;
@@ -148,26 +155,31 @@ export class WasmLocks implements LockOps {
   private words: Int32Array | null = null;
   private base = 0;
 
-  constructor(memory: WasmMemory) {
+  constructor(memory: WasmMemory, owner: LockOwner = LockOwner.standalone) {
+    super(owner);
     if (!(memory.buffer instanceof SharedArrayBuffer)) {
       throw new VgicError('INVALID_ARGUMENT', 'WasmLocks needs a shared WebAssembly.Memory ({ shared: true, maximum })');
     }
-    const instance = new (wasmApi().Instance)(lockModule(), { env: { memory } });
+    const instance = new (wasmApi().Instance)(lockModule(owner.word), { env: { memory } });
     this.memory = memory;
     this.tryLock = instance.exports['tryLock'] as (addr: number) => number;
     this.unlockWord = instance.exports['unlock'] as (addr: number) => number;
   }
 
+  forOwner(owner: LockOwner): LockOps {
+    return new WasmLocks(this.memory, owner);
+  }
+
   /** `words` must be a view of `memory.buffer`: the lock word's address is its byte offset there. */
   acquire(words: Int32Array, index: number): void {
     if (words !== this.words) this.rebase(words);
-    if (this.tryLock(this.base + (index << 2)) === 0) return;
-    acquireContended(words, index);
+    if (this.tryLock(this.base + (index << 2)) !== 0) acquireContended(words, index, this.owner);
   }
 
   release(words: Int32Array, index: number): void {
     if (words !== this.words) this.rebase(words);
-    if (this.unlockWord(this.base + (index << 2)) === 2) Atomics.notify(words, index, 1);
+    const old = this.unlockWord(this.base + (index << 2));
+    if ((old & LOCK_WAITERS) !== 0) releaseContended(words, index, this.owner, old);
   }
 
   private rebase(words: Int32Array): void {
@@ -176,15 +188,5 @@ export class WasmLocks implements LockOps {
     }
     this.words = words;
     this.base = words.byteOffset;
-  }
-}
-
-/** The slow path, word for word the protocol of `AtomicLocks`: spin, then sleep as a waiter (2). */
-function acquireContended(words: Int32Array, index: number): void {
-  for (let n = 0; n < SPINS; n++) {
-    if (Atomics.load(words, index) === 0 && Atomics.compareExchange(words, index, 0, 1) === 0) return;
-  }
-  while (Atomics.exchange(words, index, 2) !== 0) {
-    Atomics.wait(words, index, 2);
   }
 }

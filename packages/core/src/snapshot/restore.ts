@@ -253,7 +253,9 @@ function queueOn(v: Vgic, vcpu: number, slot: number): void {
 function applySnapshot(m: Machine, doc: GicSnapshot): void {
   const v = m.vgic;
   // Every vCPU leaves the guest; what its list registers held is replaced,
-  // not folded.
+  // not folded. Every word a lock protects is rewritten below, so a machine
+  // a dead thread left broken is sound again: its locks start free.
+  v.resetLocks();
   v.resetLinks();
   v.runState.fill(VCPU_OUTSIDE);
   v.kick.fill(0);
