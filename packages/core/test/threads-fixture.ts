@@ -3,7 +3,17 @@
  * handle, its CPU-interface names, and a few guests. Workers import this
  * module by file URL.
  */
-import { Machine, PHASE_DRAIN, PHASE_RUN, type CpuInterfaceNames, type Guest, type GuestCpu, type MachineHandle } from '../src/index.js';
+import {
+  Machine,
+  PHASE_DRAIN,
+  PHASE_RUN,
+  isVgicError,
+  releaseHeldLocks,
+  type CpuInterfaceNames,
+  type Guest,
+  type GuestCpu,
+  type MachineHandle,
+} from '../src/index.js';
 import type { TaskContext } from '../src/threads/index.js';
 import { createToyBackend, type ToyBackendOptions } from './fixtures/toy-gic.js';
 
@@ -151,4 +161,62 @@ export function throwingInjector(ctx: TaskContext): { attempts: number; thrown: 
     }
   }
   return { attempts, thrown };
+}
+
+/**
+ * Takes its vCPU's ap_list_lock, says so in the control block's first user
+ * word, and never lets go: a thread that will be terminated holding a lock.
+ */
+export function lockHoldingGuest(cpu: GuestCpu): Guest {
+  return {
+    take(): boolean {
+      cpu.vgic.lockApList(cpu.vcpu);
+      Atomics.store(cpu.control.user, 0, 1);
+      for (;;) Atomics.wait(cpu.control.user, 1, 0, 1000);
+    },
+  };
+}
+
+/** Keeps raising an SPI to itself and taking it, and never returns: only a terminate ends it, anywhere in the engine. */
+export function busyGuest(cpu: GuestCpu): Guest {
+  return {
+    take(c: GuestCpu): boolean {
+      for (;;) {
+        c.machine.inject(40, 1);
+        const raw = c.ack();
+        if ((raw & 0x3ff) < 1020) c.eoi(raw);
+      }
+    },
+  };
+}
+
+/**
+ * Takes the irq lock of INTID 40, says so in the first user word, waits a
+ * little (so that the main thread can start waiting for that lock), then
+ * fails with an exception, the lock still held.
+ */
+export function failingGuest(cpu: GuestCpu): Guest {
+  return {
+    take(): boolean {
+      const v = cpu.vgic;
+      v.lockIrq(v.slotOf(40, 0));
+      Atomics.store(cpu.control.user, 0, 1);
+      Atomics.wait(cpu.control.user, 1, 0, 300);
+      throw new Error('the guest failed in a critical section');
+    },
+  };
+}
+
+/** A task that breaks the lock order once, catches the violation, gives its locks back and returns. */
+export function lockBreakingTask(ctx: TaskContext): string {
+  const v = ctx.machine.vgic;
+  try {
+    v.lockIrq(v.slotOf(41, 0));
+    v.lockApList(0);
+  } catch (e) {
+    if (!isVgicError(e, 'LOCK_ORDER')) throw e;
+    releaseHeldLocks(v);
+    return 'caught';
+  }
+  return 'not caught';
 }

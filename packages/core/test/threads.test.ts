@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { hostRegisterWrite, isVgicError, type Machine, type VcpuCounters } from '../src/index.js';
 import { startVcpus } from '../src/threads/index.js';
+import { errorCode } from './fixtures/errors.js';
 import { createToy } from './fixtures/toy-gic.js';
 import { toyGuest } from './fixtures/toy-guest.js';
 import { FIXTURE_URL, TOY_CPU_INTERFACE } from './threads-fixture.js';
@@ -90,23 +91,32 @@ describe('vCPU threads', () => {
     for (const intid of SPIS) expect(m.irq(intid).pending).toBe(true);
   });
 
-  it('count a lock-order violation in the shared word, and the thread that broke the order goes on', async () => {
-    const m = toyMachine(2);
+  it('stop the run on a lock-order violation in a vCPU thread: shutdown names it, and the machine refuses use until reset', async () => {
+    const m = toyMachine(1);
     const threads = await start(m, 'lockBreakingGuest');
-    for (const intid of SPIS) m.inject(intid, 1);
-    await sleep(20);
+    const r = await threads.shutdown({ timeoutMs: 2000 });
+
+    expect(r.problems).toEqual([
+      expect.stringMatching(/^vCPU 0: lock order violated: ap_list_lock\(vCPU 0\) taken while holding irq_lock/),
+      '1 lock-order violation in the threads: the engine broke its own lock order',
+      expect.stringMatching(/^the machine is broken: vCPU 0 stopped while it held irq_lock\(INTID 40, slot \d+\)/),
+    ]);
+    // The thread stopped: no counters, and nobody released the lock behind its back.
+    expect(r.counters).toEqual([]);
+    expect(m.vgic.lockViolations).toBe(1);
+    expect(errorCode(() => m.inject(40, 1))).toBe('MACHINE_BROKEN');
+  });
+
+  it('report a lock-order violation that a task thread caught and lived through', async () => {
+    const m = toyMachine(2);
+    const threads = await start(m, 'countingGuest');
+    await threads.startTask('breaker', { module: FIXTURE_URL, export: 'lockBreakingTask' });
     const r = await threads.shutdown();
 
-    expect(r.problems).toEqual([]);
-    for (const c of r.counters) {
-      expect(c.lockOrderViolations).toBe(1);
-      expect(c.errors[0]).toMatch(/ap_list_lock\(vCPU \d\) taken while holding irq_lock/);
-    }
-    expect(m.vgic.lockViolations).toBe(2);
-    // The runner released the irq lock the guest left held; everything was delivered.
+    expect(r.tasks).toEqual({ breaker: 'caught' });
+    expect(r.problems).toEqual(['1 lock-order violation in the threads: the engine broke its own lock order']);
+    expect(r.broken).toBeNull();
     expect(m.noLockHeld()).toBe(true);
-    expect(acksOf(r.counters)).toBe(SPIS.length - sum(Array.from(m.vgic.foldCoalesced)));
-    expect(m.checkInvariants()).toEqual([]);
   });
 
   describe('callbacks on worker threads', () => {

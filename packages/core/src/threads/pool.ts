@@ -11,6 +11,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { VgicError, type VgicErrorCode } from '../errors.js';
+import { THREAD_RESERVED, type LockSpace } from '../lock-owners.js';
 import type { Machine } from '../machine.js';
 import { kickVcpu } from '../queue.js';
 import { PHASE_DRAIN, PHASE_QUIESCE, PHASE_STOP, ThreadControl } from './control.js';
@@ -51,17 +52,37 @@ export function spawnWorker(data: WorkerData): Worker {
   return new Worker(entry, { workerData: data });
 }
 
-/** A started worker: its readiness and its final message. */
+/** What a worker is started with, before the main thread has reserved its thread id. */
+type UnnumberedWorkerData = WorkerData extends infer D ? (D extends WorkerData ? Omit<D, 'thread'> : never) : never;
+
+/**
+ * A started worker: its readiness, its final message, and its thread id in
+ * the machine's thread table. The id is reserved here, before the worker
+ * starts, and given back when the worker has exited — or, if the worker
+ * ended inside the engine, left marking the machine broken (`retire`).
+ */
 class WorkerHandle {
   readonly worker: Worker;
   readonly name: string;
+  readonly thread: number;
   readonly ready: Promise<void>;
   readonly done: Promise<WorkerMessage & { type: 'done' }>;
   finished = false;
+  /** It ended without finishing its work: it failed, or exited early. */
+  failed = false;
+  /** The worker said how it ended (done, or an exception it reported): it left the engine by itself. */
+  reported = false;
+  exited = false;
 
-  constructor(data: WorkerData, name: string) {
+  constructor(data: UnnumberedWorkerData, name: string, space: LockSpace) {
     this.name = name;
-    this.worker = spawnWorker(data);
+    this.thread = space.claim(THREAD_RESERVED);
+    try {
+      this.worker = spawnWorker({ ...data, thread: this.thread } as WorkerData);
+    } catch (e) {
+      space.retire(this.thread, true);
+      throw e;
+    }
     let onReady!: () => void;
     let onFail!: (e: Error) => void;
     this.ready = new Promise<void>((res, rej) => {
@@ -71,6 +92,7 @@ class WorkerHandle {
     this.done = new Promise((resolve, reject) => {
       const fail = (e: Error): void => {
         this.finished = true;
+        this.failed = true;
         onFail(e);
         reject(e);
       };
@@ -78,8 +100,10 @@ class WorkerHandle {
         if (msg.type === 'ready') onReady();
         else if (msg.type === 'done') {
           this.finished = true;
+          this.reported = true;
           resolve(msg);
         } else if (msg.type === 'error') {
+          this.reported = true;
           // A VgicError thrown in the worker keeps its code.
           const text = `${name}: ${msg.message}`;
           const e = msg.code !== undefined ? new VgicError(msg.code as VgicErrorCode, text) : new Error(text);
@@ -87,8 +111,17 @@ class WorkerHandle {
           fail(e);
         }
       });
-      this.worker.on('error', (e: Error) => fail(new Error(`${name}: ${e.message}`)));
+      this.worker.on('error', (e: Error & { code?: string }) => {
+        // An uncaught exception unwound the thread's stack; running out of
+        // memory stopped it wherever it was.
+        if (e.code !== 'ERR_WORKER_OUT_OF_MEMORY') this.reported = true;
+        fail(new Error(`${name}: ${e.message}`));
+      });
       this.worker.on('exit', (code) => {
+        this.exited = true;
+        // Before anyone awaiting this worker runs: the machine is marked
+        // broken by then if the worker ended inside the engine.
+        space.retire(this.thread, this.reported);
         if (!this.finished) fail(new Error(`${name} exited (code ${code}) before reporting`));
       });
     });
@@ -125,14 +158,24 @@ export interface ShutdownOptions {
 }
 
 export interface ShutdownReport {
-  /** Per-vCPU counters, by vCPU id (a vCPU whose thread had to be terminated has none). */
+  /** Per-vCPU counters, by vCPU id (a vCPU whose thread had to be terminated, or failed, has none). */
   counters: VcpuCounters[];
   /** Task results, by task name. */
   tasks: Record<string, unknown>;
   /** Did the drain finish (every vCPU asleep with nothing pending)? */
   drained: boolean;
-  /** What went wrong: threads that did not finish in time, or failed. */
+  /**
+   * What went wrong: threads that did not finish in time, or failed;
+   * lock-order violations; a machine left broken.
+   */
   problems: string[];
+  /**
+   * Why the machine now refuses further use (a thread stopped inside the
+   * engine, so its state may be half-written; every call that takes an
+   * engine lock throws MACHINE_BROKEN), or null. `machine.reset()` or
+   * `restoreMachine` makes it usable again.
+   */
+  broken: string | null;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -162,6 +205,13 @@ async function within<T>(p: Promise<T>, ms: number): Promise<{ ok: true; value: 
  * `Machine` and may inject, and access the distributor through
  * `hostRegisterWrite`, while they run; it never takes an engine lock during
  * shutdown, so a thread that died holding one cannot hang it.
+ *
+ * Each worker opens the machine under a thread id reserved for it here. A
+ * worker that ends inside the engine — terminated because it did not stop
+ * in time, or dead holding a lock — leaves the machine broken, with every
+ * lock word poisoned: later calls that need a lock throw MACHINE_BROKEN
+ * instead of waiting for ever (lock-owners.ts). `shutdown` says so in its
+ * report.
  */
 export class VcpuThreads {
   readonly machine: Machine;
@@ -171,14 +221,20 @@ export class VcpuThreads {
   private readonly backendOptions: unknown;
   private readonly vcpuWorkers: WorkerHandle[] = [];
   private readonly taskWorkers: WorkerHandle[] = [];
+  /** The machine's lock-order violation count when the threads started. */
+  private readonly violationsBefore: number;
 
-  /** Start the vCPU threads; resolves when every one has opened the machine and built its guest. */
+  /**
+   * Start the vCPU threads; resolves when every one has opened the machine
+   * and built its guest. If one fails to, the others are stopped (and only
+   * terminated if they do not stop) before the error is thrown.
+   */
   static async start(o: StartVcpusOptions): Promise<VcpuThreads> {
     const t = new VcpuThreads(o);
     try {
       await Promise.all(t.vcpuWorkers.map((w) => w.ready));
     } catch (e) {
-      await t.terminate();
+      await t.stopAll(STOP_AFTER_FAILED_START_MS);
       throw e;
     }
     return t;
@@ -195,9 +251,10 @@ export class VcpuThreads {
       throw new VgicError('INVALID_ARGUMENT', `the control block is for ${this.control.nrVcpus} vCPUs; the machine has ${m.vcpus}`);
     }
     this.vcpus = o.vcpus ?? Array.from({ length: m.vcpus }, (_, k) => k);
+    for (const k of this.vcpus) m.checkVcpu(k);
+    this.violationsBefore = m.vgic.lockViolations;
     const handle = m.handle(o.backendOptions);
     for (const k of this.vcpus) {
-      m.checkVcpu(k);
       this.vcpuWorkers.push(
         new WorkerHandle(
           {
@@ -211,6 +268,7 @@ export class VcpuThreads {
             ...(o.cpuInterface && { cpuInterface: o.cpuInterface }),
           },
           `vCPU ${k}`,
+          m.vgic.lockSpace,
         ),
       );
     }
@@ -223,7 +281,7 @@ export class VcpuThreads {
    */
   async startTask(name: string, task: ModuleRef): Promise<void> {
     const handle = this.machine.handle(this.backendOptions);
-    const w = new WorkerHandle({ kind: 'task', handle, backend: this.backend, control: this.control.buffer, name, task }, name);
+    const w = new WorkerHandle({ kind: 'task', handle, backend: this.backend, control: this.control.buffer, name, task }, name, this.machine.vgic.lockSpace);
     this.taskWorkers.push(w);
     await w.ready;
   }
@@ -272,7 +330,7 @@ export class VcpuThreads {
       this.kickAll();
       const deadline = Date.now() + timeout;
       let calm = 0;
-      while (Date.now() < deadline && this.vcpuWorkers.some((w) => !w.finished)) {
+      while (Date.now() < deadline && this.vcpuWorkers.some((w) => !w.finished) && !this.vcpuWorkers.some((w) => w.failed)) {
         // Two looks in a row, a few milliseconds apart, with nothing moving.
         calm = this.isQuiescent() ? calm + 1 : 0;
         if (calm >= 3) {
@@ -281,7 +339,8 @@ export class VcpuThreads {
         }
         await sleep(2);
       }
-      if (!drained) problems.push(`the vCPUs did not drain within ${timeout} ms`);
+      // A vCPU thread that failed is reported below, and is why the drain could not finish.
+      if (!drained && !this.vcpuWorkers.some((w) => w.failed)) problems.push(`the vCPUs did not drain within ${timeout} ms`);
     }
 
     this.control.advance(PHASE_STOP);
@@ -296,14 +355,53 @@ export class VcpuThreads {
     );
     counters.sort((a, b) => a.vcpu - b.vcpu);
     await this.terminate();
-    return { counters, tasks, drained, problems };
+
+    const violations = this.machine.vgic.lockViolations - this.violationsBefore;
+    if (violations > 0) {
+      problems.push(`${violations} lock-order violation${violations === 1 ? '' : 's'} in the threads: the engine broke its own lock order`);
+    }
+    const broken = this.brokenReport();
+    if (broken !== null) problems.push(broken);
+    return { counters, tasks, drained, problems, broken };
   }
 
-  /** Terminate every thread at once (no drain, no counters). */
+  /**
+   * Terminate every thread at once (no drain, no counters). A thread still
+   * running is stopped wherever it is: the machine is then broken (see the
+   * class comment) and needs a reset.
+   */
   async terminate(): Promise<void> {
-    await Promise.all([...this.vcpuWorkers, ...this.taskWorkers].map((w) => w.worker.terminate()));
+    await Promise.all(this.workers().map((w) => w.worker.terminate()));
+  }
+
+  /** Ask every thread to stop (PHASE_STOP), give them `timeoutMs` to, then terminate what is left. */
+  private async stopAll(timeoutMs: number): Promise<void> {
+    this.control.advance(PHASE_STOP);
+    this.kickAll();
+    await Promise.all(this.workers().map((w) => within(w.done, timeoutMs)));
+    await this.terminate();
+  }
+
+  private workers(): WorkerHandle[] {
+    return [...this.vcpuWorkers, ...this.taskWorkers];
+  }
+
+  /** Why the machine is broken, naming the thread of this pool that broke it when it was one; null when sound. */
+  private brokenReport(): string | null {
+    const space = this.machine.vgic.lockSpace;
+    const b = space.brokenBy();
+    if (b === null) return null;
+    const w = this.workers().find((h) => h.thread === b.thread);
+    const who = w !== undefined ? w.name : b.thread > 0 ? `thread ${b.thread}` : 'a thread the lock word does not name';
+    return (
+      `the machine is broken: ${who} ${space.describeBreak(b)}, so the state it was changing may be half-written; ` +
+      'every call that takes an engine lock throws MACHINE_BROKEN until machine.reset() or restoreMachine()'
+    );
   }
 }
+
+/** How long threads that did start get to stop when a sibling failed to start. */
+const STOP_AFTER_FAILED_START_MS = 10_000;
 
 /** Start one worker thread per vCPU of a shared machine (see `VcpuThreads`). */
 export function startVcpus(o: StartVcpusOptions): Promise<VcpuThreads> {

@@ -35,9 +35,19 @@ export interface ModuleRef {
   data?: unknown;
 }
 
-export interface VcpuWorkerData {
-  kind: 'vcpu';
+/** What every worker is given, whatever it runs. */
+interface CommonWorkerData {
   handle: MachineHandle;
+  /**
+   * The thread id the main thread reserved for this worker in the machine's
+   * thread table: the worker opens the machine under it, so the main thread
+   * knows whose locks to look at when the worker ends (lock-owners.ts).
+   */
+  thread: number;
+}
+
+export interface VcpuWorkerData extends CommonWorkerData {
+  kind: 'vcpu';
   backend: BackendRef;
   control: SharedArrayBuffer;
   vcpu: number;
@@ -47,9 +57,8 @@ export interface VcpuWorkerData {
   cpuInterface?: CpuInterfaceNames;
 }
 
-export interface TaskWorkerData {
+export interface TaskWorkerData extends CommonWorkerData {
   kind: 'task';
-  handle: MachineHandle;
   backend: BackendRef;
   control: SharedArrayBuffer;
   /** A name for messages and reports. */

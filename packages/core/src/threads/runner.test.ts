@@ -56,6 +56,27 @@ describe('the vCPU run loop', () => {
     expect(cpu.counters.kicks).toBe(0);
   });
 
+  it('stops on a lock-order violation: counts it, keeps its message and throws it, holding on to the locks', () => {
+    const m = machine();
+    const v = m.vgic;
+    const control = ThreadControl.create(1);
+    const cpu = new GuestCpu(m, 0, control, TOY_CPU_INTERFACE);
+    let steps = 0;
+    const run = (): void =>
+      runVcpu(cpu, () => {
+        steps++;
+        v.lockIrq(v.slotOf(33, 0));
+        v.lockApList(0);
+        return false;
+      });
+    expect(run).toThrow(/lock order violated: ap_list_lock\(vCPU 0\) taken while holding irq_lock/);
+    expect(steps).toBe(1);
+    expect(cpu.counters.lockOrderViolations).toBe(1);
+    expect(cpu.counters.errors).toEqual([expect.stringMatching(/^lock order violated/)]);
+    // The critical section was cut short: the lock stays held for whoever ends the thread to judge.
+    expect(v.lockSpace.heldBy(v.lockOwner.id)).toEqual([v.slotOf(33, 0)]);
+  });
+
   it('releases the locks a lock-order violation left held by this thread', () => {
     const m = machine();
     const v = m.vgic;

@@ -21,10 +21,13 @@
  * the counters say how often it fired.
  *
  * A lock-order violation (lockdep on) throws in the thread that broke the
- * order. The runner catches it, releases the locks this thread's lockdep
- * record says it holds, counts it, and goes on, so one broken path does not
- * hang every other thread on a lock nobody will release. The shared
- * violation word of the machine has counted it too.
+ * order, and the run loop stops on it as on any other failure: it counts
+ * it, and the exception ends the thread, which reports it (`shutdown` names
+ * it among its problems; `vgic stress` fails). The loop does not release
+ * the locks the thread holds: the violation cut a critical section short,
+ * so the state they guard may be half-written, and the worker breaks the
+ * machine instead (worker.ts, lock-owners.ts). The shared violation word of
+ * the machine has counted it too.
  */
 import { isVgicError } from '../errors.js';
 import { CheckedLocks } from '../lockdep.js';
@@ -75,7 +78,6 @@ function asGuest(g: GuestHandler | Guest): Guest {
 export function runVcpu(cpu: GuestCpu, guest: GuestHandler | Guest, options: RunVcpuOptions = {}): void {
   const g = asGuest(guest);
   const m = cpu.machine;
-  const v = m.vgic;
   const k = cpu.vcpu;
   const control = cpu.control;
   const c = cpu.counters;
@@ -84,27 +86,26 @@ export function runVcpu(cpu: GuestCpu, guest: GuestHandler | Guest, options: Run
 
   while (control.phase !== PHASE_STOP) {
     let taken = 0;
-    let pending = false;
     try {
       m.enter(k);
       c.entries++;
       while (taken < batch && g.take(cpu)) taken++;
       m.exit(k);
-      if (taken === batch) continue;
-      pending = m.hasPending(k);
+      if (taken === batch || m.hasPending(k)) continue;
+      waitForInterrupt(cpu, timeout);
     } catch (e) {
-      if (!isVgicError(e, 'LOCK_ORDER')) throw e;
-      c.lockOrderViolations++;
-      if (c.errors.length < MAX_ERRORS) c.errors.push(e.message);
-      releaseHeldLocks(v);
-      exitQuietly(cpu);
-      continue;
+      countFailure(c, e);
+      throw e;
     }
-    if (pending) continue;
-    waitForInterrupt(cpu, timeout);
   }
-  exitQuietly(cpu);
+  m.exit(k);
   if (g.report) c.guest = g.report();
+}
+
+/** A lock-order violation is counted before it ends the thread; every failure's message is kept. */
+function countFailure(c: GuestCpu['counters'], e: unknown): void {
+  if (isVgicError(e, 'LOCK_ORDER')) c.lockOrderViolations++;
+  if (c.errors.length < MAX_ERRORS) c.errors.push(e instanceof Error ? e.message : String(e));
 }
 
 /** WFI: announce the sleep, look once more, then wait on the kick word. */
@@ -120,11 +121,7 @@ function waitForInterrupt(cpu: GuestCpu, timeoutMs: number): void {
     pending = m.hasPending(k);
   } catch (e) {
     Atomics.store(v.runState, k, VCPU_OUTSIDE);
-    if (!isVgicError(e, 'LOCK_ORDER')) throw e;
-    c.lockOrderViolations++;
-    if (c.errors.length < MAX_ERRORS) c.errors.push(e.message);
-    releaseHeldLocks(v);
-    return;
+    throw e;
   }
   if (pending || control.phase === PHASE_STOP) {
     Atomics.store(v.runState, k, VCPU_OUTSIDE);
@@ -140,14 +137,4 @@ function waitForInterrupt(cpu: GuestCpu, timeoutMs: number): void {
   Atomics.store(v.runState, k, VCPU_OUTSIDE);
   if (woke === 'timed-out') c.wfiTimeouts++;
   else c.kicks++;
-}
-
-function exitQuietly(cpu: GuestCpu): void {
-  try {
-    cpu.machine.exit(cpu.vcpu);
-  } catch (e) {
-    if (!isVgicError(e, 'LOCK_ORDER')) throw e;
-    cpu.counters.lockOrderViolations++;
-    releaseHeldLocks(cpu.vgic);
-  }
 }
