@@ -44,7 +44,7 @@ export interface StressOptions {
   distToggle?: boolean;
   /** Run the two threads that write IROUTER halves, where the GIC has IROUTER (default true). */
   irouterHalves?: boolean;
-  /** EOImode-1 vCPUs hand DIRs to one another (default true; needs two of them, 3 vCPUs or more). */
+  /** EOImode-1 vCPUs (the odd ones) hand DIRs to one another (default true; needs two of them: 4 vCPUs or more). */
   crossDeactivate?: boolean;
   /** List registers per vCPU (default 4). */
   lrs?: number;
