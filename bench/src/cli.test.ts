@@ -41,8 +41,10 @@ describe('the --json document', () => {
     const { code, stdout } = await cli(['--json', '--time', '2', '--workload', 'spi-roundtrip,ipi', '--in-process']);
     expect(code).toBe(0);
     const doc = JSON.parse(stdout) as BenchReport;
-    expect(Object.keys(doc)).toEqual(['results', 'env']);
+    expect(Object.keys(doc)).toEqual(['results', 'env', 'harness']);
     expect(Object.keys(doc.env)).toEqual(['node', 'cpu', 'date']);
+    expect(Object.keys(doc.harness!)).toEqual(['nsPerCall']);
+    expect(doc.harness!.nsPerCall).toBeGreaterThan(0);
     expect(doc.env.node).toBe(process.version);
     expect(new Date(doc.env.date).toISOString()).toBe(doc.env.date);
     // 2 workloads × 2 GICs × 3 modes.
@@ -85,6 +87,21 @@ describe('the --json document', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('--repeat', () => {
+  it('runs the grid N times and gives each cell once: the median, with the spread between passes', async () => {
+    const { code, stdout, stderr } = await cli(['--json', '--time', '2', '--repeat', '3', '--workload', 'spi-roundtrip', '--gic', 'v3', '--mode', 'single', '--in-process']);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout) as BenchReport;
+    expect(doc.results).toHaveLength(1);
+    const r = doc.results[0]!;
+    expect(Object.keys(r)).toEqual([...RESULT_KEYS, 'spread']);
+    expect(r.spread).toBeGreaterThanOrEqual(0);
+    // Three passes of one cell were timed.
+    expect(stderr.match(/spi-roundtrip GICv3 single: /g)).toHaveLength(3);
+    expect(() => parseBenchArgs(['--repeat', '0'])).toThrow(/--repeat/);
   });
 });
 

@@ -17,7 +17,7 @@ import {
   type BenchResult,
   type FloorFigure,
 } from './report.js';
-import { Progress, relaunchFor, runCells, runGrid, type GridOutcome } from './run.js';
+import { median, Progress, relaunchFor, runCells, runGrid, type GridOutcome } from './run.js';
 import { runScaling, SCALING } from './scaling.js';
 import { renderChart } from './svg.js';
 import { WORKLOAD_NAMES, workloadDef } from './workloads.js';
@@ -32,13 +32,18 @@ Options:
   --gic G[,G…]       ${GICS.join(', ')} (default: both)
   --mode M[,M…]      ${MODES.join(', ')} (default: all)
   --time MS          milliseconds measured per cell, after warm-up (default 1000)
+  --repeat N         N passes over the grid, interleaved (and the C floor N
+                     times, between them): each figure is the median, and
+                     ↔ the spread between passes (default 1)
   --json             print the results as JSON: { results: [{ workload, gic,
                      mode, nsPerOp, opsPerSec, rme, samples }], env, floor? }
   --out DIR          also write DIR/bench.json and DIR/bench.svg (a chart)
-  --floor            also build and time the C floor (the GICv3 round trip and
-                     burst written plainly in C; needs a C compiler: CC, cc,
-                     gcc or clang) and print ours/C for spi-roundtrip and
-                     burst16; VGIC_FLOOR=SCRIPT runs another floor instead
+  --floor            also time the C floor (the GICv3 round trip and burst
+                     written plainly in C) in the same run and print ours/C
+                     for spi-roundtrip and burst16 beside each row and against
+                     the aims: VGIC_FLOOR=SCRIPT if set, else the repository's
+                     ../shared/floor/run when there is one, else the floor
+                     this package ships, built with CC, cc, gcc or clang
   --in-process       run every cell in this process (by default each GIC × mode
                      pair gets a fresh process, so one cannot tune V8 for another)
   -h, --help         this text
@@ -49,6 +54,7 @@ export interface BenchArgs {
   gics: GicName[];
   modes: ModeName[];
   time: number;
+  repeat: number;
   json: boolean;
   out: string | null;
   floor: boolean;
@@ -102,6 +108,7 @@ export function parseBenchArgs(args: readonly string[]): BenchArgs {
         gic: { type: 'string', multiple: true },
         mode: { type: 'string', multiple: true },
         time: { type: 'string' },
+        repeat: { type: 'string' },
         json: { type: 'boolean' },
         out: { type: 'string' },
         floor: { type: 'boolean' },
@@ -121,6 +128,7 @@ export function parseBenchArgs(args: readonly string[]): BenchArgs {
     gics: listOf(v.gic, GICS, 'gic'),
     modes: listOf(v.mode, MODES, 'mode'),
     time: integer(v.time, '--time', 1000, 1),
+    repeat: integer(v.repeat, '--repeat', 1, 1),
     json: v.json ?? false,
     out: v.out ?? null,
     floor: v.floor ?? false,
@@ -137,23 +145,45 @@ function gridCells(a: BenchArgs): number {
   return a.workloads.filter((w) => workloadDef(w) !== undefined).length * a.gics.length * a.modes.length;
 }
 
-async function floorFigures(notes: string[]): Promise<FloorFigure[] | undefined> {
-  const plan = planFloor();
-  if (plan.kind === 'none') {
-    notes.push(`C floor: skipped: ${plan.reason}`);
-    process.stderr.write(`C floor: skipped: ${plan.reason}\n`);
-    return undefined;
+/** Times the C floor once per pass; `figures()` is the median of each figure over the passes that ran. */
+class FloorRuns {
+  private readonly plan = planFloor();
+  private readonly passes: FloorFigure[][] = [];
+  private failed = false;
+
+  constructor(private readonly notes: string[]) {
+    if (this.plan.kind === 'none') {
+      notes.push(`C floor: skipped: ${this.plan.reason}`);
+      process.stderr.write(`C floor: skipped: ${this.plan.reason}\n`);
+    } else {
+      notes.push(`C floor: ${this.describe()}`);
+    }
   }
-  process.stderr.write(
-    plan.kind === 'external'
-      ? `C floor: running ${plan.script} (VGIC_FLOOR) …\n`
-      : `C floor: building ${plan.source} with ${plan.compiler} and timing it …\n`,
-  );
-  try {
-    return await runFloor(plan);
-  } catch (e) {
-    notes.push(`C floor: ${(e as Error).message}; skipped`);
-    return undefined;
+
+  private describe(): string {
+    const p = this.plan;
+    if (p.kind === 'external') return `${p.script}${p.why === 'VGIC_FLOOR' ? ' (VGIC_FLOOR)' : ''}`;
+    if (p.kind === 'built-in') return `${p.source} built with ${p.compiler}`;
+    return p.reason;
+  }
+
+  async pass(): Promise<void> {
+    if (this.plan.kind === 'none' || this.failed) return;
+    process.stderr.write(`C floor: timing ${this.describe()} …\n`);
+    try {
+      this.passes.push(await runFloor(this.plan));
+    } catch (e) {
+      this.failed = true;
+      this.notes.push(`C floor: ${(e as Error).message}; skipped`);
+    }
+  }
+
+  figures(): FloorFigure[] | undefined {
+    if (this.failed || this.passes.length === 0) return undefined;
+    return this.passes[0]!.map((f) => ({
+      ...f,
+      nsPerOp: median(this.passes.map((p) => p.find((g) => g.mode === f.mode && g.workload === f.workload)?.nsPerOp ?? f.nsPerOp)),
+    }));
   }
 }
 
@@ -161,7 +191,11 @@ function printText(report: BenchReport, notes: readonly string[]): void {
   const lines: string[] = [];
   lines.push(`vgic bench — Node ${report.env.node}, ${report.env.cpu}, ${report.env.date}`);
   lines.push('');
-  lines.push(report.results.length > 0 ? resultsTable(report.results, WORKLOAD_NAMES) : 'no results');
+  lines.push(report.results.length > 0 ? resultsTable(report.results, WORKLOAD_NAMES, report.floor) : 'no results');
+  if (report.harness !== undefined) {
+    lines.push('');
+    lines.push(harnessLine(report.harness.nsPerCall, report.results));
+  }
   if (report.floor !== undefined) {
     lines.push('');
     lines.push(`C floor, same run: ${floorLine(report.floor)}`);
@@ -173,6 +207,25 @@ function printText(report: BenchReport, notes: readonly string[]): void {
   }
   for (const note of notes) lines.push(`note: ${note}`);
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** What the harness adds: per timed call, and at most per operation of the cheapest cell (the largest share). */
+export function harnessLine(nsPerCall: number, results: readonly BenchResult[]): string {
+  let worst = 0;
+  let perOp = 0;
+  for (const r of results) {
+    const batch = workloadDef(r.workload)?.batch;
+    if (batch === undefined) continue;
+    const share = nsPerCall / batch / r.nsPerOp;
+    if (share > worst) {
+      worst = share;
+      perOp = nsPerCall / batch;
+    }
+  }
+  return (
+    `harness: ${nsPerCall.toFixed(1)} ns per timed call of an empty batch` +
+    (worst > 0 ? `, so at most ${perOp.toFixed(2)} ns/op (${(worst * 100).toFixed(2)}%) of any figure above` : '')
+  );
 }
 
 async function runChildMode(a: BenchArgs): Promise<number> {
@@ -205,22 +258,37 @@ export async function runBenchCli(args: readonly string[]): Promise<number> {
   try {
     if (a.child) return await runChildMode(a);
 
-    const total = gridCells(a) + (a.workloads.includes(SCALING) ? a.gics.length : 0);
+    const total = gridCells(a) * a.repeat + (a.workloads.includes(SCALING) ? a.gics.length : 0);
     const progress = new Progress(total, 0);
     const relaunch = a.inProcess ? null : relaunchFor(args);
-    const grid = await runGrid({ workloads: a.workloads, gics: a.gics, modes: a.modes, time: a.time }, relaunch, progress);
+    const notes: string[] = [];
+    const floor = a.floor ? new FloorRuns(notes) : null;
+    const grid = await runGrid(
+      {
+        workloads: a.workloads,
+        gics: a.gics,
+        modes: a.modes,
+        time: a.time,
+        repeat: a.repeat,
+        afterPass: async () => {
+          await floor?.pass();
+        },
+      },
+      relaunch,
+      progress,
+    );
     const results: BenchResult[] = [...grid.results];
-    const notes = [...grid.notes];
+    notes.push(...grid.notes);
     if (a.workloads.includes(SCALING)) {
       const s = await runScaling(a.gics, a.time, progress);
       results.push(...s.results);
       notes.push(...s.notes);
     }
     const report: BenchReport = { results, env: benchEnv() };
-    if (a.floor) {
-      const figures = await floorFigures(notes);
-      if (figures !== undefined) report.floor = figures;
-    }
+    const harness = grid.harnessNsPerCall ?? [];
+    if (harness.length > 0) report.harness = { nsPerCall: median(harness) };
+    const figures = floor?.figures();
+    if (figures !== undefined) report.floor = figures;
 
     if (a.json) {
       process.stdout.write(reportJson(report));

@@ -5,16 +5,18 @@
  * ours/C is a ratio between two numbers taken side by side — absolute
  * nanoseconds differ from machine to machine.
  *
- * It is built twice, with plain locks and with compare-and-swap locks, by
- * the C compiler in `CC` or the first of cc, gcc, clang found on the PATH.
- * `VGIC_FLOOR=/path/to/script` runs another floor instead: any executable
- * that prints the same `<mode> <workload> <ns per op>` lines.
+ * Which floor runs, first match wins: `VGIC_FLOOR=/path/to/script` (any
+ * executable that prints `<mode> <workload> <ns per op>` lines); the
+ * workspace's reference floors, `../shared/floor/run` beside the repository
+ * root, when they are there (their `full-*` figures do the engine's whole
+ * work); else ours, built twice — plain locks and compare-and-swap locks —
+ * by the C compiler in `CC` or the first of cc, gcc, clang on the PATH.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FloorFigure } from './report.js';
 
@@ -81,16 +83,37 @@ function figuresOf(stdout: string, what: string): FloorFigure[] {
   return figures;
 }
 
+/** The reference floors' script, relative to the repository root. */
+export const SHARED_FLOOR: string = join('..', 'shared', 'floor', 'run');
+
+/**
+ * The repository root at or above `from` — the first directory holding
+ * nx.json or .git — or null outside a clone (an installed CLI).
+ */
+export function repositoryRoot(from: string): string | null {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'nx.json')) || existsSync(join(dir, '.git'))) return dir;
+    if (dirname(dir) === dir) return null;
+  }
+}
+
 /** Where the figures come from, or why there are none: for the run's notes. */
 export type FloorPlan =
-  | { kind: 'external'; script: string }
+  | { kind: 'external'; script: string; why: 'VGIC_FLOOR' | 'shared' }
   | { kind: 'built-in'; source: string; compiler: string }
   | { kind: 'none'; reason: string };
 
-export function planFloor(env: Readonly<Record<string, string | undefined>> = process.env): FloorPlan {
+export function planFloor(env: Readonly<Record<string, string | undefined>> = process.env, cwd: string = process.cwd()): FloorPlan {
   const script = env['VGIC_FLOOR']?.trim();
   if (script) {
-    return existsSync(script) ? { kind: 'external', script } : { kind: 'none', reason: `VGIC_FLOOR names ${script}, which does not exist` };
+    return existsSync(script)
+      ? { kind: 'external', script, why: 'VGIC_FLOOR' }
+      : { kind: 'none', reason: `VGIC_FLOOR names ${script}, which does not exist` };
+  }
+  const root = repositoryRoot(cwd);
+  if (root !== null) {
+    const shared = join(root, SHARED_FLOOR);
+    if (existsSync(shared)) return { kind: 'external', script: shared, why: 'shared' };
   }
   const source = floorSource();
   if (source === null) return { kind: 'none', reason: `its source (${FLOOR_SOURCE}) is not in this installation` };

@@ -19,12 +19,77 @@ export interface GridOptions {
   modes: readonly ModeName[];
   /** Milliseconds measured per cell. */
   time: number;
+  /** Passes over the whole grid, interleaved (default 1); see combineRepeats. */
+  repeat?: number;
+  /** Called after each pass (the C floor is timed there, between passes). */
+  afterPass?: (pass: number) => Promise<void>;
 }
+
+/** The median of a non-empty list. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/**
+ * One result per cell from several passes: the median ns/op (a pass in a
+ * process V8 laid out badly does not move it), the median margin of error,
+ * all samples, and — with more than one pass — the spread, half the range of
+ * the passes' figures as a percentage of the median: how much the figure
+ * moves from process to process, which the margin of error within one
+ * process does not show.
+ */
+export function combineRepeats(passes: readonly (readonly BenchResult[])[]): BenchResult[] {
+  if (passes.length === 1) return [...passes[0]!];
+  const cells = new Map<string, BenchResult[]>();
+  for (const pass of passes) {
+    for (const r of pass) {
+      const key = `${r.workload}\u0000${r.gic}\u0000${r.mode}`;
+      const list = cells.get(key);
+      if (list === undefined) cells.set(key, [r]);
+      else list.push(r);
+    }
+  }
+  return [...cells.values()].map((list) => {
+    const ns = list.map((r) => r.nsPerOp);
+    const mid = median(ns);
+    return {
+      workload: list[0]!.workload,
+      gic: list[0]!.gic,
+      mode: list[0]!.mode,
+      nsPerOp: mid,
+      opsPerSec: 1e9 / mid,
+      rme: median(list.map((r) => r.rme)),
+      samples: list.reduce((a, r) => a + r.samples, 0),
+      spread: ((Math.max(...ns) - Math.min(...ns)) / 2 / mid) * 100,
+    };
+  });
+}
+
 
 export interface GridOutcome {
   results: BenchResult[];
   /** Cells skipped, and why (printed, not part of the JSON). */
   notes: string[];
+  /**
+   * What the harness itself costs per timed call, in nanoseconds, measured in
+   * each process that timed cells (an empty batch through the same runSuite).
+   */
+  harnessNsPerCall?: number[];
+}
+
+/**
+ * The harness's own cost per timed call: a batch function that does nothing
+ * but return its count, timed by the same runSuite as the workloads.
+ * Divided by a workload's batch it bounds what the harness adds to that
+ * workload's ns/op.
+ */
+export function harnessCost(time = 100): number {
+  const ops = 256;
+  const noop = (): number => ops;
+  const [r] = runSuite('harness', [['empty batch', noop, ops]], { time, warmupTime: 20 });
+  return r!.nsPerOp * ops;
 }
 
 /** Progress on stderr: one line per cell, rewritten in place on a terminal. */
@@ -69,6 +134,7 @@ export function runCells(gic: GicName, mode: ModeName, workloads: readonly strin
   const results: BenchResult[] = [];
   const notes: string[] = [];
   const why = modeUnavailable(mode);
+  const harnessNsPerCall = why === null ? [harnessCost()] : [];
   for (const name of workloads) {
     const def = workloadDef(name);
     if (def === undefined) continue;
@@ -86,7 +152,7 @@ export function runCells(gic: GicName, mode: ModeName, workloads: readonly strin
     results.push({ workload: name, gic, mode, nsPerOp: r!.nsPerOp, opsPerSec: r!.opsPerSec, rme: r!.rme, samples: r!.samples });
     progress.finish(name, gic, mode, `${r!.nsPerOp.toFixed(1)} ns/op ±${r!.rme.toFixed(1)}%`);
   }
-  return { results, notes };
+  return { results, notes, harnessNsPerCall };
 }
 
 /** How to start this program again with other arguments, or null if that cannot be worked out. */
@@ -157,24 +223,30 @@ function runChild(r: Relaunch, args: string[]): Promise<GridOutcome> {
  * `relaunch` is given, in this process otherwise.
  */
 export async function runGrid(o: GridOptions, relaunch: Relaunch | null, progress: Progress): Promise<GridOutcome> {
-  const results: BenchResult[] = [];
+  const passes: BenchResult[][] = [];
   const notes: string[] = [];
+  const harnessNsPerCall: number[] = [];
   const cells = o.workloads.filter((w) => workloadDef(w) !== undefined);
-  if (cells.length === 0) return { results, notes };
   let from = 0;
-  for (const gic of o.gics) {
-    for (const mode of o.modes) {
-      let outcome: GridOutcome;
-      if (relaunch !== null) {
-        outcome = await runChild(relaunch, childArgs(gic, mode, { ...o, workloads: cells }, { from, total: progress.total }));
-        progress.advance(cells.length);
-      } else {
-        outcome = runCells(gic, mode, cells, o.time, progress);
+  for (let pass = 0; pass < (o.repeat ?? 1); pass++) {
+    const results: BenchResult[] = [];
+    for (const gic of cells.length === 0 ? [] : o.gics) {
+      for (const mode of o.modes) {
+        let outcome: GridOutcome;
+        if (relaunch !== null) {
+          outcome = await runChild(relaunch, childArgs(gic, mode, { ...o, workloads: cells }, { from, total: progress.total }));
+          progress.advance(cells.length);
+        } else {
+          outcome = runCells(gic, mode, cells, o.time, progress);
+        }
+        results.push(...outcome.results);
+        if (pass === 0) notes.push(...outcome.notes);
+        harnessNsPerCall.push(...(outcome.harnessNsPerCall ?? []));
+        from += cells.length;
       }
-      results.push(...outcome.results);
-      notes.push(...outcome.notes);
-      from += cells.length;
     }
+    passes.push(results);
+    if (o.afterPass !== undefined) await o.afterPass(pass);
   }
-  return { results, notes };
+  return { results: combineRepeats(passes), notes, harnessNsPerCall };
 }
