@@ -41,9 +41,10 @@ Options:
   --floor            also time the C floor (the GICv3 round trip and burst
                      written plainly in C) in the same run and print ours/C
                      for spi-roundtrip and burst16 beside each row and against
-                     the aims: VGIC_FLOOR=SCRIPT if set, else the repository's
-                     ../shared/floor/run when there is one, else the floor
-                     this package ships, built with CC, cc, gcc or clang
+                     the aims: VGIC_FLOOR=SCRIPT if set, else the reference
+                     floors beside a clone of the repository when there are
+                     some, else the floor this package ships, built with CC,
+                     cc, gcc or clang
   --in-process       run every cell in this process (by default each GIC × mode
                      pair gets a fresh process, so one cannot tune V8 for another)
   -h, --help         this text
