@@ -187,6 +187,15 @@ describe('Machine: system-register encodings are the architecture\'s, never mask
     expect(m.sysregRead(0, TSYS_IAR1)).toBe(40n);
   });
 
+  it('finds each of its registers by packed key, and nothing at any of the other 65,536 keys', () => {
+    const m = toy();
+    const keys = new Set(m.backend.sysregs.map((r) => sysregKey(r)));
+    expect(keys.size).toBe(m.backend.sysregs.length);
+    const found: number[] = [];
+    for (let key = 0; key < 0x10000; key++) if (m.sysregRead32(0, key) !== -1) found.push(key);
+    expect(found).toEqual([...keys].sort((a, b) => a - b));
+  });
+
   it('sysregRead32 says -1 for a key that names no register, and sysregWriteWords false, so that 0 means a register read 0', () => {
     const m = toy();
     for (const key of [0x1_0000, -1, 1.5, Number.NaN, 0x40n, '0xc660', sysregKey({ op0: 3, op1: 7, crn: 0, crm: 0, op2: 0 })]) {

@@ -54,6 +54,11 @@ import {
 } from './vgic.js';
 import { WasmLocks, createSharedWasmMemory } from './wasm-locks.js';
 
+/** A sysreg page holds the 128 keys of one (op0, op1, CRn): CRm and op2 are the low 7 bits of `sysregKey`. */
+const SYSREG_PAGE_BITS = 7;
+const SYSREG_PAGE_MASK = (1 << SYSREG_PAGE_BITS) - 1;
+const SYSREG_PAGES = 1 << (16 - SYSREG_PAGE_BITS);
+
 export interface MachineOptions {
   /** vCPU count, 1..the backend's maximum. */
   vcpus: number;
@@ -276,8 +281,13 @@ export class Machine {
    * @internal
    */
   readonly frameMap: FrameMap;
-  /** System registers by packed encoding (`sysregKey`, 16 bits): a dense table, as MRS/MSR are hot. */
-  private readonly sysregByKey: (SysregDef | undefined)[];
+  /**
+   * System registers by packed encoding (`sysregKey`, 16 bits), as MRS/MSR
+   * are hot: pages of 128 keys (CRm and op2) by the upper 9 bits (op0, op1,
+   * CRn), only the pages a backend uses allocated — a GIC's registers sit in
+   * two or three, so a machine carries a few KB, not a 64 Ki-entry table.
+   */
+  private readonly sysregPages: ((SysregDef | undefined)[] | undefined)[];
   private readonly names: Map<string, { frame: IndexedFrame; reg: RegisterDef } | SysregDef>;
   private readonly listeners: Tracer[] = [];
   private lineListeners: ((vcpu: number, irq: boolean, fiq: boolean) => void)[] = [];
@@ -307,11 +317,12 @@ export class Machine {
     this.vgic = v;
     backend.attach?.(v);
     this.frameMap = new FrameMap(backend.frames);
-    this.sysregByKey = new Array<SysregDef | undefined>(1 << 16).fill(undefined);
+    this.sysregPages = new Array<(SysregDef | undefined)[] | undefined>(SYSREG_PAGES).fill(undefined);
     for (const r of backend.sysregs) {
       const key = sysregKey(r);
       if (key < 0) throw new VgicError('INVALID_CONFIG', `the backend's system register ${r.name} has no valid encoding`);
-      this.sysregByKey[key] = r;
+      const page = (this.sysregPages[key >>> SYSREG_PAGE_BITS] ??= new Array<SysregDef | undefined>(1 << SYSREG_PAGE_BITS).fill(undefined));
+      page[key & SYSREG_PAGE_MASK] = r;
     }
     this.names = new Map();
     for (const fi of this.frameMap.frames) for (const reg of fi.frame.registers) this.names.set(reg.name, { frame: fi, reg });
@@ -683,7 +694,9 @@ export class Machine {
 
   /** The register with packed encoding `key`, or undefined: a key that is not a whole number 0..0xffff names none. */
   private sysregAt(key: number): SysregDef | undefined {
-    return typeof key === 'number' && key >>> 0 === key && key < 0x10000 ? this.sysregByKey[key] : undefined;
+    if (typeof key !== 'number' || key >>> 0 !== key || key >= 0x10000) return undefined;
+    const page = this.sysregPages[key >>> SYSREG_PAGE_BITS];
+    return page === undefined ? undefined : page[key & SYSREG_PAGE_MASK];
   }
 
   /** The register an encoding (an object, or the packed key) names, if this GIC has it. */
