@@ -36,6 +36,7 @@ import { syncHwState } from './sync.js';
 import { closestName } from './suggest.js';
 import type { LrView, TraceEvent, Tracer } from './trace.js';
 import {
+  CTL_BYTES,
   CTL_LAYOUT,
   CTL_LRS,
   CTL_MAGIC,
@@ -268,6 +269,16 @@ function checkMachineBuffer(backend: GicBackend, buffer: unknown): ArrayBufferLi
   const need = Vgic.bytesFor(shape);
   if (b.byteLength < need) {
     throw new VgicError('INVALID_ARGUMENT', `the buffer holds ${b.byteLength} bytes; the machine its header describes needs ${need}`);
+  }
+  // A buffer may be longer than its machine (a WebAssembly memory is), so
+  // only the size the header recorded at creation shows a shape word altered
+  // since: a shape smaller than the one laid out would read every array at
+  // the wrong place.
+  if (ctl[CTL_BYTES] !== need) {
+    throw new VgicError(
+      'INVALID_ARGUMENT',
+      `the buffer's header does not hold together: its shape lays out ${need} bytes, it was made for ${ctl[CTL_BYTES]}`,
+    );
   }
   return b;
 }

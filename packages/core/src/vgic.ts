@@ -78,6 +78,8 @@ export const CTL_LOCK_VIOLATIONS = 8;
 export const CTL_SGI_SOURCES = 9;
 /** Four words: is the machine broken, and why (lock-owners.ts). */
 export const CTL_BROKEN = 10;
+/** The bytes the shape in words 2-5 lays out: opening a buffer checks the shape against it. */
+export const CTL_BYTES = 14;
 export const CTL_WORDS = 16;
 
 /** Words the backend may use for distributor-wide state of its own. */
@@ -89,8 +91,8 @@ export const APR_WORDS = 8;
 
 /** The first word of every machine buffer: 'VGIC'. */
 export const VGIC_MAGIC = 0x56474943;
-/** The buffer layout this build reads and writes (its second word). 2: the thread table of lock owners. */
-export const LAYOUT_VERSION = 2;
+/** The buffer layout this build reads and writes (its second word). 2: the thread table of lock owners; 3: the header records the state's size. */
+export const LAYOUT_VERSION = 3;
 
 /** What fixes the layout of a machine's buffer. */
 export interface VgicShape {
@@ -357,6 +359,7 @@ export class Vgic {
     ctl[CTL_LRS] = shape.nrLrs;
     ctl[CTL_PRIBITS] = shape.priorityBits;
     ctl[CTL_SGI_SOURCES] = shape.sgiSources ? 1 : 0;
+    ctl[CTL_BYTES] = Vgic.bytesFor(shape);
     if (options.lockCheck ?? envLockCheck()) ctl[CTL_DEBUG] = (ctl[CTL_DEBUG] ?? 0) | DEBUG_LOCKDEP;
     const v = new Vgic(buffer, shape, options);
     v.resetLinks();

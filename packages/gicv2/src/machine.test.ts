@@ -227,6 +227,10 @@ describe('attachGicv2', () => {
       [{ ...handle, buffer: altered(4, 0) }, /lrs must be 1\.\.16; got 0/],
       [{ ...handle, buffer: altered(5, 9) }, /does not describe a GICv2 machine/],
       [{ ...handle, buffer: altered(9, 0) }, /does not describe a GICv2 machine/],
+      // A smaller shape fits the buffer, but is not the one laid out in it.
+      [{ ...handle, buffer: altered(2, 1) }, /its shape lays out \d+ bytes, it was made for \d+/],
+      [{ ...handle, buffer: altered(4, 1) }, /its shape lays out \d+ bytes, it was made for \d+/],
+      [{ ...handle, buffer: altered(14, 0) }, /its shape lays out \d+ bytes, it was made for 0/],
       [{ ...handle, extra: 1 }, /has no option "extra"/],
     ] as const) {
       let error: unknown;

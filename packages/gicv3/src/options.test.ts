@@ -118,7 +118,7 @@ describe('attachGicv3', () => {
     expect(code(() => attachGicv3({ ...handle, buffer: new SharedArrayBuffer(8) }))).toBe('INVALID_ARGUMENT');
     expect(code(() => attachGicv3({ ...handle, buffer: new ArrayBuffer(0) }))).toBe('INVALID_ARGUMENT');
     expect(code(() => attachGicv3({ ...handle, buffer: handle.buffer.slice(0, 1024) }))).toBe('INVALID_ARGUMENT');
-    for (const [word, value] of [[2, 1000], [2, 0], [2, -1], [3, 64000], [3, 33], [4, 0], [4, 1000], [5, 9], [5, 0], [9, 1]]) {
+    for (const [word, value] of [[2, 1000], [2, 0], [2, -1], [3, 64000], [3, 33], [4, 0], [4, 1000], [5, 9], [5, 0], [9, 1], [2, 1], [4, 1], [14, 0]]) {
       expect(code(() => attachGicv3({ ...handle, buffer: altered(word!, value!) })), `header word ${word} := ${value}`).toBe('INVALID_ARGUMENT');
     }
     expect(code(() => attachGicv3({ ...handle, backendOptions: 5 }))).toBe('INVALID_ARGUMENT');
