@@ -4,17 +4,15 @@
  * (legal or not: 0, 3, 24, 128...), any value (numbers that are negative,
  * fractional, huge or not finite; bigints past 64 bits), any of the
  * machine's vCPUs, addresses next to the frames, system-register encodings
- * that exist and ones that do not. None may throw, and the machine must stay
+ * that exist and ones that do not. None may throw but an access of a width
+ * that is not 8, 16, 32 or 64 bits — no guest makes one; it is the host's
+ * mistake, and a VgicError that changes nothing — and the machine must stay
  * sound after each (the recorder checks it).
  */
-import { sysregKey, type AccessWidth, type Machine, type SysregEncoding } from '@vgic/core';
+import { isVgicError, sysregKey, type AccessWidth, type Machine, type SysregEncoding } from '@vgic/core';
 import fc from 'fast-check';
 import { configArbitrary, buildMachine, guestOps, type GicVersion, type MachineConfig } from './config.js';
-import { FuzzFailure, Recorder, describeError } from './recorder.js';
-
-function isAccessWidth(w: number): boolean {
-  return w === 8 || w === 16 || w === 32 || w === 64;
-}
+import { FuzzFailure, Recorder, describeError, isAccessWidth } from './recorder.js';
 
 /**
  * A value a guest access of `width` bits takes: a bigint 0..2^64-1, a whole
@@ -93,6 +91,17 @@ export function rawCaseArbitrary(gic: GicVersion): fc.Arbitrary<RawCase> {
   return fc.record({ config: configArbitrary(gic), bringUp: fc.boolean(), accesses: fc.array(rawAccessArbitrary, { maxLength: 60, size: 'max' }) });
 }
 
+/** An access of a width that is no access width: null when it threw INVALID_ARGUMENT (the recorder checked it changed nothing). */
+function refusesWidth(access: () => unknown, width: number): string | null {
+  try {
+    access();
+  } catch (e) {
+    if (isVgicError(e, 'INVALID_ARGUMENT')) return null;
+    throw e;
+  }
+  return `an access of width ${width} was not refused with INVALID_ARGUMENT`;
+}
+
 /** Perform one access; what it got wrong, if anything the recorder does not see. */
 function perform(m: Machine, a: RawAccess): string | null {
   const k = a.vcpu % m.vcpus;
@@ -100,10 +109,11 @@ function perform(m: Machine, a: RawAccess): string | null {
     case 'mmio': {
       const f = m.frames[a.frame % m.frames.length]!;
       const addr = f.base + (f.perVcpu ? (a.rd % m.vcpus) * f.size : 0) + (a.offset % f.size);
-      // Any width, the invalid ones included: the API refuses those as it refuses an unmapped address.
+      // Any width, the invalid ones included: the API refuses those with INVALID_ARGUMENT.
       const width = a.width as AccessWidth;
+      if (!isAccessWidth(a.width)) return refusesWidth(() => (a.write ? m.mmioWrite(k, addr, width, a.value) : m.mmioRead(k, addr, width)), a.width);
       const answered = a.write ? m.mmioWrite(k, addr, width, a.value) : m.mmioRead(k, addr, width) !== undefined;
-      const expected = isAccessWidth(a.width) && (!a.write || isValue(a.value, a.width));
+      const expected = !a.write || isValue(a.value, a.width);
       return answered === expected
         ? null
         : `an access of width ${a.width}${a.write ? ` writing ${String(a.value)}` : ''} was ${answered ? 'taken' : 'refused'}`;
@@ -115,8 +125,9 @@ function perform(m: Machine, a: RawAccess): string | null {
       const addr = a.delta < 0 ? f.base + a.delta : end + a.delta;
       const inFrame = m.frames.some((g) => addr >= g.base && addr < g.base + (g.perVcpu ? g.size * m.vcpus : g.size));
       const width = a.width as AccessWidth;
+      if (!isAccessWidth(a.width)) return refusesWidth(() => (a.write ? m.mmioWrite(k, addr, width, 0xffffffff) : m.mmioRead(k, addr, width)), a.width);
       const answered = a.write ? m.mmioWrite(k, addr, width, 0xffffffff) : m.mmioRead(k, addr, width) !== undefined;
-      return answered === (inFrame && isAccessWidth(a.width)) ? null : `an access at 0x${addr.toString(16)} was ${answered ? 'taken' : 'refused'}, but that address is ${inFrame ? 'in' : 'outside'} the GIC's frames`;
+      return answered === inFrame ? null : `an access at 0x${addr.toString(16)} was ${answered ? 'taken' : 'refused'}, but that address is ${inFrame ? 'in' : 'outside'} the GIC's frames`;
     }
     case 'sysreg': {
       const regs = m.backend.sysregs;

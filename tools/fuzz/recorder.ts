@@ -149,10 +149,15 @@ export class Recorder {
     const enter = m.enter.bind(m);
     const exit = m.exit.bind(m);
 
-    m.mmioRead = ((vcpu: number, addr: number, width: AccessWidth) =>
-      this.guest(() => ({ t: 'mmio', write: false, vcpu, addr, width, value: 0n }), () => mmioRead(vcpu, addr, width))) as Machine['mmioRead'];
-    m.mmioWrite = (vcpu, addr, width, value) =>
-      this.guest(() => ({ t: 'mmio', write: true, vcpu, addr, width, value: toBig(value) }), () => mmioWrite(vcpu, addr, width, value));
+    // A width other than 8, 16, 32, 64 is no guest access but the host's mistake: it may throw (and then change nothing).
+    m.mmioRead = ((vcpu: number, addr: number, width: AccessWidth) => {
+      const rec = (): Record => ({ t: 'mmio', write: false, vcpu, addr, width, value: 0n });
+      return isAccessWidth(width) ? this.guest(rec, () => mmioRead(vcpu, addr, width)) : this.host(rec, () => mmioRead(vcpu, addr, width));
+    }) as Machine['mmioRead'];
+    m.mmioWrite = (vcpu, addr, width, value) => {
+      const rec = (): Record => ({ t: 'mmio', write: true, vcpu, addr, width, value: toBig(value) });
+      return isAccessWidth(width) ? this.guest(rec, () => mmioWrite(vcpu, addr, width, value)) : this.host(rec, () => mmioWrite(vcpu, addr, width, value));
+    };
     m.sysregRead = (vcpu, enc) => this.guest(() => ({ t: 'sysreg', write: false, vcpu, key: keyOf(enc), value: 0n }), () => sysregRead(vcpu, enc));
     m.sysregWrite = (vcpu, enc, value) =>
       this.guest(() => ({ t: 'sysreg', write: true, vcpu, key: keyOf(enc), value: BigInt.asUintN(64, toBig(value)) }), () => sysregWrite(vcpu, enc, value));
@@ -171,6 +176,10 @@ export class Recorder {
     m.enter = (vcpu) => this.host(() => ({ t: 'run', vcpu }), () => enter(vcpu));
     m.exit = (vcpu) => this.host(() => ({ t: 'exit', vcpu }), () => exit(vcpu));
   }
+}
+
+export function isAccessWidth(w: unknown): w is AccessWidth {
+  return w === 8 || w === 16 || w === 32 || w === 64;
 }
 
 function keyOf(enc: SysregEncoding | number): number {

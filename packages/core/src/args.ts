@@ -128,3 +128,14 @@ export function hostWord(value: unknown, what: string): number {
   if (typeof value === 'bigint' && value >= 0n && value <= 0xffff_ffffn) return Number(value);
   throw new VgicError('INVALID_ARGUMENT', `${what} takes a 32-bit value (0..0xffffffff); got ${describeValue(value)}`);
 }
+
+/**
+ * Throws INVALID_ARGUMENT for a width that is not 8, 16, 32 or 64 bits. No
+ * guest instruction makes an access of another width, so one comes from the
+ * host's decoder — most often a size in bytes, as QEMU's MemoryRegionOps
+ * take it — and is refused rather than read as an unmapped access would be.
+ */
+export function badWidth(width: unknown): never {
+  const bytes = width === 1 || width === 2 || width === 4 ? ` (${width} bytes is ${(width as number) * 8} bits)` : '';
+  throw new VgicError('INVALID_ARGUMENT', `width is in bits: 8, 16, 32 or 64; got ${describeValue(width)}${bytes}`);
+}

@@ -22,11 +22,13 @@ export {
   readMachineHandle,
   type MachineOptions,
   type MachineHandle,
+  type HostCallback,
   type RegisterAccessOptions,
   type ResolvedRegister,
   type ResolvedMmio,
   type ResolvedSysreg,
 } from './machine.js';
+export type { Unsubscribe } from './subscribers.js';
 export {
   ACCESS_8,
   ACCESS_16,

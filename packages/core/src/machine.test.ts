@@ -215,7 +215,7 @@ describe('Machine: system-register encodings are the architecture\'s, never mask
 });
 
 describe('Machine: a guest access that is not one is refused as an unmapped one', () => {
-  it('an address, width or value that is not a valid number reads undefined, writes false, and enters no vCPU', () => {
+  it('an address or value that is not a valid number reads undefined, writes false, and enters no vCPU', () => {
     const m = toy();
     for (let k = 0; k < 2; k++) m.exit(k);
     const a = TOY_DIST_BASE + 0x104;
@@ -223,10 +223,6 @@ describe('Machine: a guest access that is not one is refused as an unmapped one'
     for (const addr of [Number.NaN, a + 0.5, -4, BigInt(a), Number.POSITIVE_INFINITY, String(a), null, 2 ** 64]) {
       expect(m.mmioRead(1, addr as number, 32), String(addr)).toBeUndefined();
       expect(m.mmioWrite(1, addr as number, 32, 0xffffffff), String(addr)).toBe(false);
-    }
-    for (const width of [0, 1, 12, 24, 31.5, 128, -32, Number.NaN, '32', 32n, undefined]) {
-      expect(m.mmioRead(1, a, width as 32), String(width)).toBeUndefined();
-      expect(m.mmioWrite(1, a, width as 32, 1), String(width)).toBe(false);
     }
     for (const value of [Number.NaN, 1.5, -(2 ** 31) - 1, -(2 ** 40), 2 ** 53, Number.POSITIVE_INFINITY, -1n, 1n << 64n, '5', null, undefined, {}]) {
       expect(m.mmioWrite(1, a, 32, value as number), String(value)).toBe(false);
@@ -249,6 +245,37 @@ describe('Machine: a guest access that is not one is refused as an unmapped one'
     expect(m.irq(32).enabled).toBe(true);
     // An access the register does not allow is still RAZ/WI, and still an access.
     expect(m.mmioRead(0, isenabler1, 16)).toBe(0);
+  });
+});
+
+describe('Machine: an access width is in bits, and only 8, 16, 32 or 64', () => {
+  it('a width in bytes (1, 2, 4), or any other that is not 8, 16, 32 or 64, is host misuse: INVALID_ARGUMENT, nothing changed, no vCPU entered', () => {
+    const m = toy();
+    for (let k = 0; k < 2; k++) m.exit(k);
+    spi(m, 40, 1);
+    m.exit(1);
+    const isenabler1 = TOY_DIST_BASE + 0x104;
+    for (const width of [1, 2, 4, 0, 12, 24, 31.5, 128, -32, Number.NaN, '32', 32n, undefined, null]) {
+      refused(m, 'INVALID_ARGUMENT', () => m.mmioRead(1, isenabler1, width as 32));
+      refused(m, 'INVALID_ARGUMENT', () => m.mmioWrite(1, isenabler1, width as 32, 0xffffffff));
+      if (width === undefined) continue; // by name, no width is the register's own
+      refused(m, 'INVALID_ARGUMENT', () => m.readRegister('TDIST_ISENABLER1', { width: width as 32 }));
+      refused(m, 'INVALID_ARGUMENT', () => m.writeRegister('TDIST_ISENABLER1', 0xffffffff, { width: width as 32 }));
+    }
+    expect(m.isRunning(1)).toBe(false);
+    // The message says what the caller probably meant.
+    expect(() => m.mmioRead(0, isenabler1, 4 as 32)).toThrow(/in bits: 8, 16, 32 or 64; got 4 \(4 bytes is 32 bits\)/);
+    // The same register, read 32 bits wide, is there and holds SPI 40's enable.
+    expect(m.mmioRead(1, isenabler1, 32)).toBe(1 << 8);
+  });
+
+  it('a width the register does not allow is the guest\'s to choose: it reads zero and writes nothing, without throwing', () => {
+    const m = toy();
+    spi(m, 40, 1);
+    const isenabler1 = TOY_DIST_BASE + 0x104;
+    expect(m.mmioRead(0, isenabler1, 8)).toBe(0);
+    expect(m.mmioWrite(0, isenabler1, 16, 0xffff)).toBe(true);
+    expect(m.irq(41).enabled).toBe(false);
   });
 });
 
@@ -282,12 +309,9 @@ describe('Machine: host calls with values of the wrong type', () => {
       ['INVALID_ARGUMENT', () => m.suggest(null as never)],
       ['INVALID_ARGUMENT', () => m.onLine('listener' as never)],
       ['INVALID_ARGUMENT', () => m.onTrace(undefined as never)],
-      [
-        'INVALID_ARGUMENT',
-        () => {
-          m.onKick = 5 as never;
-        },
-      ],
+      ['INVALID_ARGUMENT', () => m.onKick(5 as never)],
+      ['INVALID_ARGUMENT', () => m.onKick(null as never)],
+      ['INVALID_ARGUMENT', () => m.onHostClearPending(undefined as never)],
       [
         'INVALID_ARGUMENT',
         () =>
@@ -299,8 +323,6 @@ describe('Machine: host calls with values of the wrong type', () => {
       ],
     ];
     for (const [code, fn] of cases) refused(m, code, fn);
-    // null removes a callback, as before.
-    m.onKick = null;
   });
 });
 

@@ -8,21 +8,23 @@
  * or simply the backend package's `createGicv3(o)`).
  *
  * Two kinds of input, two kinds of answer:
- * - Guest input — the address, width and value of an MMIO access, the
- *   encoding and value of a system-register access — never throws. An
- *   address no frame holds, and anything that is not a valid number there
- *   (NaN, a fraction, a negative, a bigint address, a width other than 8,
- *   16, 32 or 64, a value outside 0..2^64-1), is refused as an unmapped
- *   access is (`undefined` / `false`; -1 from `sysregRead32`), and no vCPU
- *   is entered or left for it.
- * - Host input — everything else, the vCPU an access is made on included —
+ * - Guest input — the address and value of an MMIO access and which of
+ *   the four widths it has, the encoding and value of a system-register
+ *   access — never throws. An address no frame holds, and anything that is
+ *   not a valid number there (NaN, a fraction, a negative, a bigint
+ *   address, a value outside 0..2^64-1), is refused as an unmapped access
+ *   is (`undefined` / `false`; -1 from `sysregRead32`), and no vCPU is
+ *   entered or left for it; a width the register does not allow is RAZ/WI.
+ * - Host input — everything else, the vCPU an access is made on and a
+ *   width that is not 8, 16, 32 or 64 bits included (no guest instruction
+ *   makes one; it is the decoder's mistake, most often a size in bytes) —
  *   is checked, and misuse throws a `VgicError` whose code says what was
  *   wrong (INVALID_VCPU, INVALID_INTID, INVALID_ARGUMENT, ...). A call that
  *   throws has changed nothing.
  */
 import { accessBit, sysregKey, type AccessWidth, type FrameDef, type GicBackend, type RegisterDef, type SysregDef, type SysregEncoding } from './backend.js';
 import { toU64 } from './bits.js';
-import { describeValue, high32, hostValue, isU64, low32, optionalBoolean, readOptions } from './args.js';
+import { badWidth, describeValue, high32, hostValue, isU64, low32, optionalBoolean, readOptions } from './args.js';
 import { cpuifLines, hasPendingIrq } from './cpuif.js';
 import { VgicError } from './errors.js';
 import { flushLrState, lrViews } from './flush.js';
@@ -34,6 +36,7 @@ import { checkInvariants, noLockHeld } from './invariants.js';
 import type { LockOps } from './locks.js';
 import { syncHwState } from './sync.js';
 import { closestName } from './suggest.js';
+import { Subscribers, type Unsubscribe } from './subscribers.js';
 import type { LrView, TraceEvent, Tracer } from './trace.js';
 import {
   CTL_BYTES,
@@ -59,6 +62,9 @@ import { WasmLocks, createSharedWasmMemory } from './wasm-locks.js';
 const SYSREG_PAGE_BITS = 7;
 const SYSREG_PAGE_MASK = (1 << SYSREG_PAGE_BITS) - 1;
 const SYSREG_PAGES = 1 << (16 - SYSREG_PAGE_BITS);
+
+/** A hardware-mapped interrupt's host callback: `(hostIntid, intid, vcpu)`. */
+export type HostCallback = (hostIntid: number, intid: number, vcpu: number) => void;
 
 export interface MachineOptions {
   /** vCPU count, 1..the backend's maximum. */
@@ -300,8 +306,21 @@ export class Machine {
    */
   private readonly sysregPages: ((SysregDef | undefined)[] | undefined)[];
   private readonly names: Map<string, { frame: IndexedFrame; reg: RegisterDef } | SysregDef>;
-  private readonly listeners: Tracer[] = [];
-  private lineListeners: ((vcpu: number, irq: boolean, fiq: boolean) => void)[] = [];
+  // Each fills its engine slot (see subscribers.ts). Line and trace listeners
+  // first bring outputs that went stale while nobody listened up to date.
+  private readonly traceListeners = new Subscribers<Tracer>('onTrace', (fn) => {
+    this.refreshLines();
+    this.vgic.tracer = fn;
+  });
+  private readonly lineListeners = new Subscribers<(vcpu: number, irq: boolean, fiq: boolean) => void>('onLine', (fn) => {
+    this.refreshLines();
+    this.vgic.onLine = fn;
+  });
+  private readonly kickListeners = new Subscribers<(vcpu: number) => void>('onKick', (fn) => (this.vgic.onKick = fn));
+  private readonly eoiListeners = new Subscribers<(intid: number, vcpu: number) => void>('onEoiNotify', (fn) => (this.vgic.onEoiNotify = fn));
+  private readonly hostDeactivateListeners = new Subscribers<HostCallback>('onHostDeactivate', (fn) => (this.vgic.onHostDeactivate = fn));
+  private readonly hostActivateListeners = new Subscribers<HostCallback>('onHostActivate', (fn) => (this.vgic.onHostActivate = fn));
+  private readonly hostClearPendingListeners = new Subscribers<HostCallback>('onHostClearPending', (fn) => (this.vgic.onHostClearPending = fn));
 
   /** A new machine in its reset state. */
   static create(backend: GicBackend, options: MachineOptions): Machine {
@@ -549,15 +568,12 @@ export class Machine {
     return this.vgic.fiqLine[vcpu] !== 0;
   }
 
-  /** Called when a vCPU's IRQ/FIQ outputs change. Returns a function that removes the listener. */
-  onLine(listener: (vcpu: number, irq: boolean, fiq: boolean) => void): () => void {
-    checkCallback(listener, 'onLine', false);
-    this.lineListeners.push(listener);
-    this.installLineDispatch();
-    return () => {
-      this.lineListeners = this.lineListeners.filter((l) => l !== listener);
-      this.installLineDispatch();
-    };
+  /**
+   * Called when a vCPU's IRQ/FIQ outputs change (the CPU model takes or
+   * drops the exception). Returns a function that unsubscribes.
+   */
+  onLine(listener: (vcpu: number, irq: boolean, fiq: boolean) => void): Unsubscribe {
+    return this.lineListeners.add(listener);
   }
 
   /** Outputs that went stale while nobody listened are brought up to date before someone does. */
@@ -572,61 +588,57 @@ export class Machine {
     v.tracer = tracer;
   }
 
-  private installLineDispatch(): void {
-    this.refreshLines();
-    const ls = this.lineListeners;
-    this.vgic.onLine = ls.length === 0 ? null : ls.length === 1 ? ls[0]! : (k, i, f) => ls.forEach((l) => l(k, i, f));
-  }
-
   /** Is there an interrupt the vCPU could take now (kvm_vgic_vcpu_pending_irq, for WFI)? */
   hasPending(vcpu: number): boolean {
     this.checkVcpu(vcpu);
     return hasPendingIrq(this.vgic, vcpu);
   }
 
-  /** Called when something is queued for a vCPU (kvm_vcpu_kick). */
-  set onKick(fn: ((vcpu: number) => void) | null) {
-    this.vgic.onKick = checkCallback(fn, 'onKick', true);
+  /**
+   * Called when something is queued for a vCPU (kvm_vcpu_kick): a running
+   * vCPU should exit and re-enter to see it. Returns a function that
+   * unsubscribes.
+   */
+  onKick(listener: (vcpu: number) => void): Unsubscribe {
+    return this.kickListeners.add(listener);
   }
 
-  /** Called when the guest deactivates a hardware-mapped interrupt. */
-  set onHostDeactivate(fn: ((hostIntid: number, intid: number, vcpu: number) => void) | null) {
-    this.vgic.onHostDeactivate = checkCallback(fn, 'onHostDeactivate', true);
+  /** Called when the guest deactivates a hardware-mapped interrupt. Returns a function that unsubscribes. */
+  onHostDeactivate(listener: (hostIntid: number, intid: number, vcpu: number) => void): Unsubscribe {
+    return this.hostDeactivateListeners.add(listener);
   }
 
-  /** Called when the guest is done with a level-triggered interrupt, so its device can resample the line. */
-  set onEoiNotify(fn: ((intid: number, vcpu: number) => void) | null) {
-    this.vgic.onEoiNotify = checkCallback(fn, 'onEoiNotify', true);
+  /**
+   * Called when the guest is done with a level-triggered interrupt, so its
+   * device can resample the line. Returns a function that unsubscribes.
+   */
+  onEoiNotify(listener: (intid: number, vcpu: number) => void): Unsubscribe {
+    return this.eoiListeners.add(listener);
   }
 
-  /** Called when the guest makes a hardware-mapped interrupt active (ISACTIVER, ISPENDR): make the host interrupt active. */
-  set onHostActivate(fn: ((hostIntid: number, intid: number, vcpu: number) => void) | null) {
-    this.vgic.onHostActivate = checkCallback(fn, 'onHostActivate', true);
+  /**
+   * Called when the guest makes a hardware-mapped interrupt active
+   * (ISACTIVER, ISPENDR): make the host interrupt active. Returns a function
+   * that unsubscribes.
+   */
+  onHostActivate(listener: (hostIntid: number, intid: number, vcpu: number) => void): Unsubscribe {
+    return this.hostActivateListeners.add(listener);
   }
 
-  /** Called when the guest clears a hardware-mapped interrupt's pending state (ICPENDR): clear the host interrupt's. */
-  set onHostClearPending(fn: ((hostIntid: number, intid: number, vcpu: number) => void) | null) {
-    this.vgic.onHostClearPending = checkCallback(fn, 'onHostClearPending', true);
+  /**
+   * Called when the guest clears a hardware-mapped interrupt's pending state
+   * (ICPENDR): clear the host interrupt's. Returns a function that
+   * unsubscribes.
+   */
+  onHostClearPending(listener: (hostIntid: number, intid: number, vcpu: number) => void): Unsubscribe {
+    return this.hostClearPendingListeners.add(listener);
   }
 
   // ------------------------------------------------------------ trace
 
-  /** Listen to trace events. Returns a function that stops listening. */
-  onTrace(listener: (event: TraceEvent) => void): () => void {
-    checkCallback(listener, 'onTrace', false);
-    this.listeners.push(listener);
-    this.installTrace();
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-      this.installTrace();
-    };
-  }
-
-  private installTrace(): void {
-    this.refreshLines();
-    const ls = this.listeners;
-    this.vgic.tracer = ls.length === 0 ? null : ls.length === 1 ? ls[0]! : (e) => ls.forEach((l) => l(e));
+  /** Listen to trace events. Returns a function that unsubscribes. */
+  onTrace(listener: (event: TraceEvent) => void): Unsubscribe {
+    return this.traceListeners.add(listener);
   }
 
   // ------------------------------------------------------------ MMIO
@@ -635,18 +647,20 @@ export class Machine {
    * A guest read of `width` bits at guest physical `addr` by `vcpu`. Returns
    * the value (a bigint for 64-bit accesses), or `undefined` when no frame of
    * this GIC holds the address — the caller raises its own abort — and for
-   * an address or width that is not one (NaN, a fraction, a negative or a
-   * bigint address; a width other than 8, 16, 32, 64): such an access enters
-   * no vCPU. An access of a width or alignment the register does not allow
-   * reads as zero. Throws INVALID_VCPU for a `vcpu` this machine does not
-   * have (that is the host's input, not the guest's).
+   * an address that is not one (NaN, a fraction, a negative or a bigint):
+   * such an access enters no vCPU. An access of a width or alignment the
+   * register does not allow reads as zero. Throws INVALID_VCPU for a `vcpu`
+   * this machine does not have, and INVALID_ARGUMENT for a width that is
+   * not 8, 16, 32 or 64 bits (a size in bytes: 1, 2, 4): those are the
+   * host's input, not the guest's, and such a call changes nothing.
    */
   mmioRead(vcpu: number, addr: number, width: 64): bigint | undefined;
   mmioRead(vcpu: number, addr: number, width: 8 | 16 | 32): number | undefined;
   mmioRead(vcpu: number, addr: number, width: AccessWidth): number | bigint | undefined;
   mmioRead(vcpu: number, addr: number, width: AccessWidth): number | bigint | undefined {
     this.checkVcpu(vcpu);
-    if (accessBit(width) === 0 || typeof addr !== 'number') return undefined;
+    if (accessBit(width) === 0) badWidth(width);
+    if (typeof addr !== 'number') return undefined;
     const map = this.frameMap;
     const fi = map.find(addr, this.vgic.nrVcpus);
     if (fi === null) return undefined;
@@ -665,7 +679,8 @@ export class Machine {
 
   /**
    * A guest write. Returns false when no frame of this GIC holds the address,
-   * and — entering no vCPU — for an address, width or value that is not one.
+   * and — entering no vCPU — for an address or value that is not one. Throws
+   * as `mmioRead` does for a vCPU or width that is not one.
    * The value is a bigint 0..2^64-1 or a whole number 0..2^53-1 (for an
    * access of 32 bits or fewer also a negative 32-bit integer, as bitwise
    * operators give, taken as its bit pattern); the access writes its low
@@ -675,7 +690,8 @@ export class Machine {
    */
   mmioWrite(vcpu: number, addr: number, width: AccessWidth, value: number | bigint): boolean {
     this.checkVcpu(vcpu);
-    if (accessBit(width) === 0 || typeof addr !== 'number') return false;
+    if (accessBit(width) === 0) badWidth(width);
+    if (typeof addr !== 'number') return false;
     let lo: number;
     let hi = 0;
     if (typeof value === 'number' && (value >>> 0 === value || (width !== 64 && (value | 0) === value))) {
@@ -869,9 +885,7 @@ export class Machine {
     this.checkVcpu(vcpu);
     if (o['rd'] !== undefined) this.checkVcpu(o['rd'] as number);
     const width = o['width'];
-    if (width !== undefined && accessBit(width as number) === 0) {
-      throw new VgicError('INVALID_ARGUMENT', `width must be 8, 16, 32 or 64 (bits); got ${describeValue(width)}`);
-    }
+    if (width !== undefined && accessBit(width as number) === 0) badWidth(width);
     const r = this.resolveChecked(name, o as { vcpu?: number; rd?: number });
     // A system register is 64 bits wide whatever width is asked for.
     return { vcpu, width: r.kind === 'sysreg' ? 64 : ((width ?? r.width) as AccessWidth), r };
@@ -983,12 +997,20 @@ function lineLevel(level: unknown): boolean {
   throw new VgicError('INVALID_ARGUMENT', `level must be 0 or 1 (or a boolean); got ${describeValue(level)}`);
 }
 
-/** A listener must be a function (a setter also takes null, to remove it). */
-function checkCallback<T>(fn: T, what: string, nullable: boolean): T {
-  if (typeof fn !== 'function' && !(nullable && fn === null)) {
-    throw new VgicError('INVALID_ARGUMENT', `${what} takes a function${nullable ? ' or null' : ''}; got ${describeValue(fn)}`);
-  }
-  return fn;
+/** The subscription methods: each takes a listener and returns a function that unsubscribes. */
+const SUBSCRIPTIONS = ['onLine', 'onTrace', 'onKick', 'onEoiNotify', 'onHostDeactivate', 'onHostActivate', 'onHostClearPending'] as const;
+
+// Some of these were once setter properties. An assignment to a method would
+// quietly hide it on that instance and subscribe nothing; it throws instead.
+for (const name of SUBSCRIPTIONS) {
+  const method = Machine.prototype[name];
+  Object.defineProperty(Machine.prototype, name, {
+    configurable: true,
+    get: () => method,
+    set(): void {
+      throw new VgicError('INVALID_ARGUMENT', `${name} is a method: call machine.${name}(listener), which returns a function that unsubscribes; assigning to it subscribes nothing`);
+    },
+  });
 }
 
 /** Make a machine from a backend and options. */

@@ -99,7 +99,7 @@ export function reenteringGuest(cpu: GuestCpu): Guest {
   };
   m.onTrace(look);
   m.onLine(look);
-  m.onKick = look;
+  m.onKick(look);
   return {
     take: (c) => counting.take(c),
     report: () => ({ ...counting.report!(), callbacks, failures }),

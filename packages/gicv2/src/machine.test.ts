@@ -60,7 +60,7 @@ describe('an SPI round trip through guest physical addresses', () => {
     m.mmioWrite(0, D + 0xc08, 32, cfg & ~(2 << (2 * 8))); // INTID 40 level
     expect(m.irq(40).config).toBe('level');
     const notified: number[] = [];
-    m.onEoiNotify = (intid) => notified.push(intid);
+    m.onEoiNotify((intid) => notified.push(intid));
 
     m.inject(40, 1);
     expect(iar(m)).toBe(40);

@@ -186,7 +186,7 @@ describe('GICv2 restore in mid-flight', () => {
     expect(doc.spis[18]).toMatchObject({ hostIntid: 600, active: true, config: 'level' });
     const m2 = restored(doc);
     const host: number[][] = [];
-    m2.onHostDeactivate = (h, intid, vcpu) => host.push([h, intid, vcpu]);
+    m2.onHostDeactivate((h, intid, vcpu) => host.push([h, intid, vcpu]));
     guest.eoi(m2, 0, 50);
     expect(host).toEqual([[600, 50, 0]]);
   });

@@ -212,7 +212,7 @@ describe('GICv3 restore in mid-flight', () => {
     expect(doc.vcpus[1]!.private[27]).toMatchObject({ hostIntid: 30, active: true, activeOn: 1, config: 'level' });
     const m2 = restored(doc);
     const host: number[][] = [];
-    m2.onHostDeactivate = (h, intid, vcpu) => host.push([h, intid, vcpu]);
+    m2.onHostDeactivate((h, intid, vcpu) => host.push([h, intid, vcpu]));
     guest.eoi(m2, 1, 27);
     expect(host).toEqual([[30, 27, 1]]);
   });

@@ -164,7 +164,7 @@ describe('restoreMachine', () => {
     expect(doc.spis[8]).toMatchObject({ hostIntid: 77, active: true });
     const m2 = restored(copy(doc));
     const seen: number[][] = [];
-    m2.onHostDeactivate = (host, intid, vcpu) => seen.push([host, intid, vcpu]);
+    m2.onHostDeactivate((host, intid, vcpu) => seen.push([host, intid, vcpu]));
     toyGuest.eoi(m2, 0, 40);
     expect(seen).toEqual([[77, 40, 0]]);
   });

@@ -138,8 +138,8 @@ export class Driver {
     stacks?: readonly number[][],
   ) {
     this.stacks = stacks ? stacks.map((s) => [...s]) : Array.from({ length: m.vcpus }, () => []);
-    m.onHostDeactivate = (host, intid, vcpu) => this.events.push(`hostDeactivate ${host} ${intid} ${vcpu}`);
-    m.onEoiNotify = (intid, vcpu) => this.events.push(`eoiNotify ${intid} ${vcpu}`);
+    m.onHostDeactivate((host, intid, vcpu) => this.events.push(`hostDeactivate ${host} ${intid} ${vcpu}`));
+    m.onEoiNotify((intid, vcpu) => this.events.push(`eoiNotify ${intid} ${vcpu}`));
     m.onLine((vcpu, irq, fiq) => this.events.push(`line ${vcpu} ${irq} ${fiq}`));
   }
 

@@ -253,7 +253,7 @@ export function describeConformance(target: ConformanceTarget): void {
       test('injection.eoi-notify', 'the device is told when the guest is done with a level interrupt', () => {
         const m = boot({ vcpus: 2 });
         const calls: [number, number][] = [];
-        m.onEoiNotify = (intid, vcpu) => calls.push([intid, vcpu]);
+        m.onEoiNotify((intid, vcpu) => calls.push([intid, vcpu]));
         spi(m, 41, { to: 1, edge: false });
         m.inject(41, 1);
         const t = take(m, 1);
@@ -721,7 +721,7 @@ export function describeConformance(target: ConformanceTarget): void {
       function hwMachine(eoiMode: 0 | 1, lrs = 4): { m: Machine; calls: number[][] } {
         const m = boot({ vcpus: 2, eoiMode, lrs });
         const calls: number[][] = [];
-        m.onHostDeactivate = (host, intid, vcpu) => calls.push([host, intid, vcpu]);
+        m.onHostDeactivate((host, intid, vcpu) => calls.push([host, intid, vcpu]));
         return { m, calls };
       }
 

@@ -15,8 +15,8 @@
  * served from the list registers is the running vCPU's alone, and asking
  * for it here is an error.
  */
-import { describeValue, hostValue, readOptions } from '../args.js';
-import { accessBit, type FrameDef, type RegisterDef } from '../backend.js';
+import { badWidth, describeValue, hostValue, readOptions } from '../args.js';
+import { accessBit, type AccessWidth, type FrameDef, type RegisterDef } from '../backend.js';
 import { toU64 } from '../bits.js';
 import { VgicError } from '../errors.js';
 import { emulateRead, emulateWrite, registerAt } from '../frames.js';
@@ -35,7 +35,7 @@ export class HostRegister {
   /** Byte offset of the access in the frame (for a per-vCPU frame, in that vCPU's part). */
   readonly offset: number;
   /** Access width in bits. */
-  readonly width: number;
+  readonly width: AccessWidth;
   /** Whose view the handler gets: the redistributor's vCPU, or the vCPU the access is made as. */
   readonly view: number;
   /** The machine it was resolved on. */
@@ -43,7 +43,7 @@ export class HostRegister {
   readonly #resolved = true;
 
   /** @internal Made by `resolveHostRegister`. */
-  constructor(machine: Machine, name: string, frame: FrameDef, reg: RegisterDef, offset: number, width: number, view: number) {
+  constructor(machine: Machine, name: string, frame: FrameDef, reg: RegisterDef, offset: number, width: AccessWidth, view: number) {
     this.machine = machine;
     this.name = name;
     this.frame = frame;
@@ -65,8 +65,8 @@ export interface HostAccessOptions {
   vcpu?: number;
   /** For per-vCPU frames (`GICR_*`): whose frame (default: `vcpu`). */
   rd?: number;
-  /** Access width in bits (default: the register's natural width). */
-  width?: number;
+  /** Access width in bits, 8, 16, 32 or 64 (default: the register's natural width). */
+  width?: AccessWidth;
   /** Bytes past the register's address (a byte access to `GICD_ITARGETSR<n>`). */
   byteOffset?: number;
 }
@@ -105,7 +105,7 @@ export function resolveHostRegister(m: Machine, name: string, options: HostAcces
   }
   const width = o['width'] ?? r.width;
   const byteOffset = o['byteOffset'] ?? 0;
-  if (accessBit(width as number) === 0) throw new VgicError('INVALID_ARGUMENT', `width must be 8, 16, 32 or 64 (bits); got ${describeValue(width)}`);
+  if (accessBit(width as number) === 0) badWidth(width);
   if (typeof byteOffset !== 'number' || byteOffset >>> 0 !== byteOffset || byteOffset >= 8) {
     throw new VgicError('INVALID_ARGUMENT', `byteOffset must be 0..7; got ${describeValue(byteOffset)}`);
   }
@@ -116,7 +116,7 @@ export function resolveHostRegister(m: Machine, name: string, options: HostAcces
     throw new VgicError('INVALID_ARGUMENT', `${name}${byteOffset ? `+${byteOffset}` : ''} cannot be accessed ${width as number} bits wide`);
   }
   const view = frame.perVcpu ? (r.rd ?? vcpu) : vcpu;
-  return new HostRegister(m, name, frame, reg, offset, width as number, view);
+  return new HostRegister(m, name, frame, reg, offset, width as AccessWidth, view);
 }
 
 function checkResolved(m: Machine, r: unknown): asserts r is HostRegister {

@@ -80,25 +80,25 @@ class Listeners {
       this.called('onLine');
       this.after();
     });
-    m.onKick = () => {
+    m.onKick(() => {
       this.called('onKick');
       this.after();
-    };
-    m.onEoiNotify = (intid, vcpu) => {
+    });
+    m.onEoiNotify((intid, vcpu) => {
       this.host.push(`eoi-notify ${intid} ${vcpu}`);
       this.called('onEoiNotify');
       this.after();
-    };
-    m.onHostDeactivate = (h, intid, vcpu) => {
+    });
+    m.onHostDeactivate((h, intid, vcpu) => {
       this.host.push(`deactivate ${h} ${intid} ${vcpu}`);
       this.called('onHostDeactivate');
       this.after();
-    };
-    m.onHostActivate = (h, intid, vcpu) => {
+    });
+    m.onHostActivate((h, intid, vcpu) => {
       this.host.push(`activate ${h} ${intid} ${vcpu}`);
       this.called('onHostActivate');
       this.after();
-    };
+    });
   }
 }
 

@@ -20,9 +20,9 @@ export function describeHwState(c: ConformanceContext): void {
   function hostMachine(): { m: Machine; host: string[] } {
     const m = c.boot({ vcpus: 2 });
     const host: string[] = [];
-    m.onHostDeactivate = (h, intid, vcpu) => host.push(`deactivate ${h} ${intid} ${vcpu}`);
-    m.onHostActivate = (h, intid, vcpu) => host.push(`activate ${h} ${intid} ${vcpu}`);
-    m.onHostClearPending = (h, intid, vcpu) => host.push(`clear-pending ${h} ${intid} ${vcpu}`);
+    m.onHostDeactivate((h, intid, vcpu) => host.push(`deactivate ${h} ${intid} ${vcpu}`));
+    m.onHostActivate((h, intid, vcpu) => host.push(`activate ${h} ${intid} ${vcpu}`));
+    m.onHostClearPending((h, intid, vcpu) => host.push(`clear-pending ${h} ${intid} ${vcpu}`));
     c.spi(m, 40, { to: 1 });
     m.mapHw(40, 60);
     return { m, host };
