@@ -1,0 +1,3 @@
+import { defineVgicTestConfig } from "../../tools/vitest.config.ts";
+
+export default defineVgicTestConfig(import.meta.dirname);
