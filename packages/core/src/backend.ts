@@ -2,15 +2,31 @@
  * The contract a GIC version implements to plug into the core.
  *
  * A backend is a value, made by a factory from its options (frame bases,
- * affinities): its version and limits, the MMIO frames it decodes (each a
- * table of registers), its system registers, how it resets an interrupt and
- * computes its target from its routing word, and how it encodes a list
- * register. The core owns the interrupt state, the ap_lists, the list
- * registers and the virtual CPU interface; the backend reaches them through
- * the functions of `mmio.ts` and `cpuif.ts`. The core never names ITARGETSR
- * or IROUTER.
+ * affinities). Its required surface is small: its version and limits, the
+ * MMIO frames it decodes (each a table of registers), its system registers,
+ * how it resets an interrupt and a vCPU, how it computes an interrupt's
+ * target from its routing word, and how it encodes a list register. The core
+ * owns the interrupt state, the ap_lists, the list registers and the virtual
+ * CPU interface; the backend reaches them through the functions of `mmio.ts`
+ * and `cpuif.ts`.
  *
- * A backend must pass the conformance suite in `@vgic/core/testing`.
+ * Everything else a version knows is an optional capability, declared as a
+ * member the backend may leave out; the parts of core that need one say so,
+ * and refuse (or, in the published test suites, skip) what a backend lacks:
+ *
+ * - `vcpuAffinity` — vCPUs named by affinity: saved documents, restore, the
+ *   KVM façade's attribute encoding.
+ * - `guestCpu` — the registers a guest's interrupt handler uses and how it
+ *   sends an SGI: `GuestCpu`, the guest of a vCPU thread.
+ * - `distributor` — distributor registers by what they do, for a thread that
+ *   runs no vCPU: the stress suite's retargeting, toggling and halves threads.
+ * - `kvm` — the KVM device-attribute (userspace) semantics of its registers:
+ *   `kvmDevice`.
+ * - `checkSnapshot` — what a saved document holds that its registers never
+ *   could: `restoreMachine`.
+ *
+ * The core names no register of any GIC version (a test in core keeps it
+ * so). A backend must pass the conformance suite in `@vgic/core/testing`.
  */
 import type { GicSnapshot } from './snapshot/document.js';
 import type { Vgic } from './vgic.js';
@@ -149,13 +165,153 @@ export interface BackendLimits {
   readonly maxSpis: number;
 }
 
+/**
+ * A register as a thread that runs no vCPU reaches it: a name as
+ * `Machine.resolve` takes it, and for part of a register the width and the
+ * bytes past its address (`resolveHostRegister`'s options).
+ */
+export interface HostRegisterRef {
+  readonly name: string;
+  readonly width?: 8 | 16 | 32 | 64;
+  readonly byteOffset?: number;
+}
+
+/**
+ * The registers a guest's interrupt handler uses on one vCPU, by name as
+ * `Machine.resolve` takes them (a system register or a memory-mapped one):
+ * acknowledge, end of interrupt and deactivate for the group its interrupts
+ * are in, and the register that sends an SGI (its access traps).
+ */
+export interface CpuInterfaceNames {
+  readonly iar: string;
+  readonly eoir: string;
+  readonly dir: string;
+  readonly sgi: string;
+}
+
+/**
+ * Optional capability: how a guest runs its interrupt handler. Used by
+ * `GuestCpu` (the guest of a vCPU thread, `startVcpus`, `runStress`,
+ * `measureScaling`) once at start-up; its hot calls then go straight to the
+ * resolved registers.
+ */
+export interface GuestCpuInterface extends CpuInterfaceNames {
+  /**
+   * The value of the `sgi` register (a 64-bit value; a 32-bit register's
+   * high word 0) that sends SGI `intid` (0..15) to vCPU `target` alone.
+   * Asked for every target and INTID when a `GuestCpu` starts.
+   */
+  sgiValue(v: Vgic, target: number, intid: number): bigint;
+}
+
+/**
+ * Optional capability: a routing word of 64 bits that a guest may write 32
+ * bits at a time, each half write keeping the other half. Used by the stress
+ * suite's halves threads, which write the two halves of the same words from
+ * two threads and check that neither loses the other's writes.
+ */
+export interface RouteHalves {
+  /** A low half that routes to vCPU `vcpu` (with a high half of `highToVcpu`), or with `anyOf` to any vCPU that takes it (1-of-N). */
+  low(v: Vgic, vcpu: number, anyOf: boolean): number;
+  /** The high half that keeps the route the low half names. */
+  readonly highToVcpu: number;
+  /** A high half that names no vCPU: the interrupt waits for a route. */
+  readonly highNowhere: number;
+}
+
+/**
+ * Optional capability: the distributor's registers by what they do, for a
+ * thread that runs no vCPU (`resolveHostRegister`). Used by `runStress`: the
+ * retargeting thread (`enableSet`, `enableClear`, `route`, `routeValue`,
+ * `routeMask`), the thread that turns the distributor off and on
+ * (`control`) and the halves threads (`routeHalves`, `group`). A backend
+ * without it runs none of those threads, and `describeStress` skips their
+ * tests.
+ */
+export interface DistributorRegisters {
+  /** The control register, whose bits 1:0 forward groups 0 and 1. */
+  readonly control: string;
+  /** The word of set-enable bits that holds `intid`'s (bit `intid % 32`). */
+  enableSet(intid: number): string;
+  /** The word of clear-enable bits that holds `intid`'s (bit `intid % 32`). */
+  enableClear(intid: number): string;
+  /** The word of group bits that holds `intid`'s (bit `intid % 32`). */
+  group(intid: number): string;
+  /** SPI `intid`'s routing register (or the part of one) as the host writes it. */
+  route(intid: number): HostRegisterRef;
+  /** The value of `route(intid)` that routes to vCPU `vcpu`. */
+  routeValue(v: Vgic, vcpu: number): number | bigint;
+  /**
+   * For a routing word that lists vCPUs: the value that names the vCPUs of
+   * `mask` (bit k: vCPU k). Without it a route names one vCPU.
+   */
+  routeMask?(v: Vgic, mask: number): number;
+  /** The routing register is 64 bits a guest may write in halves. */
+  readonly routeHalves?: RouteHalves;
+}
+
+/** Which pending or active state a one-bit-per-interrupt register array sets or clears. */
+export interface StateBits {
+  readonly state: 'pending' | 'active';
+  readonly set: boolean;
+}
+
+/**
+ * KVM_DEV_ARM_VGIC_GRP_CPU_REGS: a CPU interface reached by offset, whose
+ * userspace view is GICH_VMCR's fields rather than the guest's registers.
+ */
+export interface KvmCpuRegs {
+  /** null when `offset` is a register the group exposes; else a sentence saying which are. */
+  check(offset: number): string | null;
+  read(v: Vgic, vcpu: number, offset: number): number;
+  write(v: Vgic, vcpu: number, offset: number, value: number): void;
+}
+
+/** KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS: the CPU interface system registers userspace may access. */
+export interface KvmCpuSysregs {
+  /** The names of the system registers the group exposes. */
+  readonly names: readonly string[];
+  /** null when `r` exists on machine `v` (its priority bits may leave some out); else why not. */
+  available(v: Vgic, r: SysregDef): string | null;
+  /** null when userspace may write `value` to `r` of `vcpu`; else why not (nothing is written). */
+  checkWrite(v: Vgic, vcpu: number, r: SysregDef, value: bigint): string | null;
+}
+
+/**
+ * Optional capability: the KVM device-attribute semantics of the backend's
+ * registers (KVM_{GET,SET}_DEVICE_ATTR, vgic-mmio.c's `uaccess` handlers).
+ * Used by `kvmDevice`; a backend without it has only the groups that need
+ * no register (interrupt count, control, line levels).
+ */
+export interface KvmSemantics {
+  /** The frame KVM_DEV_ARM_VGIC_GRP_DIST_REGS reaches. */
+  readonly distributor: string;
+  /**
+   * The per-vCPU frame KVM_DEV_ARM_VGIC_GRP_REDIST_REGS reaches. A GIC with
+   * one keeps private interrupts there (userspace reads the distributor's
+   * words for INTIDs 0..31 as 0 and its writes are ignored), names a vCPU in
+   * an attribute by its affinity (`vcpuAffinity`), and lets userspace write
+   * pending latches: an ISPENDR-like write sets each latch to its bit,
+   * whatever the trigger, and the ICPENDR-like array is RAZ/WI. Without it
+   * a vCPU is named by index and those arrays set and clear the pending
+   * state as the guest's do (an SGI's source is the accessing vCPU).
+   */
+  readonly redistributor?: string;
+  /** The pending or active state a register array sets or clears, or null for any other register. */
+  stateBits(reg: RegisterDef): StateBits | null;
+  readonly cpuRegs?: KvmCpuRegs;
+  readonly cpuSysregs?: KvmCpuSysregs;
+}
+
 export interface GicBackend {
+  // ---------------------------------------------------------------- required
+
   /** `v2`, `v3`: what scenario files name in `gic:`. */
   readonly version: string;
   readonly limits: BackendLimits;
   /** Implemented priority bits (KVM: 5). */
   readonly priorityBits: number;
-  /** GICv2: SGIs carry a source-vCPU bitmap and IAR reports the source. */
+  /** SGIs carry a source-vCPU bitmap and IAR reports the source (GICv2). */
   readonly sgiSources: boolean;
   /** Set once the machine exists: the backend may keep per-machine tables. */
   attach?(v: Vgic): void;
@@ -169,12 +325,28 @@ export interface GicBackend {
   routeTarget(v: Vgic, slot: number): number;
   readonly frames: readonly FrameDef[];
   readonly sysregs: readonly SysregDef[];
-  /** List register k of `vcpu` as the hardware encodes it (GICH_LR, ICH_LR<n>_EL2). */
+  /** List register k of `vcpu` as the hardware encodes it. */
   encodeLr(v: Vgic, vcpu: number, k: number): bigint;
   /** A reader's description of an interrupt's routing (`cpu0|cpu1`, `0.0.1.0`). */
   describeRoute(v: Vgic, slot: number): string;
+
+  // ---------------------------------------------------------------- optional capabilities
+
   /**
-   * Optional: what a saved document holds that this backend's registers
+   * vCPU `vcpu`'s affinity, for a GIC that names vCPUs by it: Aff3 in bits
+   * 31:24, Aff2.Aff1.Aff0 in 23:0. Used by `saveMachine` (`shape.mpidr`),
+   * `restoreMachine` (a document's affinities must be the machine's) and
+   * `kvmDevice` (attributes name a vCPU by affinity).
+   */
+  vcpuAffinity?(v: Vgic, vcpu: number): number;
+  /** How a guest's handler acknowledges, ends, deactivates and sends SGIs (see `GuestCpuInterface`). */
+  readonly guestCpu?: GuestCpuInterface;
+  /** The distributor's registers by what they do, for threads that run no vCPU (see `DistributorRegisters`). */
+  readonly distributor?: DistributorRegisters;
+  /** The KVM device-attribute semantics of the registers (see `KvmSemantics`). */
+  readonly kvm?: KvmSemantics;
+  /**
+   * What a saved document holds that this backend's registers
    * could never hold — a routing word with reserved bits or naming a vCPU
    * the machine does not have, a read-only field changed, a value of its own
    * words it never writes — as a sentence naming the field (`spis[3].route

@@ -38,9 +38,18 @@ export {
   sysregKey,
   type AccessWidth,
   type BackendLimits,
+  type CpuInterfaceNames,
+  type DistributorRegisters,
   type FrameDef,
   type GicBackend,
+  type GuestCpuInterface,
+  type HostRegisterRef,
+  type KvmCpuRegs,
+  type KvmCpuSysregs,
+  type KvmSemantics,
   type RegisterDef,
+  type RouteHalves,
+  type StateBits,
   type SysregDef,
   type SysregEncoding,
 } from './backend.js';
@@ -163,12 +172,9 @@ export * from './snapshot/index.js';
 export { ThreadControl, PHASE_RUN, PHASE_QUIESCE, PHASE_DRAIN, PHASE_STOP } from './threads/control.js';
 export {
   GuestCpu,
-  GICV2_CPU_INTERFACE,
-  GICV3_CPU_INTERFACE,
   defaultCpuInterface,
   emptyCounters,
   isSpuriousIntid,
-  type CpuInterfaceNames,
   type VcpuCounters,
 } from './threads/guest-cpu.js';
 export {

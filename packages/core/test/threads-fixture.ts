@@ -22,7 +22,6 @@ export const TOY_CPU_INTERFACE: CpuInterfaceNames = {
   eoir: 'TCPU_EOIR1',
   dir: 'TCPU_DIR',
   sgi: 'TDIST_SGIR',
-  sgiFormat: 'list',
 };
 
 export function attachToy(handle: MachineHandle): Machine {

@@ -23,10 +23,12 @@ import {
   type GicBackend,
   type Vgic,
 } from '@vgic/core';
+import { gicv2Kvm } from './kvm.js';
 import { packGichLr } from './lr.js';
 import { checkGicv2Snapshot } from './restore-check.js';
 import { GICC_ABPR_MIN, GICC_BPR_MIN, GICC_SIZE, giccRegisters } from './regs/gicc.js';
 import { GICD_SIZE, gicdRegisters, spiTarget } from './regs/gicd.js';
+import { gicv2Distributor, gicv2GuestCpu } from './roles.js';
 
 /** QEMU `virt`'s GICv2 distributor base (VIRT_GIC_DIST). */
 export const DEFAULT_GICD_BASE = 0x0800_0000;
@@ -179,5 +181,8 @@ export function createGicv2Backend(options: Gicv2BackendOptions = {}): GicBacken
     encodeLr,
     describeRoute,
     checkSnapshot: checkGicv2Snapshot,
+    guestCpu: gicv2GuestCpu,
+    distributor: gicv2Distributor,
+    kvm: gicv2Kvm,
   };
 }

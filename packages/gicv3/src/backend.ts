@@ -24,11 +24,13 @@ import {
   type Vgic,
 } from '@vgic/core';
 import { formatAffinity, parseMpidrs, TopologyRegistry, vcpuByAffinity, type Topology } from './affinity.js';
+import { gicv3Kvm } from './kvm.js';
 import { encodeLr } from './lr.js';
 import { checkGicv3Snapshot } from './restore-check.js';
 import { gicdRegisters, GICD_SIZE } from './regs/gicd.js';
 import { gicrRegisters, GICR_SIZE } from './regs/gicr.js';
 import { iccRegisters } from './regs/icc.js';
+import { gicv3Distributor, gicv3GuestCpu } from './roles.js';
 import { IROUTER_IRM, routeAffinity, slotTarget } from './routing.js';
 
 export interface Gicv3BackendOptions {
@@ -154,5 +156,9 @@ export function createGicv3Backend(options: Gicv3BackendOptions = {}): GicBacken
     encodeLr,
     describeRoute: (v, slot) => describeRoute(v, topo(v), slot),
     checkSnapshot: (v, doc) => checkGicv3Snapshot(v, topo(v), doc),
+    vcpuAffinity: (v, vcpu) => topo(v).affinity[vcpu]!,
+    guestCpu: gicv3GuestCpu(topo),
+    distributor: gicv3Distributor(topo),
+    kvm: gicv3Kvm,
   };
 }

@@ -242,7 +242,7 @@ describe('GICv3 restore in mid-flight', () => {
     expect(m2.irq(40).target).toBe(1);
     expect(saveMachine(m2)).toEqual(doc);
     const other = createGicv3({ vcpus: 2, spis: 64 });
-    expect(() => restoreMachine(other, doc)).toThrow(/vCPU 0 has MPIDR 0x0000000000000100; this machine's has 0x0000000000000000/);
+    expect(() => restoreMachine(other, doc)).toThrow(/vCPU 0 has affinity 0x0000000000000100; this machine's has 0x0000000000000000/);
   });
 
   it('a 1-of-N (IRM) SPI is routed again from the restored group enables', () => {
@@ -452,7 +452,7 @@ describe('kvmDevice on a GICv3', () => {
     expect(guest.runningPriority(m, 0)).toBe(4 << 3);
     expect(() => dev.readCpuSysreg(0, { op0: 3, op1: 0, crn: 12, crm: 9, op2: 1 })).toThrow(/ICC_AP1R1_EL1 does not exist with 5 priority bits/);
     expect(() => dev.readCpuSysreg(0, { op0: 3, op1: 0, crn: 12, crm: 12, op2: 0 })).toThrow(/not one KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS exposes/);
-    expect(() => dev.readCpuReg(0, 0)).toThrow(/GRP_CPU_REGS is GICv2's/);
+    expect(() => dev.readCpuReg(0, 0)).toThrow(/GRP_CPU_REGS is not available on GICv3; its CPU interface is KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS/);
     expect(() => dev.readDistReg(0x3)).toThrow(/multiple of 4/);
     expect(() => dev.readDistReg(0x5000)).toThrow(/GICD\+0x5000 is no register/);
   });

@@ -138,7 +138,7 @@ const irqSchema: JsonSchema = {
     route: {
       type: 'string',
       pattern: '^0x[0-9a-f]{16}$',
-      description: "The backend's 64-bit routing word (GICv2: the ITARGETSR byte; GICv3: IROUTER), as 0x and 16 lower-case hex digits.",
+      description: "The backend's 64-bit routing word (what its routing register holds), as 0x and 16 lower-case hex digits.",
     },
     hostIntid: { type: ['integer', 'null'], minimum: 0, maximum: 0xffffff, description: 'Host INTID of a hardware-mapped interrupt, or null.' },
     sources: { ...u8, description: 'GICv2 SGIs only: bit s set when the SGI is pending from vCPU s.' },
@@ -194,7 +194,7 @@ export const gicSnapshotSchema: JsonSchema = {
         mpidr: {
           type: 'array',
           items: { type: 'string', pattern: '^0x[0-9a-f]{16}$' },
-          description: "GICv3: each vCPU's MPIDR_EL1 affinity fields, as 0x and 16 lower-case hex digits.",
+          description: "For a GIC that names vCPUs by affinity (GICv3): each vCPU's affinity fields, Aff3 in bits 39:32, as 0x and 16 lower-case hex digits.",
         },
       },
     },

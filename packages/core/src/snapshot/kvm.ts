@@ -8,15 +8,18 @@
  *
  * A thin layer over the machine: registers are served by the backend's own
  * register tables, except where KVM gives userspace other semantics than the
- * guest (vgic-mmio.c `uaccess` handlers):
+ * guest (vgic-mmio.c `uaccess` handlers). Which registers those are, and
+ * the CPU interface groups, come from the backend's `kvm` capability
+ * (`KvmSemantics`); a backend without it has only the groups that need no
+ * register (interrupt count, control, line levels):
  *
- * - GICv3 ISPENDR reads and writes the pending latch: each bit written sets
- *   or clears it, whatever the trigger; ICPENDR is RAZ/WI. GICv2 ISPENDR sets
- *   the latch (an SGI gets the accessing vCPU as its source), ICPENDR clears
- *   it (and an SGI's sources); both read the pending state.
+ * - With redistributors, ISPENDR reads and writes the pending latch: each
+ *   bit written sets or clears it, whatever the trigger; ICPENDR is RAZ/WI.
+ *   Without, ISPENDR sets the latch (an SGI gets the accessing vCPU as its
+ *   source), ICPENDR clears it (and an SGI's sources); both read the
+ *   pending state.
  * - ISACTIVER/ICACTIVER change the active state without halting the guest,
- *   ignore hardware-mapped interrupts, and give a GICv2 SGI source 0.
- * - The GICv2 GICC_PMR is the 5-bit VMPriMask in bits 4:0.
+ *   ignore hardware-mapped interrupts, and give an SGI with sources source 0.
  * - Line levels (KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO): 32 interrupts from a
  *   multiple of 32; a write sets `line_level` whatever the trigger and
  *   queues the interrupts it raises.
@@ -25,7 +28,7 @@
  * this: each access first makes every running vCPU exit.
  */
 import { describeValue, high32, hostWord, isU64, low32 } from '../args.js';
-import { sysregKey, type RegisterDef, type SysregDef, type SysregEncoding } from '../backend.js';
+import { sysregKey, type KvmCpuRegs, type KvmSemantics, type RegisterDef, type SysregDef, type SysregEncoding } from '../backend.js';
 import { VgicError } from '../errors.js';
 import { emulateRead, emulateWrite, registerAt, type IndexedFrame } from '../frames.js';
 import { Machine } from '../machine.js';
@@ -34,7 +37,7 @@ import { rethrowCallbackError } from '../notify.js';
 import { queueIrqUnlock } from '../queue.js';
 import { syncHwState } from '../sync.js';
 import { machineAffinities } from './affinity.js';
-import { APR_WORDS, CONFIG_LEVEL, NONE, VCPU_RUNNING, type Vgic } from '../vgic.js';
+import { CONFIG_LEVEL, NONE, VCPU_RUNNING, type Vgic } from '../vgic.js';
 
 /** Device attribute groups (arch/arm64/include/uapi/asm/kvm.h). */
 export const KVM_DEV_ARM_VGIC_GRP_ADDR = 0;
@@ -50,58 +53,6 @@ export const KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO = 7;
 export const KVM_DEV_ARM_VGIC_CTRL_INIT = 0;
 /** KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO: the info type of line levels, in attr bits 31:10. */
 export const VGIC_LEVEL_INFO_LINE_LEVEL = 0;
-
-/** The GICv2 userspace GICC_PMR holds GICH_VMCR.VMPriMask: the top 5 priority bits, shifted down. */
-const GICV_PMR_PRIORITY_SHIFT = 3;
-const GICV_PMR_PRIORITY_MASK = 0xf8;
-/** GICC_IIDR as KVM reports it to userspace: ProductID 'K', architecture version 2, ARM. */
-const KVM_GICC_IIDR = (0x4b << 20) | (2 << 16) | 0x43b;
-
-/** GICC_CTLR bits (IHI 0048B 4.4.1, the non-secure copy with the group enables of GICV_CTLR). */
-const GICC_CTLR_ENABLE_GRP0 = 1 << 0;
-const GICC_CTLR_ENABLE_GRP1 = 1 << 1;
-const GICC_CTLR_ACKCTL = 1 << 2;
-const GICC_CTLR_FIQEN = 1 << 3;
-const GICC_CTLR_CBPR = 1 << 4;
-const GICC_CTLR_EOIMODE = 1 << 9;
-
-/** GICv2 CPU interface registers KVM_DEV_ARM_VGIC_GRP_CPU_REGS exposes (offsets in GICC). */
-const GICC_CTLR = 0x00;
-const GICC_PMR = 0x04;
-const GICC_BPR = 0x08;
-const GICC_ABPR = 0x1c;
-const GICC_APR0 = 0xd0;
-const GICC_NSAPR0 = 0xe0;
-const GICC_IIDR = 0xfc;
-
-/** ICC_CTLR_EL1 fields userspace may not change (IHI 0069 12.2.6). */
-const ICC_CTLR_PRIBITS_SHIFT = 8;
-const ICC_CTLR_IDBITS_SHIFT = 11;
-const ICC_CTLR_SEIS = 1 << 14;
-const ICC_CTLR_A3V = 1 << 15;
-const ICC_SRE_SRE = 1n;
-
-/** The CPU interface system registers KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS exposes (vgic-sys-reg-v3.c). */
-const CPU_SYSREG_NAMES: ReadonlySet<string> = new Set([
-  'ICC_PMR_EL1',
-  'ICC_BPR0_EL1',
-  'ICC_BPR1_EL1',
-  'ICC_CTLR_EL1',
-  'ICC_SRE_EL1',
-  'ICC_IGRPEN0_EL1',
-  'ICC_IGRPEN1_EL1',
-  'ICC_AP0R0_EL1',
-  'ICC_AP0R1_EL1',
-  'ICC_AP0R2_EL1',
-  'ICC_AP0R3_EL1',
-  'ICC_AP1R0_EL1',
-  'ICC_AP1R1_EL1',
-  'ICC_AP1R2_EL1',
-  'ICC_AP1R3_EL1',
-]);
-
-/** Registers whose userspace access differs from the guest's. */
-const PENDING_ACTIVE = /^GIC[DR]_(IS|IC)(PEND|ACTIVE)R\d*$/;
 
 function bad(message: string): never {
   throw new VgicError('INVALID_ARGUMENT', message);
@@ -130,26 +81,28 @@ function firstIntidOf(reg: RegisterDef, offset: number): number {
 
 export class KvmVgicDevice {
   readonly machine: Machine;
+  private readonly kvm: KvmSemantics | null;
   private readonly dist: IndexedFrame | null;
   private readonly redist: IndexedFrame | null;
-  private readonly cpu: IndexedFrame | null;
   private readonly sysregs: Map<number, SysregDef>;
 
   constructor(machine: Machine) {
     if (!Machine.isMachine(machine)) bad(`kvmDevice takes a machine; got ${describeValue(machine)}`);
     this.machine = machine;
+    const kvm = machine.backend.kvm ?? null;
+    this.kvm = kvm;
     // The machine's own index of its frames: the façade finds the registers a guest would.
-    this.dist = machine.frameMap.named('GICD') ?? null;
-    this.redist = machine.frameMap.named('GICR') ?? null;
-    this.cpu = machine.frameMap.named('GICC') ?? null;
-    this.sysregs = new Map(machine.backend.sysregs.filter((r) => CPU_SYSREG_NAMES.has(r.name)).map((r) => [sysregKey(r), r]));
+    this.dist = kvm !== null ? (machine.frameMap.named(kvm.distributor) ?? null) : null;
+    this.redist = kvm?.redistributor !== undefined ? (machine.frameMap.named(kvm.redistributor) ?? null) : null;
+    const exposed = new Set(kvm?.cpuSysregs?.names ?? []);
+    this.sysregs = new Map(machine.backend.sysregs.filter((r) => exposed.has(r.name)).map((r) => [sysregKey(r), r]));
   }
 
   private get v(): Vgic {
     return this.machine.vgic;
   }
 
-  /** GICv3 model: private interrupts live in the redistributors, and userspace sees pending latches. */
+  /** Private interrupts live in the redistributors, userspace sees pending latches, and attributes name vCPUs by affinity. */
   private get v3Model(): boolean {
     return this.redist !== null;
   }
@@ -232,7 +185,7 @@ export class KvmVgicDevice {
     if (type !== VGIC_LEVEL_INFO_LINE_LEVEL) bad(`level info type ${type} is not supported (only VGIC_LEVEL_INFO_LINE_LEVEL, 0)`);
   }
 
-  /** The vCPU an attribute names: GICv2 by index (bits 39:32), GICv3 by MPIDR (bits 63:32). */
+  /** The vCPU an attribute names: by index (bits 39:32), or with redistributors by affinity (bits 63:32). */
   private attrVcpu(attr: bigint, distributor: boolean): number {
     const field = Number(attr >> 32n);
     if (this.v3Model) {
@@ -297,22 +250,24 @@ export class KvmVgicDevice {
   /** `privateInRedist`: a GICv3 distributor's words for INTIDs 0-31 are RAZ/WI. */
   private readReg(reg: RegisterDef, vcpu: number, offset: number, privateInRedist: boolean): number {
     const v = this.v;
-    if (PENDING_ACTIVE.test(reg.name)) {
+    const bits = this.kvm!.stateBits(reg);
+    if (bits !== null) {
       const intid0 = firstIntidOf(reg, offset);
       if (privateInRedist && intid0 < 32) return 0;
-      if (reg.name.includes('ACTIVE')) return readIrqBits(v, vcpu, intid0, 32, 'active');
-      if (this.v3Model) return reg.name.includes('_IC') ? 0 : this.readLatches(vcpu, intid0);
+      if (bits.state === 'active') return readIrqBits(v, vcpu, intid0, 32, 'active');
+      if (this.v3Model) return bits.set ? this.readLatches(vcpu, intid0) : 0;
       return readIrqBits(v, vcpu, intid0, 32, 'pending');
     }
     return emulateRead(v, reg, vcpu, offset, 32, false);
   }
 
   private writeReg(reg: RegisterDef, vcpu: number, offset: number, value: number, privateInRedist: boolean): void {
-    if (PENDING_ACTIVE.test(reg.name)) {
+    const bits = this.kvm!.stateBits(reg);
+    if (bits !== null) {
       const intid0 = firstIntidOf(reg, offset);
       if (privateInRedist && intid0 < 32) return;
-      const set = reg.name.includes('_IS');
-      if (reg.name.includes('ACTIVE')) this.writeActive(vcpu, intid0, value, set);
+      const set = bits.set;
+      if (bits.state === 'active') this.writeActive(vcpu, intid0, value, set);
       else if (this.v3Model) {
         if (set) this.writeLatches(vcpu, intid0, value);
       } else this.writePendingV2(vcpu, intid0, value, set);
@@ -336,7 +291,7 @@ export class KvmVgicDevice {
     return value >>> 0;
   }
 
-  /** GICv3 userspace ISPENDR: each bit is the new latch, whatever the trigger (vgic_v3_uaccess_write_pending). */
+  /** Userspace ISPENDR with redistributors: each bit is the new latch, whatever the trigger (vgic_v3_uaccess_write_pending). */
   private writeLatches(vcpu: number, intid0: number, value: number): void {
     const v = this.v;
     for (let i = 0; i < 32; i++) {
@@ -349,7 +304,7 @@ export class KvmVgicDevice {
     }
   }
 
-  /** GICv2 userspace ISPENDR/ICPENDR: an SGI's real source cannot be restored, so the vCPU itself stands in. */
+  /** Userspace ISPENDR/ICPENDR without redistributors: an SGI's real source cannot be restored, so the vCPU itself stands in. */
   private writePendingV2(vcpu: number, intid0: number, value: number, set: boolean): void {
     const v = this.v;
     for (let i = 0; i < 32; i++) {
@@ -392,88 +347,37 @@ export class KvmVgicDevice {
 
   // ------------------------------------------------------------ CPU interface
 
-  /** KVM_DEV_ARM_VGIC_GRP_CPU_REGS read (GICv2): GICC_CTLR, PMR, BPR, ABPR, APRn, NSAPRn, IIDR of `vcpu`. */
+  /** KVM_DEV_ARM_VGIC_GRP_CPU_REGS read: a CPU interface register of `vcpu` by offset, as the backend's `kvm.cpuRegs` serves it. */
   readCpuReg(vcpu: number, offset: number): number {
     this.machine.checkVcpu(vcpu);
-    const reg = this.cpuReg(offset);
+    const regs = this.cpuRegs(offset);
     this.stopVcpus();
-    const v = this.v;
-    switch (reg) {
-      case GICC_CTLR:
-        return (
-          (v.grpEn0[vcpu] ? GICC_CTLR_ENABLE_GRP0 : 0) |
-          (v.grpEn1[vcpu] ? GICC_CTLR_ENABLE_GRP1 : 0) |
-          (v.ackCtl[vcpu] ? GICC_CTLR_ACKCTL : 0) |
-          (v.fiqEn[vcpu] ? GICC_CTLR_FIQEN : 0) |
-          (v.cbpr[vcpu] ? GICC_CTLR_CBPR : 0) |
-          (v.eoiMode[vcpu] ? GICC_CTLR_EOIMODE : 0)
-        );
-      case GICC_PMR:
-        return (v.pmr[vcpu]! & GICV_PMR_PRIORITY_MASK) >>> GICV_PMR_PRIORITY_SHIFT;
-      case GICC_BPR:
-        return v.bpr0[vcpu]!;
-      case GICC_ABPR:
-        return v.bpr1[vcpu]!;
-      case GICC_IIDR: {
-        const iidr = this.cpu !== null ? registerAt(this.cpu, GICC_IIDR, 32) : null;
-        return iidr !== null ? emulateRead(v, iidr, vcpu, GICC_IIDR, 32, false) : KVM_GICC_IIDR;
-      }
-      default: {
-        const n = (reg - (reg >= GICC_NSAPR0 ? GICC_NSAPR0 : GICC_APR0)) >> 2;
-        if (n >= v.aprWordsUsed) return 0;
-        return v.apr[vcpu * APR_WORDS + (reg >= GICC_NSAPR0 ? 4 : 0) + n]!;
-      }
-    }
+    return regs.read(this.v, vcpu, offset) >>> 0;
   }
 
   writeCpuReg(vcpu: number, offset: number, value: number): void {
     this.machine.checkVcpu(vcpu);
-    const reg = this.cpuReg(offset);
+    const regs = this.cpuRegs(offset);
     const val = u32(value, 'KVM_DEV_ARM_VGIC_GRP_CPU_REGS');
     this.stopVcpus();
-    const v = this.v;
-    switch (reg) {
-      case GICC_CTLR:
-        v.grpEn0[vcpu] = val & GICC_CTLR_ENABLE_GRP0 ? 1 : 0;
-        v.grpEn1[vcpu] = val & GICC_CTLR_ENABLE_GRP1 ? 1 : 0;
-        v.ackCtl[vcpu] = val & GICC_CTLR_ACKCTL ? 1 : 0;
-        v.fiqEn[vcpu] = val & GICC_CTLR_FIQEN ? 1 : 0;
-        v.cbpr[vcpu] = val & GICC_CTLR_CBPR ? 1 : 0;
-        v.eoiMode[vcpu] = val & GICC_CTLR_EOIMODE ? 1 : 0;
-        return;
-      case GICC_PMR:
-        v.pmr[vcpu] = (val << GICV_PMR_PRIORITY_SHIFT) & GICV_PMR_PRIORITY_MASK;
-        return;
-      // A binary point below the minimum reads as the minimum, as the
-      // guest's GICC_BPR/ABPR do: GICH_VMCR keeps no value it cannot hold.
-      case GICC_BPR:
-        v.bpr0[vcpu] = Math.max(val & 7, v.bprMin - 1);
-        return;
-      case GICC_ABPR:
-        v.bpr1[vcpu] = Math.max(val & 7, v.bprMin);
-        return;
-      case GICC_IIDR:
-        return;
-      default: {
-        const n = (reg - (reg >= GICC_NSAPR0 ? GICC_NSAPR0 : GICC_APR0)) >> 2;
-        if (n < v.aprWordsUsed) v.apr[vcpu * APR_WORDS + (reg >= GICC_NSAPR0 ? 4 : 0) + n] = val;
-      }
-    }
+    regs.write(this.v, vcpu, offset, val);
   }
 
-  private cpuReg(offset: number): number {
-    if (this.v3Model) {
-      bad(`KVM_DEV_ARM_VGIC_GRP_CPU_REGS is GICv2's; GICv3 exposes its CPU interface as KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS`);
+  private cpuRegs(offset: number): KvmCpuRegs {
+    const regs = this.kvm?.cpuRegs;
+    if (regs === undefined) {
+      const other = this.kvm?.cpuSysregs !== undefined ? `; its CPU interface is KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS` : '';
+      return bad(`KVM_DEV_ARM_VGIC_GRP_CPU_REGS is not available on GIC${this.machine.version}${other}`);
     }
-    const known = [GICC_CTLR, GICC_PMR, GICC_BPR, GICC_ABPR, GICC_IIDR];
-    if (typeof offset === 'number' && (known.includes(offset) || (offset >= GICC_APR0 && offset < GICC_NSAPR0 + 16 && offset % 4 === 0))) return offset;
-    if (typeof offset !== 'number' || offset >>> 0 !== offset) return bad(`KVM_DEV_ARM_VGIC_GRP_CPU_REGS takes a GICC offset; got ${describeValue(offset)}`);
-    return bad(`GICC+${hex(offset)} is not a register KVM_DEV_ARM_VGIC_GRP_CPU_REGS exposes (CTLR 0x0, PMR 0x4, BPR 0x8, ABPR 0x1c, APRn 0xd0, NSAPRn 0xe0, IIDR 0xfc)`);
+    if (typeof offset !== 'number' || offset >>> 0 !== offset) return bad(`KVM_DEV_ARM_VGIC_GRP_CPU_REGS takes a register offset; got ${describeValue(offset)}`);
+    const problem = regs.check(offset);
+    if (problem !== null) bad(problem);
+    return regs;
   }
 
   /**
-   * KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS read (GICv3): ICC_PMR, BPR0, BPR1, CTLR,
-   * SRE, IGRPEN0, IGRPEN1, AP0Rn, AP1Rn of `vcpu`, by encoding (an object, or
+   * KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS read: a CPU interface system register of
+   * `vcpu` the backend's `kvm.cpuSysregs` exposes, by encoding (an object, or
    * the packed op0:op1:CRn:CRm:op2 of the attribute's low 16 bits).
    */
   readCpuSysreg(vcpu: number, enc: SysregEncoding | number): bigint {
@@ -489,12 +393,8 @@ export class KvmVgicDevice {
     const r = this.cpuSysreg(enc);
     const val = u64(value, r.name);
     const v = this.v;
-    if (r.name === 'ICC_CTLR_EL1' && r.read !== undefined) this.checkCtlr(r, vcpu, Number(val & 0xffffffffn));
-    if (r.name === 'ICC_SRE_EL1') {
-      // The system register interface cannot be turned off (set_gic_sre).
-      if ((val & ICC_SRE_SRE) === 0n) bad('ICC_SRE_EL1.SRE must stay set: the GICv3 CPU interface is system registers only');
-      return;
-    }
+    const problem = this.kvm!.cpuSysregs!.checkWrite(v, vcpu, r, val);
+    if (problem !== null) bad(problem);
     this.stopVcpus();
     r.write?.(v, vcpu, low32(val), high32(val));
     // The vCPU is outside: a maintenance request its CPU interface raised
@@ -503,28 +403,17 @@ export class KvmVgicDevice {
     rethrowCallbackError(v);
   }
 
-  /** set_gic_ctlr: the priority and INTID bits may not grow, SEIS and A3V must match. */
-  private checkCtlr(r: SysregDef, vcpu: number, value: number): void {
-    const current = r.read!(this.v, vcpu) >>> 0;
-    const field = (x: number, shift: number): number => (x >>> shift) & 7;
-    if (field(value, ICC_CTLR_PRIBITS_SHIFT) > field(current, ICC_CTLR_PRIBITS_SHIFT)) {
-      bad(`ICC_CTLR_EL1.PRIbits ${field(value, ICC_CTLR_PRIBITS_SHIFT)} is more than this GIC implements (${field(current, ICC_CTLR_PRIBITS_SHIFT)})`);
-    }
-    if (field(value, ICC_CTLR_IDBITS_SHIFT) > field(current, ICC_CTLR_IDBITS_SHIFT)) {
-      bad(`ICC_CTLR_EL1.IDbits ${field(value, ICC_CTLR_IDBITS_SHIFT)} is more than this GIC implements (${field(current, ICC_CTLR_IDBITS_SHIFT)})`);
-    }
-    if (((value ^ current) & (ICC_CTLR_SEIS | ICC_CTLR_A3V)) !== 0) bad('ICC_CTLR_EL1.SEIS and A3V must match this GIC');
-  }
-
   private cpuSysreg(enc: SysregEncoding | number): SysregDef {
-    if (!this.v3Model) bad(`KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS is GICv3's; GICv2 exposes its CPU interface as KVM_DEV_ARM_VGIC_GRP_CPU_REGS`);
+    const sys = this.kvm?.cpuSysregs;
+    if (sys === undefined) {
+      const other = this.kvm?.cpuRegs !== undefined ? `; its CPU interface is KVM_DEV_ARM_VGIC_GRP_CPU_REGS` : '';
+      return bad(`KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS is not available on GIC${this.machine.version}${other}`);
+    }
     const key = typeof enc === 'number' ? enc : sysregKey(enc);
     const r = this.sysregs.get(key);
-    if (r === undefined) return bad(`system register ${typeof key === 'number' && key >= 0 ? hex(key) : describeValue(enc)} is not one KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS exposes (${[...CPU_SYSREG_NAMES].join(', ')})`);
-    const ap = /^ICC_AP[01]R(\d)_EL1$/.exec(r.name);
-    if (ap !== null && Number(ap[1]) >= this.v.aprWordsUsed) {
-      bad(`${r.name} does not exist with ${this.v.priorityBits} priority bits (AP<n>R0..${this.v.aprWordsUsed - 1})`);
-    }
+    if (r === undefined) return bad(`system register ${typeof key === 'number' && key >= 0 ? hex(key) : describeValue(enc)} is not one KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS exposes (${sys.names.join(', ')})`);
+    const problem = sys.available(this.v, r);
+    if (problem !== null) bad(problem);
     return r;
   }
 

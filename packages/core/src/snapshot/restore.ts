@@ -139,7 +139,7 @@ function checkAgainstMachine(m: Machine, doc: GicSnapshot): void {
     if (own === null) refuse(`the snapshot names vCPU affinities (shape.mpidr); this GIC${m.version} has none`);
     own.forEach((aff, k) => {
       if (formatMpidr(aff) !== mpidr[k]) {
-        refuse(`the snapshot's vCPU ${k} has MPIDR ${mpidr[k]}; this machine's has ${formatMpidr(aff)}: restore on a machine made with the same mpidr`);
+        refuse(`the snapshot's vCPU ${k} has affinity ${mpidr[k]}; this machine's has ${formatMpidr(aff)}: restore on a machine made with the same mpidr`);
       }
     });
   }

@@ -96,6 +96,15 @@ function prng(seed: number): () => number {
   };
 }
 
+/** The distributor's control register, by the backend's `distributor` capability. */
+function distributorControl(m: Machine): string {
+  const control = m.backend.distributor?.control;
+  if (control === undefined) {
+    throw new Error(`GIC${m.version}: give GuestOps.setDistributorEnable, or declare the distributor registers (GicBackend.distributor)`);
+  }
+  return control;
+}
+
 export function describeConformance(target: ConformanceTarget): void {
   const { guest } = target;
   const skip = new Set(target.skip ?? []);
@@ -163,7 +172,7 @@ export function describeConformance(target: ConformanceTarget): void {
 
   function setDist(m: Machine, groups: number): void {
     if (guest.setDistributorEnable) guest.setDistributorEnable(m, groups);
-    else m.writeRegister('GICD_CTLR', groups);
+    else m.writeRegister(distributorControl(m), groups);
   }
 
   /** The BPR value whose group priority is bits [7:shift] of the guest's group (BPR0 counts one less). */

@@ -1,7 +1,7 @@
 /**
  * What a guest does, said once per GIC version: the conformance suite drives
  * every backend through this interface, so the same behaviour is checked on
- * GICv2's GICC/ITARGETSR and GICv3's ICC_*_EL1/IROUTER alike.
+ * every version's registers alike.
  *
  * A backend package exports one `GuestOps` value; every operation goes
  * through the machine's public guest surface (register names, MMIO, system
@@ -56,9 +56,10 @@ export interface GuestOps {
   /** Send SGI `intid` from `from` to every other vCPU. */
   broadcastSgi(m: Machine, from: number, intid: number): void;
   /**
-   * Optional: set the distributor's group enables (bit g forwards group g),
-   * as GICD_CTLR does. Without it the suite writes `GICD_CTLR` with the same
-   * bits, which is right for GICv2 and for GICv3 with DS=1.
+   * Optional: set the distributor's group enables (bit g forwards group g).
+   * Without it the suite writes the same bits to the backend's distributor
+   * control register (`GicBackend.distributor.control`), which is right for
+   * a GICv2 and for a GICv3 with DS=1.
    */
   setDistributorEnable?(m: Machine, groups: number): void;
   /** Register names a random guest may hammer (every frame and system register the version has). */

@@ -5,19 +5,19 @@
  * the guest's own instruction (a CPU-interface access served from the list
  * registers, or a trapped one).
  *
- * Which registers those are is found by name once, at start-up: a machine
- * with `ICC_IAR1_EL1` has the GICv3 system-register interface (Group 1,
- * `ICC_EOIR1_EL1`, `ICC_DIR_EL1`, SGIs by `ICC_SGI1R_EL1`); one with
- * `GICC_IAR` has GICv2's memory-mapped one (`GICC_EOIR`, `GICC_DIR`, SGIs by
- * `GICD_SGIR`). The hot calls then go straight to `sysregRead32` /
+ * Which registers those are, and how the SGI register names a target, is
+ * the backend's `guestCpu` capability (`GuestCpuInterface`), asked once at
+ * start-up: the names are resolved and every (target, INTID) value of the
+ * SGI register computed. The hot calls then go straight to `sysregRead32` /
  * `mmioRead` with the resolved encoding or address.
  */
-import { sysregKey } from '../backend.js';
-import { VgicError, isVgicError } from '../errors.js';
+import { sysregKey, type CpuInterfaceNames, type GuestCpuInterface } from '../backend.js';
+import { VgicError } from '../errors.js';
 import type { Machine } from '../machine.js';
 import type { Vgic } from '../vgic.js';
 import type { ThreadControl } from './control.js';
-import { hostRegisterRead } from './host-access.js';
+
+export type { CpuInterfaceNames, GuestCpuInterface } from '../backend.js';
 
 /** What a vCPU thread counts; the main thread gets it at the end. */
 export interface VcpuCounters {
@@ -70,62 +70,15 @@ export function isSpuriousIntid(intid: number): boolean {
 }
 
 /**
- * The registers a guest's handler uses, by name, and how its SGI register
- * encodes targets: `list` as GICD_SGIR (CPUTargetList [23:16], INTID [3:0]),
- * `affinity` as ICC_SGI1R_EL1 (TargetList, Aff1..Aff3, INTID [27:24]).
- * Each name may be a system register or a memory-mapped one.
+ * The backend's guest CPU interface (its `guestCpu` capability). Throws
+ * UNKNOWN_REGISTER for a backend that declares none.
  */
-export interface CpuInterfaceNames {
-  iar: string;
-  eoir: string;
-  dir: string;
-  sgi: string;
-  sgiFormat: 'list' | 'affinity';
-}
-
-/** GICv3's system-register interface, Group 1. */
-export const GICV3_CPU_INTERFACE: CpuInterfaceNames = {
-  iar: 'ICC_IAR1_EL1',
-  eoir: 'ICC_EOIR1_EL1',
-  dir: 'ICC_DIR_EL1',
-  sgi: 'ICC_SGI1R_EL1',
-  sgiFormat: 'affinity',
-};
-
-/** GICv2's memory-mapped CPU interface (GICC) and distributor SGI register. */
-export const GICV2_CPU_INTERFACE: CpuInterfaceNames = {
-  iar: 'GICC_IAR',
-  eoir: 'GICC_EOIR',
-  dir: 'GICC_DIR',
-  sgi: 'GICD_SGIR',
-  sgiFormat: 'list',
-};
-
-function has(m: Machine, name: string): boolean {
-  try {
-    m.resolve(name);
-    return true;
-  } catch (e) {
-    if (isVgicError(e, 'UNKNOWN_REGISTER')) return false;
-    throw e;
+export function defaultCpuInterface(m: Machine): GuestCpuInterface {
+  const g = m.backend.guestCpu;
+  if (g === undefined) {
+    throw new VgicError('UNKNOWN_REGISTER', `GIC${m.version} declares no guest CPU interface (GicBackend.guestCpu): name its CPU interface registers (CpuInterfaceNames)`);
   }
-}
-
-/** The interface of a machine whose registers carry the architecture's names. */
-export function defaultCpuInterface(m: Machine): CpuInterfaceNames {
-  if (has(m, GICV3_CPU_INTERFACE.iar)) return GICV3_CPU_INTERFACE;
-  if (has(m, GICV2_CPU_INTERFACE.iar)) return GICV2_CPU_INTERFACE;
-  throw new VgicError('UNKNOWN_REGISTER', `GIC${m.version} has neither ICC_IAR1_EL1 nor GICC_IAR: name its CPU interface registers (CpuInterfaceNames)`);
-}
-
-/**
- * The affinity of vCPU `k` (Aff0..Aff2 in bits 23:0, Aff3 in 31:24): from
- * its redistributor's GICR_TYPER[63:32] when the machine has one, else the
- * default MPIDR KVM gives vCPU k.
- */
-function affinityOf(m: Machine, k: number): number {
-  if (has(m, 'GICR_TYPER')) return Number(hostRegisterRead(m, 'GICR_TYPER', { vcpu: k, rd: k }) >> 32n) >>> 0;
-  return (k & 0xf) | (((k >> 4) & 0xff) << 8) | (((k >> 12) & 0xff) << 16);
+  return g;
 }
 
 /** A register resolved for the hot path: a system-register key, or an address. */
@@ -157,10 +110,10 @@ export class GuestCpu {
   private readonly eoir: Access;
   private readonly dirReg: Access;
   private readonly sgi: Access;
-  /** The SGI register's value per target vCPU (low and high words), INTID left 0. */
+  /** The SGI register's value (low and high words) per target vCPU and INTID: `[target * 16 + intid]`. */
   private readonly sgiLo: Uint32Array;
   private readonly sgiHi: Uint32Array;
-  private readonly sgiShift: number;
+  private readonly canSendSgis: boolean;
 
   constructor(machine: Machine, vcpu: number, control: ThreadControl, names: CpuInterfaceNames = defaultCpuInterface(machine)) {
     machine.checkVcpu(vcpu);
@@ -175,21 +128,20 @@ export class GuestCpu {
     this.dirReg = new Access(machine, names.dir);
     this.sgi = new Access(machine, names.sgi);
     const n = machine.vcpus;
-    this.sgiLo = new Uint32Array(n);
-    this.sgiHi = new Uint32Array(n);
-    if (names.sgiFormat === 'affinity') {
-      this.sgiShift = 24;
+    this.sgiLo = new Uint32Array(n * 16);
+    this.sgiHi = new Uint32Array(n * 16);
+    // The encoding is the backend's; names given without it can acknowledge
+    // and end interrupts but send no SGI.
+    const encode = machine.backend.guestCpu?.sgiValue;
+    this.canSendSgis = encode !== undefined;
+    if (encode !== undefined) {
       for (let k = 0; k < n; k++) {
-        const aff = affinityOf(machine, k);
-        const aff0 = aff & 0xff;
-        this.sgiLo[k] = ((1 << (aff0 & 15)) | (((aff >>> 8) & 0xff) << 16)) >>> 0;
-        // Aff2 in [39:32], RS (Aff0 / 16) in [47:44], Aff3 in [55:48].
-        this.sgiHi[k] = (((aff >>> 16) & 0xff) | ((aff0 >> 4) << 12) | (((aff >>> 24) & 0xff) << 16)) >>> 0;
+        for (let intid = 0; intid < 16; intid++) {
+          const value = encode(machine.vgic, k, intid);
+          this.sgiLo[k * 16 + intid] = Number(value & 0xffffffffn);
+          this.sgiHi[k * 16 + intid] = Number((value >> 32n) & 0xffffffffn);
+        }
       }
-    } else {
-      // TargetListFilter 0 (the list as given), CPUTargetList [23:16].
-      this.sgiShift = 0;
-      for (let k = 0; k < n; k++) this.sgiLo[k] = k < 8 ? (1 << (16 + k)) >>> 0 : 0;
     }
   }
 
@@ -223,9 +175,15 @@ export class GuestCpu {
     this.counters.dirs++;
   }
 
-  /** Send SGI `intid` (0..15) to vCPU `target`, as this vCPU's instruction (the access traps). */
+  /**
+   * Send SGI `intid` (0..15) to vCPU `target`, as this vCPU's instruction
+   * (the access traps). Throws UNKNOWN_REGISTER on a backend that declares
+   * no SGI encoding (`GuestCpuInterface.sgiValue`).
+   */
   sendSgi(target: number, intid: number): void {
-    this.sgi.write(this.machine, this.vcpu, (this.sgiLo[target]! | ((intid & 0xf) << this.sgiShift)) >>> 0, this.sgiHi[target]!);
+    if (!this.canSendSgis) throw new VgicError('UNKNOWN_REGISTER', `GIC${this.machine.version} declares no SGI encoding (GicBackend.guestCpu.sgiValue)`);
+    const i = target * 16 + (intid & 0xf);
+    this.sgi.write(this.machine, this.vcpu, this.sgiLo[i]!, this.sgiHi[i]!);
     this.counters.sgisSent++;
   }
 }

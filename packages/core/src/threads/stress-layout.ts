@@ -1,8 +1,12 @@
 /**
- * The shape of a stress run every thread of it gets: its INTID ranges and
- * what each role does. (How the roles count: stress-roles.ts and
- * stress-races.ts.)
+ * The shape of a stress run every thread of it gets: its INTID ranges, what
+ * each role does, and the backend's distributor registers the roles write.
+ * (How the roles count: stress-roles.ts and stress-races.ts.)
  */
+import type { DistributorRegisters, HostRegisterRef } from '../backend.js';
+import { VgicError } from '../errors.js';
+import type { Machine } from '../machine.js';
+import { resolveHostRegister, type HostRegister } from './host-access.js';
 
 /** The INTID ranges of a stress run, and what its roles do. */
 export interface StressLayout {
@@ -13,7 +17,7 @@ export interface StressLayout {
   /** Level SPIs the distributor-toggling thread holds high (0: no such thread). */
   toggleFirst: number;
   toggleCount: number;
-  /** Edge SPIs whose IROUTER halves two threads write (0: no such threads; GICv3). */
+  /** Edge SPIs whose routing-word halves two threads write (0: no such threads; a backend with `routeHalves`). */
   halvesFirst: number;
   halvesCount: number;
   /** vCPUs with EOImode 1 hand the DIR of edge SPIs to another such vCPU. */
@@ -45,5 +49,21 @@ export class Random {
   below(n: number): number {
     return this.next() % n;
   }
+}
+
+
+/** The backend's distributor registers by role; throws for a backend that declares none. */
+export function distributorOf(m: Machine): DistributorRegisters {
+  const d = m.backend.distributor;
+  if (d === undefined) throw new VgicError('INVALID_ARGUMENT', `GIC${m.version} declares no distributor registers (GicBackend.distributor): the run cannot retarget or toggle`);
+  return d;
+}
+
+/** A register a role names, resolved for a thread that runs no vCPU. */
+export function resolveRef(m: Machine, ref: HostRegisterRef): HostRegister {
+  return resolveHostRegister(m, ref.name, {
+    ...(ref.width !== undefined && { width: ref.width }),
+    ...(ref.byteOffset !== undefined && { byteOffset: ref.byteOffset }),
+  });
 }
 

@@ -10,11 +10,13 @@
  *   after each enable every one of them must be on an ap_list. One that is
  *   not was judged targetless by a prune the enable missed — lost for good
  *   in a real guest, which enables its distributor once.
- * - **IROUTER halves** (GICv3; a half write keeps the other half, read under
- *   the irq lock; the 1-of-N choice rewrites the word under it). Two threads
- *   write the two halves of the same few IROUTERs with 32-bit accesses — the
- *   low one sometimes with IRM = 1 — and the high-half thread rewrites
- *   IGROUPR, which makes the 1-of-N choice again. Each thread owns its half:
+ * - **Routing-word halves** (a backend whose routing register is 64 bits a
+ *   guest may write in halves, `DistributorRegisters.routeHalves`; a half
+ *   write keeps the other half, read under the irq lock; a 1-of-N choice
+ *   rewrites the word under it). Two threads write the two halves of the
+ *   same few routing registers with 32-bit accesses — the low one sometimes
+ *   naming any vCPU (1-of-N) — and the high-half thread rewrites the group
+ *   register, which makes the 1-of-N choice again. Each thread owns its half:
  *   before every write it reads its half back, and anything but what it
  *   wrote last is a lost write.
  * - **Deactivation from another vCPU** (a DIR reads the owner's live list
@@ -23,6 +25,7 @@
  *   with the interrupt active in a list register it changes without a lock.
  *   A DIR that misses is an interrupt active for good after the drain.
  */
+import { VgicError } from '../errors.js';
 import type { Machine } from '../machine.js';
 import { targetOracle } from '../oracle.js';
 import { kickVcpu } from '../queue.js';
@@ -31,7 +34,7 @@ import { PHASE_RUN } from './control.js';
 import type { GuestCpu } from './guest-cpu.js';
 import { hostRead, hostWrite, resolveHostRegister, type HostRegister } from './host-access.js';
 import type { TaskContext } from './protocol.js';
-import { Random, type StressLayout } from './stress-layout.js';
+import { Random, distributorOf, type StressLayout } from './stress-layout.js';
 
 // ------------------------------------------------------------ the distributor enable
 
@@ -47,7 +50,7 @@ export function stressDistToggle(ctx: TaskContext): DistToggleResult {
   const m = ctx.machine;
   const v = m.vgic;
   const r: DistToggleResult = { toggles: 0, lost: 0 };
-  const ctlr = resolveHostRegister(m, 'GICD_CTLR');
+  const ctlr = resolveHostRegister(m, distributorOf(m).control);
   const on = Number(hostRead(m, ctlr));
   const off = on & ~3;
   const slots: number[] = [];
@@ -71,7 +74,7 @@ export function stressDistToggle(ctx: TaskContext): DistToggleResult {
   return r;
 }
 
-// ------------------------------------------------------------ IROUTER halves
+// ------------------------------------------------------------ routing-word halves
 
 export interface IrouterHalfResult {
   writes: number;
@@ -82,29 +85,31 @@ export interface IrouterHalfResult {
   coalesced: number;
 }
 
-/** IRM: bit 31 of IROUTER's low word. */
-const IRM = 0x8000_0000;
-
 /** One of the two half-writing threads (`data.half`: 'lo' or 'hi'; see the module comment). */
 export function stressIrouterHalf(ctx: TaskContext): IrouterHalfResult {
-  const d = ctx.data as StressLayout & { half: 'lo' | 'hi'; affinities: number[] };
+  const d = ctx.data as StressLayout & { half: 'lo' | 'hi' };
   const m = ctx.machine;
+  const v = m.vgic;
+  const dist = distributorOf(m);
+  const halves = dist.routeHalves;
+  if (halves === undefined) throw new VgicError('INVALID_ARGUMENT', `GIC${m.version} routes by no 64-bit register written in halves (DistributorRegisters.routeHalves)`);
   const high = d.half === 'hi';
   const rnd = new Random(d.seed * 131 + (high ? 7 : 3));
   const r: IrouterHalfResult = { writes: 0, lostWrites: 0, injected: 0, coalesced: 0 };
   const regs: HostRegister[] = [];
   const last: number[] = [];
   for (let i = 0; i < d.halvesCount; i++) {
-    const reg = resolveHostRegister(m, `GICD_IROUTER${d.halvesFirst + i}`, { width: 32, byteOffset: high ? 4 : 0 });
+    const reg = resolveHostRegister(m, dist.route(d.halvesFirst + i).name, { width: 32, byteOffset: high ? 4 : 0 });
     regs.push(reg);
     last.push(Number(hostRead(m, reg)));
   }
-  const igroupr = resolveHostRegister(m, `GICD_IGROUPR${d.halvesFirst >> 5}`);
+  const group = resolveHostRegister(m, dist.group(d.halvesFirst));
   const value = (): number => {
-    // High: Aff3 0 (a vCPU) or 1 (no vCPU: the interrupt waits). Low: a vCPU's
-    // Aff2.Aff1.Aff0, one time in four with IRM = 1 (any vCPU with the group on).
-    if (high) return rnd.below(4) === 0 ? 1 : 0;
-    return (d.affinities[rnd.below(d.affinities.length)]! | (rnd.below(4) === 0 ? IRM : 0)) >>> 0;
+    // High: one that keeps the route on a vCPU, or (one time in four) one
+    // that names none: the interrupt waits. Low: a vCPU, one time in four
+    // any vCPU with the group on (1-of-N).
+    if (high) return rnd.below(4) === 0 ? halves.highNowhere : halves.highToVcpu;
+    return halves.low(v, rnd.below(m.vcpus), rnd.below(4) === 0);
   };
   const write = (i: number, x: number): void => {
     if (Number(hostRead(m, regs[i]!)) !== last[i]) r.lostWrites++;
@@ -119,10 +124,10 @@ export function stressIrouterHalf(ctx: TaskContext): IrouterHalfResult {
     if (m.inject(d.halvesFirst + i, 1)) r.injected++;
     else r.coalesced++;
     // The same groups written back: the 1-of-N choice is made again, under the locks.
-    if (high && (++n & 7) === 0) hostWrite(m, igroupr, Number(hostRead(m, igroupr)));
+    if (high && (++n & 7) === 0) hostWrite(m, group, Number(hostRead(m, group)));
   }
-  // Routed to a vCPU again for the drain: Aff3 0, and the low half to vCPU 0.
-  for (let i = 0; i < d.halvesCount; i++) write(i, high ? 0 : d.affinities[0]!);
+  // Routed to a vCPU again for the drain: the low half to vCPU 0.
+  for (let i = 0; i < d.halvesCount; i++) write(i, high ? halves.highToVcpu : halves.low(v, 0, false));
   for (let i = 0; i < d.halvesCount; i++) if (Number(hostRead(m, regs[i]!)) !== last[i]) r.lostWrites++;
   return r;
 }

@@ -15,7 +15,7 @@
  *   and counts it in the engine's `foldCoalesced`, which the report adds to
  *   `coalesced`. Every acknowledge of an edge SPI counts as delivered.
  * - SGIs are sent by the vCPU guests themselves, through the guest path
- *   (GICD_SGIR / ICC_SGI1R_EL1, a trapped access). Their coalescing cannot
+ *   (the backend's SGI register, a trapped access). Their coalescing cannot
  *   be seen from the guest side, so the run keeps it from happening: SGI
  *   `s` goes from vCPU `s` only, and to each target one at a time — a credit
  *   word per (sender, target) pair is taken before the send and given back
@@ -25,9 +25,9 @@
  *   services the device, which lowers the line (`inject(intid, 0)`), then
  *   EOIs. Raises, acknowledges and lowers must all be equal at the end.
  *
- * The roles aimed at particular races (the distributor enable, IROUTER
+ * The roles aimed at particular races (the distributor enable, routing-word
  * halves, deactivation from another vCPU) count on their own: see
- * stress-races.ts. Their SPIs keep the books above: the IROUTER threads
+ * stress-races.ts. Their SPIs keep the books above: the halves threads
  * inject theirs as edges, and the distributor's held-high level lines are
  * acknowledged without being lowered (`toggleAcks`).
  */
@@ -35,11 +35,12 @@ import { isVgicError } from '../errors.js';
 import type { Machine } from '../machine.js';
 import { PHASE_RUN } from './control.js';
 import type { GuestCpu } from './guest-cpu.js';
-import { hostWrite, resolveHostRegister, hostRegisterRead, type HostRegister } from './host-access.js';
+import type { DistributorRegisters } from '../backend.js';
+import { hostWrite, resolveHostRegister, type HostRegister } from './host-access.js';
 import type { TaskContext } from './protocol.js';
 import { NONE } from '../vgic.js';
 import { releaseHeldLocks, type Guest } from './runner.js';
-import { Random, type StressLayout } from './stress-layout.js';
+import { Random, distributorOf, resolveRef, type StressLayout } from './stress-layout.js';
 import { dirPartner, handDir, takeHandedDirs } from './stress-races.js';
 
 export { Random, type StressLayout } from './stress-layout.js';
@@ -164,59 +165,39 @@ export interface RetargetResult {
   lockOrderViolations: number;
 }
 
-export function hasRegister(m: Machine, name: string): boolean {
-  try {
-    m.resolve(name);
-    return true;
-  } catch (e) {
-    if (isVgicError(e, 'UNKNOWN_REGISTER')) return false;
-    throw e;
-  }
-}
-
 /**
- * Routing through the distributor as the guest programs it: GICv2's
- * ITARGETSR byte (a CPU bitmask; the lowest set bit is the target) or
- * GICv3's IROUTER (the affinity of one vCPU, read from its GICR_TYPER).
+ * Routing through the distributor as the guest programs it, with the
+ * backend's routing register: to a random non-empty set of vCPUs where the
+ * routing word lists them (`routeMask`), else to one random vCPU.
  */
 class Router {
   private readonly regs: HostRegister[] = [];
   private readonly first: number;
-  private readonly byAffinity: boolean;
-  private readonly affinity: number[] = [];
+  private readonly d: DistributorRegisters;
 
   constructor(m: Machine, first: number, count: number) {
     this.first = first;
-    this.byAffinity = hasRegister(m, `GICD_IROUTER${first}`);
-    for (let i = first; i < first + count; i++) {
-      this.regs.push(
-        this.byAffinity
-          ? resolveHostRegister(m, `GICD_IROUTER${i}`)
-          : resolveHostRegister(m, `GICD_ITARGETSR${i >> 2}`, { width: 8, byteOffset: i & 3 }),
-      );
-    }
-    if (this.byAffinity) {
-      for (let k = 0; k < m.vcpus; k++) this.affinity.push(Number(hostRegisterRead(m, 'GICR_TYPER', { rd: k }) >> 32n) & 0xffffff);
-    }
+    this.d = distributorOf(m);
+    for (let i = first; i < first + count; i++) this.regs.push(resolveRef(m, this.d.route(i)));
   }
 
-  /** Route `intid` at random: to one vCPU's affinity (GICv3), or a non-empty CPU mask (GICv2). */
   route(m: Machine, intid: number, rnd: Random): void {
     const r = this.regs[intid - this.first]!;
     const n = m.vcpus;
-    if (this.byAffinity) hostWrite(m, r, this.affinity[rnd.below(n)]!);
-    else hostWrite(m, r, 1 + rnd.below((1 << n) - 1));
+    if (this.d.routeMask !== undefined) hostWrite(m, r, this.d.routeMask(m.vgic, 1 + rnd.below(2 ** Math.min(n, 31) - 1)));
+    else hostWrite(m, r, this.d.routeValue(m.vgic, rnd.below(n)));
   }
 }
 
-/** Resolved ISENABLER/ICENABLER words covering a range of SPIs. */
+/** Resolved set-enable and clear-enable words covering a range of SPIs. */
 class Enables {
   private readonly set = new Map<number, HostRegister>();
   private readonly clear = new Map<number, HostRegister>();
   constructor(m: Machine, first: number, count: number) {
+    const d = distributorOf(m);
     for (let w = first >> 5; w <= (first + count - 1) >> 5; w++) {
-      this.set.set(w, resolveHostRegister(m, `GICD_ISENABLER${w}`));
-      this.clear.set(w, resolveHostRegister(m, `GICD_ICENABLER${w}`));
+      this.set.set(w, resolveHostRegister(m, d.enableSet(w * 32)));
+      this.clear.set(w, resolveHostRegister(m, d.enableClear(w * 32)));
     }
   }
   write(m: Machine, intid: number, on: boolean): void {
@@ -226,7 +207,8 @@ class Enables {
 
 /**
  * The retargeting thread: moves SPIs between vCPUs and disables and
- * re-enables them, through the distributor's registers (the emulation a
+ * re-enables them, through the distributor's registers by role (the
+ * backend's `distributor` capability; the emulation a
  * trapped guest access runs; this thread runs no vCPU). When the run
  * leaves PHASE_RUN it enables every SPI again, so the drain can deliver
  * whatever waited behind a disable.

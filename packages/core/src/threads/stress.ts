@@ -16,11 +16,10 @@ import type { GuestOps } from '../testing/guest.js';
 import { DEBUG_LOCKDEP, DEBUG_NO_QUEUE_RECHECK, DEBUG_STALE_LIVE_ACTIVE, DEBUG_UNLOCKED_DIST_ENABLE, DEBUG_UNLOCKED_ROUTE_UPDATE, NONE } from '../vgic.js';
 import { ThreadControl } from './control.js';
 import type { VcpuCounters } from './guest-cpu.js';
-import { hostRegisterRead } from './host-access.js';
 import { VcpuThreads } from './pool.js';
 import type { BackendRef } from './protocol.js';
 import { MAILBOX_SLOTS, type DistToggleResult, type IrouterHalfResult } from './stress-races.js';
-import { Random, hasRegister, type InjectorResult, type RetargetResult, type StressLayout } from './stress-roles.js';
+import { Random, type InjectorResult, type RetargetResult, type StressLayout } from './stress-roles.js';
 
 export interface StressOptions {
   /** The GIC version: a key of `backends` (`v2`, `v3`). */
@@ -38,11 +37,11 @@ export interface StressOptions {
   levelSpis?: number;
   /** vCPUs send each other SGIs (default true). */
   sgis?: boolean;
-  /** Run the retargeting thread (default true). */
+  /** Run the retargeting thread, where the backend declares its distributor registers (default true). */
   retarget?: boolean;
-  /** Run the thread that turns the distributor off and on (default true). */
+  /** Run the thread that turns the distributor off and on, where the backend declares its distributor registers (default true). */
   distToggle?: boolean;
-  /** Run the two threads that write IROUTER halves, where the GIC has IROUTER (default true). */
+  /** Run the two threads that write routing-word halves, where the backend's routing register has them (`routeHalves`; default true). */
   irouterHalves?: boolean;
   /** EOImode-1 vCPUs (the odd ones) hand DIRs to one another (default true; needs two of them: 4 vCPUs or more). */
   crossDeactivate?: boolean;
@@ -54,7 +53,7 @@ export interface StressOptions {
   breakQueueRecheck?: boolean;
   /** Test hook: `setDistEnable` reads `owner` unlocked (DEBUG_UNLOCKED_DIST_ENABLE). */
   breakDistEnable?: boolean;
-  /** Test hook: IROUTER half writes read the other half unlocked (DEBUG_UNLOCKED_ROUTE_UPDATE). */
+  /** Test hook: routing-word half writes read the other half unlocked (DEBUG_UNLOCKED_ROUTE_UPDATE). */
   breakRouteUpdate?: boolean;
   /** Test hook: a DIR from another vCPU ignores the owner's live list register (DEBUG_STALE_LIVE_ACTIVE). */
   breakLiveActive?: boolean;
@@ -91,8 +90,14 @@ export interface StressReport {
   retarget: { retargets: number; disables: number; enables: number };
   /** The distributor turned off and on; held-high SPIs found on no ap_list after an enable. */
   distToggle: { toggles: number; delivered: number; lost: number };
-  /** IROUTER half writes by the two threads, and the writes of one that the other's lost. */
+  /** Routing-word half writes by the two threads, and the writes of one that the other's lost. */
   irouterHalves: { writes: number; lostWrites: number };
+  /**
+   * Which of the roles that need a backend capability ran: the retargeting
+   * and distributor-toggling threads need `distributor`, the halves threads
+   * its `routeHalves`. A role asked for on a backend without it does not run.
+   */
+  roles: { retarget: boolean; distToggle: boolean; irouterHalves: boolean };
   /** DIRs one vCPU handed another, and the DIRs made for another vCPU. */
   crossDir: { handed: number; done: number };
   wfi: { sleeps: number; kicks: number; timeouts: number };
@@ -183,16 +188,19 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
   if (!(o.seconds > 0)) throw new VgicError('INVALID_ARGUMENT', `seconds must be positive; got ${String(o.seconds)}`);
   const edgeCount = o.edgeSpis ?? 24;
   const levelCount = o.levelSpis ?? 8;
-  const toggleCount = (o.distToggle ?? true) ? 2 : 0;
+  const toggleWanted = (o.distToggle ?? true) ? 2 : 0;
   const halvesWanted = (o.irouterHalves ?? true) ? 2 : 0;
-  const spis = Math.max(32, Math.ceil((edgeCount + levelCount + toggleCount + halvesWanted) / 32) * 32);
+  const spis = Math.max(32, Math.ceil((edgeCount + levelCount + toggleWanted + halvesWanted) / 32) * 32);
   const injectors = o.injectors ?? 2;
   const seed = o.seed ?? 1;
   const lockCheck = o.lockCheck ?? true;
 
   const m = create({ vcpus, spis, lrs: o.lrs ?? 4, shared: true, lockCheck });
-  // IROUTER halves only on a GIC that routes by IROUTER.
-  const halvesCount = halvesWanted > 0 && hasRegister(m, 'GICD_IROUTER32') ? halvesWanted : 0;
+  // Each role that needs a capability runs only where the backend declares it.
+  const dist = m.backend.distributor;
+  const toggleCount = dist !== undefined ? toggleWanted : 0;
+  const halvesCount = dist?.routeHalves !== undefined ? halvesWanted : 0;
+  const retarget = (o.retarget ?? true) && dist !== undefined;
   const levelFirst = 32 + edgeCount;
   const toggleFirst = levelFirst + levelCount;
   const halvesFirst = toggleFirst + toggleCount;
@@ -232,13 +240,11 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
   for (let i = 0; i < injectors; i++) {
     await threads.startTask(`injector ${i}`, { module: 'vgic:stress-injector', data: { ...layout, index: i } });
   }
-  if (o.retarget ?? true) await threads.startTask('retarget', { module: 'vgic:stress-retarget', data: layout });
+  if (retarget) await threads.startTask('retarget', { module: 'vgic:stress-retarget', data: layout });
   if (toggleCount > 0) await threads.startTask('dist-toggle', { module: 'vgic:stress-dist-toggle', data: layout });
   if (halvesCount > 0) {
-    const affinities: number[] = [];
-    for (let k = 0; k < vcpus; k++) affinities.push(Number(hostRegisterRead(m, 'GICR_TYPER', { rd: k }) >> 32n) & 0xffffff);
     for (const half of ['lo', 'hi'] as const) {
-      await threads.startTask(`irouter-${half}`, { module: 'vgic:stress-irouter-half', data: { ...layout, half, affinities } });
+      await threads.startTask(`irouter-${half}`, { module: 'vgic:stress-irouter-half', data: { ...layout, half } });
     }
   }
 
@@ -256,7 +262,7 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
   const halves = ['irouter-lo', 'irouter-hi'].map((name) => shut.tasks[name] as IrouterHalfResult | undefined).filter((r) => r !== undefined);
   const g = (key: string): number => sum(shut.counters.map((c) => c.guest[key] ?? 0));
 
-  // The IROUTER threads inject their SPIs as edges: into the edge books.
+  // The halves threads inject their SPIs as edges: into the edge books.
   const edgeNewlyPending = sum(inj.map((r) => r.injected)) + sum(halves.map((r) => r.injected));
   const edgeCoalescedAtInjection = sum(inj.map((r) => r.coalesced)) + sum(halves.map((r) => r.coalesced));
   const coalescedInLr = sum(Array.from(v.foldCoalesced));
@@ -280,7 +286,7 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
   const distToggle = { toggles: dt?.toggles ?? 0, delivered: g('toggleAcks'), lost: dt?.lost ?? 0 };
   if (distToggle.lost !== 0) problems.push(`${distToggle.lost} times an enable of the distributor left a deliverable interrupt on no ap_list`);
   const irouterHalves = { writes: sum(halves.map((r) => r.writes)), lostWrites: sum(halves.map((r) => r.lostWrites)) };
-  if (irouterHalves.lostWrites !== 0) problems.push(`${irouterHalves.lostWrites} IROUTER half writes were lost to a write of the other half`);
+  if (irouterHalves.lostWrites !== 0) problems.push(`${irouterHalves.lostWrites} routing-word half writes were lost to a write of the other half`);
   const crossDir = { handed: g('handed'), done: g('dirsForOthers') };
   if (crossDir.done !== crossDir.handed) problems.push(`${crossDir.handed - crossDir.done} DIRs handed to another vCPU were never made`);
 
@@ -304,6 +310,7 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
     retarget: { retargets: rt?.retargets ?? 0, disables: rt?.disables ?? 0, enables: rt?.enables ?? 0 },
     distToggle,
     irouterHalves,
+    roles: { retarget, distToggle: toggleCount > 0, irouterHalves: halvesCount > 0 },
     crossDir,
     wfi: {
       sleeps: sum(shut.counters.map((c) => c.wfiSleeps)),
