@@ -22,6 +22,12 @@
  *    same for the gicv2 and cli READMEs, and the command itself (`vgic
  *    --help` names no repository path; `vgic examples copy` then `vgic run
  *    examples/` is green; `vgic bench --floor` builds the shipped C floor).
+ * 4. A backend written outside the monorepo: a project with only @vgic/core
+ *    from its tarball (and vitest and fast-check from the registry) and the
+ *    X GIC of tools/packaging/external-backend/ as its own source, type-checked
+ *    against core's published declarations and run with vitest: core's
+ *    conformance suite, its worker-thread stress suite and the save/restore
+ *    property must pass over it.
  *
  * Exits 1 when anything is wrong, with every problem listed. VGIC_KEEP=1
  * leaves the scratch projects in place.
@@ -146,10 +152,12 @@ interface Project {
   packages: Packed[];
 }
 
-function makeProject(name: string, packed: Packed[]): Project {
+/** `registry`: packages from the registry besides the tarballs (`name@version`), installed without their scripts. */
+function makeProject(name: string, packed: Packed[], registry: string[] = []): Project {
   const dir = mkdtempSync(join(tmpdir(), `vgic-${name}-`));
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: `vgic-${name}`, private: true, type: 'module' }, null, 2)}\n`);
-  const r = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...packed.map((p) => p.tarball)], dir, {
+  const flags = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...(registry.length > 0 ? ['--ignore-scripts'] : [])];
+  const r = run('npm', ['install', ...flags, ...packed.map((p) => p.tarball), ...registry], dir, {
     timeout: 300_000,
   });
   if (r.code !== 0) throw new Error(`npm install of ${packed.map((p) => p.pkg.name).join(', ')} failed:\n${r.out}${r.err}`);
@@ -358,6 +366,53 @@ function checkCli(project: Project): void {
   }
 }
 
+// ------------------------------------------------------------ 4. a backend from outside
+
+const EXTERNAL = join(ROOT, 'tools/packaging/external-backend');
+
+/** The version the monorepo pins a dev tool at (package.json's devDependencies). */
+function pinned(name: string): string {
+  const dev = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies;
+  const version = dev[name];
+  if (version === undefined) throw new Error(`package.json pins no ${name}`);
+  return `${name}@${version}`;
+}
+
+function checkExternalBackend(project: Project): void {
+  const src = join(project.dir, 'src');
+  mkdirSync(src, { recursive: true });
+  const files = ['index.ts', 'xgic.ts', 'xgic-guest.ts', 'conformance.test.ts', 'stress.test.ts', 'save-restore.test.ts'];
+  for (const f of files) writeFileSync(join(src, f), readFileSync(join(EXTERNAL, f), 'utf8'));
+  say(`  src/: ${files.join(', ')} (from tools/packaging/external-backend)`);
+  if (!typeCheck(project, ['src'])) return;
+  writeFileSync(
+    join(project.dir, 'vitest.config.mjs'),
+    `export default {
+  test: {
+    include: ['out/src/**/*.test.js'],
+    environment: 'node',
+    env: { VGIC_LOCKDEP: '1' },
+    testTimeout: 60000,
+    hookTimeout: 60000,
+    pool: 'threads',
+  },
+};
+`,
+  );
+  const t0 = Date.now();
+  const r = run(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--reporter=verbose'], project.dir, {
+    timeout: 300_000,
+    env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
+  });
+  const out = `${r.out}\n${r.err}`;
+  const skipped = out.split('\n').filter((l) => /^\s*↓/.test(l));
+  const summary = out.split('\n').filter((l) => /^\s*(Test Files|Tests)\s/.test(l));
+  say(`  vitest run (${((Date.now() - t0) / 1000).toFixed(0)} s, exit ${r.code})`);
+  say(indent([...summary, ...skipped.map((l) => `skipped: ${l.trim().replace(/^↓\s*/, '')}`)].join('\n'), '      '));
+  if (r.code !== 0) problem(`the external backend's suites failed:\n${indent(out.split('\n').slice(-80).join('\n'))}`);
+  else if (!summary.some((l) => /passed/.test(l))) problem(`the external backend's vitest run reported nothing:\n${indent(out)}`);
+}
+
 // ------------------------------------------------------------ main
 
 async function main(): Promise<void> {
@@ -480,6 +535,12 @@ async function main(): Promise<void> {
     }
     say('::: the vgic command, installed');
     checkCli(bProject);
+
+    say('::: a backend written outside the monorepo, against @vgic/core from its tarball');
+    const ext = makeProject('external-backend', [byName('@vgic/core')], [pinned('vitest'), pinned('fast-check')]);
+    scratch.push(ext.dir);
+    say(`  ${ext.dir}`);
+    checkExternalBackend(ext);
   } finally {
     if (keep) say(`(kept: ${scratch.join(' ')})`);
     else for (const d of scratch) rmSync(d, { recursive: true, force: true });
@@ -497,5 +558,5 @@ if (problems.length > 0) {
   say(`\npackage check: ${problems.length} problem${problems.length === 1 ? '' : 's'} (${seconds} s)`);
   process.exitCode = 1;
 } else {
-  say(`\npackage check: the tarballs install, type-check, run in Node and in Chromium (${seconds} s)`);
+  say(`\npackage check: the tarballs install, type-check, run in Node and in Chromium, and a backend from outside passes core's suites (${seconds} s)`);
 }
