@@ -108,7 +108,7 @@ export function sysregKeyOf(m: Machine, name: string): number {
 
 /** vCPU `vcpu`'s affinity, Aff3.Aff2.Aff1.Aff0 packed from the top byte down, as its redistributor reports it (GICR_TYPER[63:32]). */
 export function affinityOf(m: Machine, vcpu: number): number {
-  return Number((m.readRegister('GICR_TYPER', { rd: vcpu }) >> 32n) & 0xffffffffn);
+  return Number((BigInt(m.readRegister('GICR_TYPER', { rd: vcpu })) >> 32n) & 0xffffffffn);
 }
 
 /** The engine is sound: invariants hold and no lock is left held. Throws with what is wrong. */

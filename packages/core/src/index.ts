@@ -29,6 +29,7 @@ export {
   type ResolvedSysreg,
 } from './machine.js';
 export type { Unsubscribe } from './subscribers.js';
+export type { RegisterNames, RegisterName, RegisterValue, WidthOption } from './register-names.js';
 export {
   ACCESS_8,
   ACCESS_16,

@@ -36,6 +36,7 @@ import { checkInvariants, noLockHeld } from './invariants.js';
 import type { LockOps } from './locks.js';
 import { syncHwState } from './sync.js';
 import { closestName } from './suggest.js';
+import type { RegisterName, RegisterNames, RegisterValue, WidthOption } from './register-names.js';
 import { Subscribers, type Unsubscribe } from './subscribers.js';
 import type { LrView, TraceEvent, Tracer } from './trace.js';
 import {
@@ -289,7 +290,14 @@ function checkMachineBuffer(backend: GicBackend, buffer: unknown): ArrayBufferLi
   return b;
 }
 
-export class Machine {
+/**
+ * A virtual GIC. `R` is the register names of its backend (`Gicv3Registers`
+ * for a `createGicv3` machine): names it lacks are compile-time errors, and
+ * `readRegister` says whether a name reads a number or a bigint. A machine
+ * whose backend is chosen at run time is a plain `Machine`, whose names are
+ * any string (checked when the call is made: UNKNOWN_REGISTER).
+ */
+export class Machine<R extends RegisterNames = RegisterNames> {
   readonly backend: GicBackend;
   /** The engine state. Its typed arrays are the machine; everything else is views. */
   readonly vgic: Vgic;
@@ -805,7 +813,7 @@ export class Machine {
    * INVALID_ARGUMENT / INVALID_VCPU for a name that is not a string or
    * options that are not `{ vcpu?, rd? }` naming vCPUs of this machine.
    */
-  resolve(name: string, options: { vcpu?: number; rd?: number } = {}): ResolvedRegister {
+  resolve(name: RegisterName<R>, options: { vcpu?: number; rd?: number } = {}): ResolvedRegister {
     checkName(name);
     const o = readOptions(options, RESOLVE_OPTION_KEYS, 'INVALID_ARGUMENT', 'resolve options');
     if (o['vcpu'] !== undefined) this.checkVcpu(o['vcpu'] as number);
@@ -887,21 +895,34 @@ export class Machine {
     const width = o['width'];
     if (width !== undefined && accessBit(width as number) === 0) badWidth(width);
     const r = this.resolveChecked(name, o as { vcpu?: number; rd?: number });
-    // A system register is 64 bits wide whatever width is asked for.
-    return { vcpu, width: r.kind === 'sysreg' ? 64 : ((width ?? r.width) as AccessWidth), r };
+    return { vcpu, width: (width ?? r.width) as AccessWidth, r };
   }
 
   /**
    * A guest read by register name, as `mmioRead` / `sysregRead` would make
-   * it. Throws UNKNOWN_REGISTER for a name this GIC does not have, and
-   * INVALID_ARGUMENT / INVALID_VCPU for options that are not `{ vcpu?,
-   * width?, rd? }` with a vCPU of this machine and a width of 8, 16, 32 or 64.
+   * it. The value is a number for an access of 32 bits or fewer and a
+   * bigint for one of 64: by default the register's own width, so
+   * `GICD_ISENABLER1` reads a number and `GICD_IROUTER40`, `GICR_TYPER` and
+   * the system registers (64 bits wide, as AArch64 makes every one) a
+   * bigint; `{ width: 32 }` reads the low 32 bits as a number. On a machine
+   * of a known backend the type says which. Throws UNKNOWN_REGISTER for a
+   * name this GIC does not have, and INVALID_ARGUMENT / INVALID_VCPU for
+   * options that are not `{ vcpu?, width?, rd? }` with a vCPU of this
+   * machine and a width of 8, 16, 32 or 64.
    */
-  readRegister(name: string, options: RegisterAccessOptions = {}): bigint {
-    const { vcpu, width, r } = this.accessOptions(name, options);
-    if (r.kind === 'sysreg') return this.sysregRead(vcpu, r.encoding) ?? 0n;
-    const value = this.mmioRead(vcpu, r.addr, width);
-    return typeof value === 'bigint' ? value : BigInt(value ?? 0);
+  readRegister<K extends RegisterName<R>, const O extends RegisterAccessOptions = RegisterAccessOptions>(
+    name: K,
+    options?: O,
+  ): RegisterValue<R, K, WidthOption<O>> {
+    const { vcpu, width, r } = this.accessOptions(name, options ?? {});
+    let value: number | bigint;
+    if (r.kind === 'sysreg') {
+      const whole = this.sysregRead(vcpu, r.encoding) ?? 0n;
+      value = width === 64 ? whole : Number(BigInt.asUintN(width, whole));
+    } else {
+      value = this.mmioRead(vcpu, r.addr, width) ?? (width === 64 ? 0n : 0);
+    }
+    return value as RegisterValue<R, K, WidthOption<O>>;
   }
 
   /**
@@ -913,13 +934,15 @@ export class Machine {
    * the host's mistake and throws INVALID_ARGUMENT. The options as for
    * `readRegister`.
    */
-  writeRegister(name: string, value: bigint | number, options: RegisterAccessOptions = {}): void {
+  writeRegister(name: RegisterName<R>, value: bigint | number, options: RegisterAccessOptions = {}): void {
     const { vcpu, width, r } = this.accessOptions(name, options);
-    const [lo, hi] = hostValue(value, width, `${name}`);
     if (r.kind === 'sysreg') {
+      // An MSR writes the whole register, whatever width is asked for.
+      const [lo, hi] = hostValue(value, 64, `${name}`);
       this.sysregAccessChecked(vcpu, r.encoding, lo, hi);
       return;
     }
+    const [lo, hi] = hostValue(value, width, `${name}`);
     this.mmioWrite(vcpu, r.addr, width, width === 64 ? toU64(lo, hi) : lo);
   }
 

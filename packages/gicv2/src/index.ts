@@ -15,8 +15,15 @@ export {
   GICC_SIZE,
   type Gicv2BackendOptions,
 } from './backend.js';
-export { createGicv2, attachGicv2, type Gicv2Options } from './machine.js';
+export { createGicv2, attachGicv2, type Gicv2Options, type Gicv2Machine } from './machine.js';
+export type { Gicv2Registers, Gicv2RegisterName } from './register-names.js';
 export { encodeGichLr, decodeGichLr, packGichLr, type GichLrFields } from './lr.js';
 export { gicv2Guest } from './guest.js';
-export { GICD_IIDR_VALUE, GICD_ICPIDR2_VALUE } from './regs/gicd.js';
-export { GICC_IIDR_VALUE } from './regs/gicc.js';
+export {
+  GICD_IIDR_VALUE,
+  GICD_ICPIDR2_VALUE,
+  GICD_OFFSETS,
+  type GicdRegister,
+  type GicdArrayRegister,
+} from './regs/gicd.js';
+export { GICC_IIDR_VALUE, GICC_OFFSETS, type GiccRegister, type GiccArrayRegister } from './regs/gicc.js';

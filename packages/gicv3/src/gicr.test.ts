@@ -60,7 +60,7 @@ describe('RD_base registers', () => {
   test('GICR_IIDR is KVM\'s; STATUSR and WAKER are RAZ/WI; PIDR2 says ArchRev 3', () => {
     const m = createGicv3({ vcpus: 1 });
     expect(read32(m, 'GICR_IIDR')).toBe(0x4b00_043b);
-    for (const name of ['GICR_STATUSR', 'GICR_WAKER']) {
+    for (const name of ['GICR_STATUSR', 'GICR_WAKER'] as const) {
       expect(read32(m, name)).toBe(0);
       m.writeRegister(name, 0xffff_ffff);
       expect(read32(m, name)).toBe(0);

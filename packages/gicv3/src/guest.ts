@@ -56,7 +56,7 @@ function sysread(m: Machine, vcpu: number, e: typeof ICC_IAR1_EL1): number {
 
 /** A vCPU's affinity as GICR_TYPER[63:32] reports it (Aff3.Aff2.Aff1.Aff0), read by `by`. */
 function affinityOf(m: Machine, vcpu: number, by: number): number {
-  return Number(m.readRegister('GICR_TYPER', { vcpu: by, rd: vcpu }) >> 32n);
+  return Number(BigInt(m.readRegister('GICR_TYPER', { vcpu: by, rd: vcpu })) >> 32n);
 }
 
 /** IROUTER's value for a packed affinity: Aff3 in 39:32, Aff2.Aff1.Aff0 in 23:0. */

@@ -23,6 +23,7 @@ import {
   ICC_PMR_EL1,
   ICC_RPR_EL1,
   ICC_SRE_EL1,
+  type IccRegisterName,
 } from './index.js';
 import { bringUp } from './fixtures.js';
 import type { Machine } from '@vgic/core';
@@ -52,7 +53,7 @@ describe('encodings', () => {
   test('every register is reachable by name and by encoding, and names resolve to the encoding', () => {
     const m = createGicv3({ vcpus: 1 });
     for (const [name, e] of Object.entries(ICC_ENCODINGS)) {
-      expect(m.resolve(name)).toEqual({ kind: 'sysreg', name, encoding: e, width: 64 });
+      expect(m.resolve(name as IccRegisterName)).toEqual({ kind: 'sysreg', name, encoding: e, width: 64 });
     }
   });
 

@@ -13,7 +13,8 @@ export {
   DEFAULT_GICR_BASE,
   type Gicv3BackendOptions,
 } from './backend.js';
-export { createGicv3, attachGicv3, type Gicv3Options } from './machine.js';
+export { createGicv3, attachGicv3, type Gicv3Options, type Gicv3Machine } from './machine.js';
+export type { Gicv3Registers, Gicv3RegisterName, Gicv3WideMmioName } from './register-names.js';
 export { defaultAffinity, formatAffinity, packAffinity } from './affinity.js';
 export { IROUTER_IRM, oneOfN } from './routing.js';
 export { encodeIchLr, type IchLrFields } from './lr.js';
@@ -23,11 +24,27 @@ export {
   GICD_CTLR_ENABLE_GRP0,
   GICD_CTLR_ENABLE_GRP1,
   GICD_IIDR_VALUE,
+  GICD_OFFSETS,
   GICD_SIZE,
   GICD_TYPER_A3V,
   GICD_TYPER_RSS,
+  type GicdRegister,
+  type GicdArrayRegister,
+  type GicdRegisterName,
 } from './regs/gicd.js';
-export { GICR_CTLR_CES, GICR_CTLR_IR, GICR_CTLR_VALUE, GICR_IIDR_VALUE, GICR_SGI_BASE, GICR_SIZE, GICR_TYPER_LAST } from './regs/gicr.js';
+export {
+  GICR_CTLR_CES,
+  GICR_CTLR_IR,
+  GICR_CTLR_VALUE,
+  GICR_IIDR_VALUE,
+  GICR_OFFSETS,
+  GICR_SGI_BASE,
+  GICR_SIZE,
+  GICR_TYPER_LAST,
+  type GicrRegister,
+  type GicrArrayRegister,
+  type GicrRegisterName,
+} from './regs/gicr.js';
 export {
   ICC_AP0R0_EL1,
   ICC_AP0R1_EL1,

@@ -12,8 +12,12 @@ import {
   type MachineOptions,
 } from '@vgic/core';
 import { GICV3_OPTION_KEYS, createGicv3Backend, type Gicv3BackendOptions } from './backend.js';
+import type { Gicv3Registers } from './register-names.js';
 
 export type Gicv3Options = MachineOptions & Gicv3BackendOptions;
+
+/** A machine with a GICv3: its register names are GICv3's (`Gicv3RegisterName`). */
+export type Gicv3Machine = Machine<Gicv3Registers>;
 
 /**
  * A machine with a GICv3 in its reset state. Throws INVALID_CONFIG for
@@ -21,9 +25,9 @@ export type Gicv3Options = MachineOptions & Gicv3BackendOptions;
  * one unique affinity per vCPU, misaligned or overlapping frames, a value of
  * the wrong type, an option name it does not take).
  */
-export function createGicv3(options: Gicv3Options): Machine {
+export function createGicv3(options: Gicv3Options): Gicv3Machine {
   const { machine, backend } = splitFactoryOptions(options, GICV3_OPTION_KEYS, 'createGicv3 options');
-  return Machine.create(createGicv3Backend(backend), machine);
+  return Machine.create(createGicv3Backend(backend), machine) as Gicv3Machine;
 }
 
 /**
@@ -33,8 +37,8 @@ export function createGicv3(options: Gicv3Options): Machine {
  * not one (of another GIC version, its buffer too short or its header
  * altered), INVALID_CONFIG for backend options that describe no GICv3.
  */
-export function attachGicv3(handle: MachineHandle, options: Pick<MachineOptions, 'lockCheck' | 'locks'> = {}): Machine {
+export function attachGicv3(handle: MachineHandle, options: Pick<MachineOptions, 'lockCheck' | 'locks'> = {}): Gicv3Machine {
   const { buffer, backendOptions } = readMachineHandle(handle, 'v3');
   const open = readOptions(options, ATTACH_OPTION_KEYS, 'INVALID_CONFIG', 'attachGicv3 options');
-  return Machine.attach(createGicv3Backend(backendOptions), buffer as ArrayBufferLike, open);
+  return Machine.attach(createGicv3Backend(backendOptions), buffer as ArrayBufferLike, open) as Gicv3Machine;
 }

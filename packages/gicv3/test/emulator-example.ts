@@ -1,4 +1,4 @@
-import { createGicv3, ICC_KEYS } from '@vgic/gicv3';
+import { createGicv3, GICD_OFFSETS, ICC_KEYS } from '@vgic/gicv3';
 
 // A guest with 2 vCPUs and 64 SPIs; the distributor at 0x08000000 and the
 // redistributors from 0x080A0000, where QEMU's `virt` board puts them.
@@ -9,10 +9,10 @@ const GICD = 0x0800_0000;
 gic.onLine((vcpu, irq, fiq) => console.log(`vCPU ${vcpu}: vIRQ ${irq ? 'up' : 'down'}, vFIQ ${fiq ? 'up' : 'down'}`));
 
 // What the CPU model's instruction decoder calls, on vCPU 0:
-// STR w1, [x0]  with x0 = GICD_CTLR, w1 = ARE | EnableGrp1
-gic.mmioWrite(0, GICD + 0x0000, 32, 0x12);
-// STR w1, [x0]  with x0 = GICD_ISENABLER1, w1 = bit 8: enable INTID 40
-gic.mmioWrite(0, GICD + 0x0104, 32, 1 << 8);
+// STR w1, [x0]  with x0 = GICD_CTLR, w1 = ARE | EnableGrp1 (a 32-bit store: width 32, in bits)
+gic.mmioWrite(0, GICD + GICD_OFFSETS.GICD_CTLR, 32, 0x12);
+// STR w1, [x0]  with x0 = GICD_ISENABLER1 (0x0104), w1 = bit 8: enable INTID 40
+gic.mmioWrite(0, GICD + GICD_OFFSETS.GICD_ISENABLER + 4, 32, 1 << 8);
 // MSR ICC_PMR_EL1, x1 (op0 3, op1 0, CRn 4, CRm 6, op2 0): unmask every priority
 gic.sysregWrite(0, { op0: 3, op1: 0, crn: 4, crm: 6, op2: 0 }, 0xffn);
 // MSR ICC_IGRPEN1_EL1, x1: enable Group 1 at the CPU interface

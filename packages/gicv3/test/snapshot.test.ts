@@ -382,7 +382,7 @@ describe('kvmDevice on a GICv3', () => {
     const dev = kvmDevice(m);
     // The line is high but the latch is clear: userspace reads the latch.
     expect(dev.readDistReg(GICD_ISPENDR + 4)).toBe(0);
-    expect(m.readRegister('GICD_ISPENDR1')).toBe(1n << 8n);
+    expect(m.readRegister('GICD_ISPENDR1')).toBe(1 << 8);
     dev.writeDistReg(GICD_ISPENDR + 4, (1 << 8) | (1 << 9));
     expect([m.irq(40).pendingLatch, m.irq(41).pendingLatch]).toEqual([true, true]);
     dev.writeDistReg(GICD_ICPENDR + 4, 1 << 8);

@@ -122,7 +122,8 @@ function perform(ctx: RunContext, step: Step): bigint | CheckOutcome | undefined
       m.writeRegister(step.register, step.value, guestOptions(step));
       return undefined;
     case 'read':
-      return m.readRegister(step.register, guestOptions(step));
+      // Scenario expectations are bigints, whatever the width.
+      return BigInt(m.readRegister(step.register, guestOptions(step)));
     case 'inject': {
       // A private interrupt belongs to a vCPU (default 0); an SPI takes one only to check it exists.
       const vcpu = step.intid < 32 ? (step.vcpu ?? 0) : step.vcpu;

@@ -181,7 +181,7 @@ describe('restoreMachine', () => {
     const read = (x: Machine) => names.map((n) => x.readRegister(n, { vcpu: 1 }));
     const m2 = restored(copy(saveMachine(m)));
     expect(read(m2)).toEqual(read(m));
-    expect(m2.readRegister('TCPU_RPR', { vcpu: 1 })).toBe(6n << 3n);
+    expect(m2.readRegister('TCPU_RPR', { vcpu: 1 })).toBe(6 << 3);
   });
 
   it('replaces the state of a machine whose vCPUs run: afterwards each is outside and its lines are low', () => {

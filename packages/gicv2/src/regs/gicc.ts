@@ -45,6 +45,48 @@ export const GICC_NSAPR = 0xe0;
 export const GICC_IIDR = 0xfc;
 export const GICC_DIR = 0x1000;
 
+/** The GICC registers of one word each. */
+export type GiccRegister =
+  | 'GICC_CTLR'
+  | 'GICC_PMR'
+  | 'GICC_BPR'
+  | 'GICC_IAR'
+  | 'GICC_EOIR'
+  | 'GICC_RPR'
+  | 'GICC_HPPIR'
+  | 'GICC_ABPR'
+  | 'GICC_AIAR'
+  | 'GICC_AEOIR'
+  | 'GICC_AHPPIR'
+  | 'GICC_IIDR'
+  | 'GICC_DIR';
+
+/** The GICC array registers: `GICC_APR<n>`, `GICC_NSAPR<n>` (n = 0..3). */
+export type GiccArrayRegister = 'GICC_APR' | 'GICC_NSAPR';
+
+/**
+ * Byte offsets of the GICC registers from the CPU interface's base (IHI
+ * 0048B Table 4-2), for an emulator's decoder; `GICC_APR<n>` is at
+ * `GICC_APR + 4n`.
+ */
+export const GICC_OFFSETS: Readonly<Record<GiccRegister | GiccArrayRegister, number>> = Object.freeze({
+  GICC_CTLR,
+  GICC_PMR,
+  GICC_BPR,
+  GICC_IAR,
+  GICC_EOIR,
+  GICC_RPR,
+  GICC_HPPIR,
+  GICC_ABPR,
+  GICC_AIAR,
+  GICC_AEOIR,
+  GICC_AHPPIR,
+  GICC_APR,
+  GICC_NSAPR,
+  GICC_IIDR,
+  GICC_DIR,
+});
+
 /** GICC_CTLR bits of the virtual interface (GICV_CTLR); the rest are RAZ/WI. */
 export const GICC_CTLR_ENABLE_GRP0: number = 1 << 0;
 export const GICC_CTLR_ENABLE_GRP1: number = 1 << 1;

@@ -60,6 +60,50 @@ export const GICD_CPENDSGIR = 0xf10;
 export const GICD_SPENDSGIR = 0xf20;
 export const GICD_ICPIDR2 = 0xfe8;
 
+/** The GICD registers of one word each. */
+export type GicdRegister = 'GICD_CTLR' | 'GICD_TYPER' | 'GICD_IIDR' | 'GICD_SGIR' | 'GICD_ICPIDR2';
+
+/** The GICD array registers: `GICD_ISENABLER<n>` and the like. */
+export type GicdArrayRegister =
+  | 'GICD_IGROUPR'
+  | 'GICD_ISENABLER'
+  | 'GICD_ICENABLER'
+  | 'GICD_ISPENDR'
+  | 'GICD_ICPENDR'
+  | 'GICD_ISACTIVER'
+  | 'GICD_ICACTIVER'
+  | 'GICD_IPRIORITYR'
+  | 'GICD_ITARGETSR'
+  | 'GICD_ICFGR'
+  | 'GICD_CPENDSGIR'
+  | 'GICD_SPENDSGIR';
+
+/**
+ * Byte offsets of the GICD registers from the distributor's base (IHI 0048B
+ * Table 4-1), for an emulator's decoder; for an array register `X<n>` that
+ * of `X<0>`, so `X<n>` is at `X + 4n` (IPRIORITYR and ITARGETSR are also
+ * byte-accessible: INTID i at `X + i`).
+ */
+export const GICD_OFFSETS: Readonly<Record<GicdRegister | GicdArrayRegister, number>> = Object.freeze({
+  GICD_CTLR,
+  GICD_TYPER,
+  GICD_IIDR,
+  GICD_IGROUPR,
+  GICD_ISENABLER,
+  GICD_ICENABLER,
+  GICD_ISPENDR,
+  GICD_ICPENDR,
+  GICD_ISACTIVER,
+  GICD_ICACTIVER,
+  GICD_IPRIORITYR,
+  GICD_ITARGETSR,
+  GICD_ICFGR,
+  GICD_SGIR,
+  GICD_CPENDSGIR,
+  GICD_SPENDSGIR,
+  GICD_ICPIDR2,
+});
+
 /** GICD_CTLR.Enable (bit 0): KVM's GICv2 has one enable for both groups. */
 export const GICD_CTLR_ENABLE = 1;
 

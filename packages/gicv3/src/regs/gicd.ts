@@ -31,6 +31,61 @@ import { rerouteOneOfN, writeIrouter, writeIrouterHalf } from '../routing.js';
 
 export const GICD_SIZE = 0x10000;
 
+// --- the register map (IHI 0069, 12.8 "The GIC Distributor register map") ---
+
+/** The GICD registers of one word each. */
+export type GicdRegister = 'GICD_CTLR' | 'GICD_TYPER' | 'GICD_IIDR' | 'GICD_TYPER2' | 'GICD_STATUSR' | 'GICD_PIDR2';
+
+/** The GICD array registers: `GICD_ISENABLER<n>` and the like. */
+export type GicdArrayRegister =
+  | 'GICD_IGROUPR'
+  | 'GICD_ISENABLER'
+  | 'GICD_ICENABLER'
+  | 'GICD_ISPENDR'
+  | 'GICD_ICPENDR'
+  | 'GICD_ISACTIVER'
+  | 'GICD_ICACTIVER'
+  | 'GICD_IPRIORITYR'
+  | 'GICD_ICFGR'
+  | 'GICD_IGRPMODR'
+  | 'GICD_IROUTER';
+
+/**
+ * Every GICD register name this distributor answers to: a register, or an
+ * array register with an index (`GICD_ISENABLER1`). The index is any number
+ * to the type — so that `` `GICD_ISENABLER${n}` `` is a name — and checked
+ * when the call is made (UNKNOWN_REGISTER for `GICD_ISENABLER32`).
+ */
+export type GicdRegisterName = GicdRegister | `${GicdArrayRegister}${number}`;
+
+/**
+ * Byte offsets of the GICD registers from the distributor's base, for an
+ * emulator's decoder: a register's own, and for an array register `X<n>`
+ * that of `X<0>`, so that `X<n>` is at `X + 4n` (`GICD_IROUTER<n>`:
+ * `+ 8n`, n from 32; `GICD_IPRIORITYR<n>` is also byte-accessible, INTID i
+ * at `GICD_IPRIORITYR + i`).
+ */
+export const GICD_OFFSETS: Readonly<Record<GicdRegister | GicdArrayRegister, number>> = Object.freeze({
+  GICD_CTLR: 0x0000,
+  GICD_TYPER: 0x0004,
+  GICD_IIDR: 0x0008,
+  GICD_TYPER2: 0x000c,
+  GICD_STATUSR: 0x0010,
+  GICD_IGROUPR: 0x0080,
+  GICD_ISENABLER: 0x0100,
+  GICD_ICENABLER: 0x0180,
+  GICD_ISPENDR: 0x0200,
+  GICD_ICPENDR: 0x0280,
+  GICD_ISACTIVER: 0x0300,
+  GICD_ICACTIVER: 0x0380,
+  GICD_IPRIORITYR: 0x0400,
+  GICD_ICFGR: 0x0c00,
+  GICD_IGRPMODR: 0x0d00,
+  GICD_IROUTER: 0x6000,
+  GICD_PIDR2: 0xffe8,
+});
+const O = GICD_OFFSETS;
+
 // --- GICD_CTLR (12.9.4, the DS = 1 view) ---
 export const GICD_CTLR_ENABLE_GRP0: number = 1 << 0;
 export const GICD_CTLR_ENABLE_GRP1: number = 1 << 1;
@@ -91,7 +146,8 @@ function gicdTyperRead(v: Vgic): number {
 }
 
 export function gicdRegisters(topo: (v: Vgic) => Topology): RegisterDef[] {
-  const irouterBase = 0x6100;
+  // IROUTER<0..31> would be the private interrupts': there are none.
+  const irouterBase = O.GICD_IROUTER + 32 * 8;
 
   const irouter: RegisterDef = {
     name: 'GICD_IROUTER',
@@ -123,44 +179,44 @@ export function gicdRegisters(topo: (v: Vgic) => Topology): RegisterDef[] {
   return [
     {
       name: 'GICD_CTLR',
-      offset: 0x0000,
+      offset: O.GICD_CTLR,
       width: 32,
       access: ACCESS_32,
       spec: 'IHI 0069, GICD_CTLR',
       read: (v) => gicdCtlrRead(v),
       write: (v, _vcpu, _offset, _width, value) => gicdCtlrWrite(v, value),
     },
-    readOnly('GICD_TYPER', 0x0004, 'IHI 0069, GICD_TYPER', gicdTyperRead),
-    readOnly('GICD_IIDR', 0x0008, 'IHI 0069, GICD_IIDR', () => GICD_IIDR_VALUE),
+    readOnly('GICD_TYPER', O.GICD_TYPER, 'IHI 0069, GICD_TYPER', gicdTyperRead),
+    readOnly('GICD_IIDR', O.GICD_IIDR, 'IHI 0069, GICD_IIDR', () => GICD_IIDR_VALUE),
     // No GICv4.1 vSGIs: nASSGIcap = 0, as KVM without them.
-    readOnly('GICD_TYPER2', 0x000c, 'IHI 0069, GICD_TYPER2', () => 0),
+    readOnly('GICD_TYPER2', O.GICD_TYPER2, 'IHI 0069, GICD_TYPER2', () => 0),
     // No errors to report. (KVM reads all ones here.)
-    razWi('GICD_STATUSR', 0x0010, 'IHI 0069, GICD_STATUSR'),
-    groupRegister({ name: 'GICD_IGROUPR', offset: 0x0080, count: 32, spec: 'IHI 0069, GICD_IGROUPR<n>' }, bitWord(0x0080), (v, i0) =>
+    razWi('GICD_STATUSR', O.GICD_STATUSR, 'IHI 0069, GICD_STATUSR'),
+    groupRegister({ name: 'GICD_IGROUPR', offset: O.GICD_IGROUPR, count: 32, spec: 'IHI 0069, GICD_IGROUPR<n>' }, bitWord(O.GICD_IGROUPR), (v, i0) =>
       // An IRM = 1 SPI's 1-of-N choice follows its group.
       rerouteOneOfN(v, -1, i0, i0 + 32),
     ),
-    setEnableRegister({ name: 'GICD_ISENABLER', offset: 0x0100, count: 32, spec: 'IHI 0069, GICD_ISENABLER<n>' }, bitWord(0x0100)),
-    clearEnableRegister({ name: 'GICD_ICENABLER', offset: 0x0180, count: 32, spec: 'IHI 0069, GICD_ICENABLER<n>' }, bitWord(0x0180)),
-    setPendingRegister({ name: 'GICD_ISPENDR', offset: 0x0200, count: 32, spec: 'IHI 0069, GICD_ISPENDR<n>' }, bitWord(0x0200)),
-    clearPendingRegister({ name: 'GICD_ICPENDR', offset: 0x0280, count: 32, spec: 'IHI 0069, GICD_ICPENDR<n>' }, bitWord(0x0280)),
-    setActiveRegister({ name: 'GICD_ISACTIVER', offset: 0x0300, count: 32, spec: 'IHI 0069, GICD_ISACTIVER<n>' }, bitWord(0x0300)),
-    clearActiveRegister({ name: 'GICD_ICACTIVER', offset: 0x0380, count: 32, spec: 'IHI 0069, GICD_ICACTIVER<n>' }, bitWord(0x0380)),
+    setEnableRegister({ name: 'GICD_ISENABLER', offset: O.GICD_ISENABLER, count: 32, spec: 'IHI 0069, GICD_ISENABLER<n>' }, bitWord(O.GICD_ISENABLER)),
+    clearEnableRegister({ name: 'GICD_ICENABLER', offset: O.GICD_ICENABLER, count: 32, spec: 'IHI 0069, GICD_ICENABLER<n>' }, bitWord(O.GICD_ICENABLER)),
+    setPendingRegister({ name: 'GICD_ISPENDR', offset: O.GICD_ISPENDR, count: 32, spec: 'IHI 0069, GICD_ISPENDR<n>' }, bitWord(O.GICD_ISPENDR)),
+    clearPendingRegister({ name: 'GICD_ICPENDR', offset: O.GICD_ICPENDR, count: 32, spec: 'IHI 0069, GICD_ICPENDR<n>' }, bitWord(O.GICD_ICPENDR)),
+    setActiveRegister({ name: 'GICD_ISACTIVER', offset: O.GICD_ISACTIVER, count: 32, spec: 'IHI 0069, GICD_ISACTIVER<n>' }, bitWord(O.GICD_ISACTIVER)),
+    clearActiveRegister({ name: 'GICD_ICACTIVER', offset: O.GICD_ICACTIVER, count: 32, spec: 'IHI 0069, GICD_ICACTIVER<n>' }, bitWord(O.GICD_ICACTIVER)),
     priorityRegister(
-      { name: 'GICD_IPRIORITYR', offset: 0x0400, count: 255, spec: 'IHI 0069, GICD_IPRIORITYR<n>' },
-      (offset) => (offset < 0x0420 ? -1 : offset - 0x0400),
+      { name: 'GICD_IPRIORITYR', offset: O.GICD_IPRIORITYR, count: 255, spec: 'IHI 0069, GICD_IPRIORITYR<n>' },
+      (offset) => (offset < O.GICD_IPRIORITYR + 32 ? -1 : offset - O.GICD_IPRIORITYR),
       ACCESS_8 | ACCESS_32,
     ),
-    configRegister({ name: 'GICD_ICFGR', offset: 0x0c00, count: 64, spec: 'IHI 0069, GICD_ICFGR<n>' }, (offset) => {
-      const n = (offset - 0x0c00) >> 2;
+    configRegister({ name: 'GICD_ICFGR', offset: O.GICD_ICFGR, count: 64, spec: 'IHI 0069, GICD_ICFGR<n>' }, (offset) => {
+      const n = (offset - O.GICD_ICFGR) >> 2;
       return n < 2 ? -1 : n * 16;
     }),
     // With DS = 1 the modifier bit does not exist: RAZ/WI, as in KVM.
-    razWi('GICD_IGRPMODR', 0x0d00, 'IHI 0069, GICD_IGRPMODR<n>', 32),
+    razWi('GICD_IGRPMODR', O.GICD_IGRPMODR, 'IHI 0069, GICD_IGRPMODR<n>', 32),
     irouter,
     {
       name: 'GICD_PIDR2',
-      offset: 0xffe8,
+      offset: O.GICD_PIDR2,
       width: 32,
       access: ACCESS_32,
       mode: 'ro',

@@ -35,6 +35,58 @@ import { KVM_IMPLEMENTATION_REVISION, PIDR2_VALUE } from './gicd.js';
 export const GICR_SIZE = 0x20000;
 export const GICR_SGI_BASE = 0x10000;
 
+// --- the register map (IHI 0069, 12.10 "The GIC Redistributor register map") ---
+
+/** The GICR registers of one word each (the SGI_base ones for INTIDs 0-31 are named `…0`, as the specification names them). */
+export type GicrRegister =
+  | 'GICR_CTLR'
+  | 'GICR_IIDR'
+  | 'GICR_TYPER'
+  | 'GICR_STATUSR'
+  | 'GICR_WAKER'
+  | 'GICR_PIDR2'
+  | 'GICR_IGROUPR0'
+  | 'GICR_ISENABLER0'
+  | 'GICR_ICENABLER0'
+  | 'GICR_ISPENDR0'
+  | 'GICR_ICPENDR0'
+  | 'GICR_ISACTIVER0'
+  | 'GICR_ICACTIVER0'
+  | 'GICR_IGRPMODR0';
+
+/** The GICR array registers: `GICR_IPRIORITYR<n>` (n = 0..7), `GICR_ICFGR<n>` (0, 1). */
+export type GicrArrayRegister = 'GICR_IPRIORITYR' | 'GICR_ICFGR';
+
+/** Every GICR register name a redistributor answers to (an array register's index checked when the call is made, as for GICD). */
+export type GicrRegisterName = GicrRegister | `${GicrArrayRegister}${number}`;
+
+/**
+ * Byte offsets of the GICR registers from a redistributor's base (RD_base;
+ * the SGI_base registers at `GICR_SGI_BASE` + their offset in that frame,
+ * included here), for an emulator's decoder. Redistributor k's base is
+ * `gicrBase + k * GICR_SIZE`. For an array register `X<n>` the offset of
+ * `X<0>`: `X<n>` is at `X + 4n`.
+ */
+export const GICR_OFFSETS: Readonly<Record<GicrRegister | GicrArrayRegister, number>> = Object.freeze({
+  GICR_CTLR: 0x0000,
+  GICR_IIDR: 0x0004,
+  GICR_TYPER: 0x0008,
+  GICR_STATUSR: 0x0010,
+  GICR_WAKER: 0x0014,
+  GICR_PIDR2: 0xffe8,
+  GICR_IGROUPR0: 0x1_0080,
+  GICR_ISENABLER0: 0x1_0100,
+  GICR_ICENABLER0: 0x1_0180,
+  GICR_ISPENDR0: 0x1_0200,
+  GICR_ICPENDR0: 0x1_0280,
+  GICR_ISACTIVER0: 0x1_0300,
+  GICR_ICACTIVER0: 0x1_0380,
+  GICR_IPRIORITYR: 0x1_0400,
+  GICR_ICFGR: 0x1_0c00,
+  GICR_IGRPMODR0: 0x1_0d00,
+});
+const O = GICR_OFFSETS;
+
 /** GICR_CTLR.CES: ICC_CTLR_EL1.ExtRange is supported (bit 1). */
 export const GICR_CTLR_CES: number = 1 << 1;
 /** GICR_CTLR.IR: LPI invalidate registers supported (bit 2). */
@@ -66,14 +118,13 @@ function gicrTyperWord(v: Vgic, t: Topology, vcpu: number, high: boolean): numbe
 const privateWord = (): number => 0;
 
 export function gicrRegisters(topo: (v: Vgic) => Topology): RegisterDef[] {
-  const sgi = GICR_SGI_BASE;
   return [
     // --- RD_base ---
-    readOnly('GICR_CTLR', 0x0000, 'IHI 0069, GICR_CTLR', () => GICR_CTLR_VALUE),
-    readOnly('GICR_IIDR', 0x0004, 'IHI 0069, GICR_IIDR', () => GICR_IIDR_VALUE),
+    readOnly('GICR_CTLR', O.GICR_CTLR, 'IHI 0069, GICR_CTLR', () => GICR_CTLR_VALUE),
+    readOnly('GICR_IIDR', O.GICR_IIDR, 'IHI 0069, GICR_IIDR', () => GICR_IIDR_VALUE),
     {
       name: 'GICR_TYPER',
-      offset: 0x0008,
+      offset: O.GICR_TYPER,
       width: 64,
       access: ACCESS_32 | ACCESS_64,
       mode: 'ro',
@@ -81,14 +132,14 @@ export function gicrRegisters(topo: (v: Vgic) => Topology): RegisterDef[] {
       read: (v, vcpu, offset) => gicrTyperWord(v, topo(v), vcpu, (offset & 4) !== 0),
       write: wi,
     },
-    razWi('GICR_STATUSR', 0x0010, 'IHI 0069, GICR_STATUSR'),
+    razWi('GICR_STATUSR', O.GICR_STATUSR, 'IHI 0069, GICR_STATUSR'),
     // KVM: ProcessorSleep and ChildrenAsleep always read 0 — a vCPU's
     // redistributor is always awake, and a guest polling ChildrenAsleep
     // after clearing ProcessorSleep finishes at once.
-    razWi('GICR_WAKER', 0x0014, 'IHI 0069, GICR_WAKER'),
+    razWi('GICR_WAKER', O.GICR_WAKER, 'IHI 0069, GICR_WAKER'),
     {
       name: 'GICR_PIDR2',
-      offset: 0xffe8,
+      offset: O.GICR_PIDR2,
       width: 32,
       access: ACCESS_32,
       mode: 'ro',
@@ -97,22 +148,22 @@ export function gicrRegisters(topo: (v: Vgic) => Topology): RegisterDef[] {
       write: wi,
     },
     // --- SGI_base ---
-    groupRegister({ name: 'GICR_IGROUPR0', offset: sgi + 0x0080, count: 1, spec: 'IHI 0069, GICR_IGROUPR0' }, privateWord),
-    setEnableRegister({ name: 'GICR_ISENABLER0', offset: sgi + 0x0100, count: 1, spec: 'IHI 0069, GICR_ISENABLER0' }, privateWord),
-    clearEnableRegister({ name: 'GICR_ICENABLER0', offset: sgi + 0x0180, count: 1, spec: 'IHI 0069, GICR_ICENABLER0' }, privateWord),
-    setPendingRegister({ name: 'GICR_ISPENDR0', offset: sgi + 0x0200, count: 1, spec: 'IHI 0069, GICR_ISPENDR0' }, privateWord),
-    clearPendingRegister({ name: 'GICR_ICPENDR0', offset: sgi + 0x0280, count: 1, spec: 'IHI 0069, GICR_ICPENDR0' }, privateWord),
-    setActiveRegister({ name: 'GICR_ISACTIVER0', offset: sgi + 0x0300, count: 1, spec: 'IHI 0069, GICR_ISACTIVER0' }, privateWord),
-    clearActiveRegister({ name: 'GICR_ICACTIVER0', offset: sgi + 0x0380, count: 1, spec: 'IHI 0069, GICR_ICACTIVER0' }, privateWord),
+    groupRegister({ name: 'GICR_IGROUPR0', offset: O.GICR_IGROUPR0, count: 1, spec: 'IHI 0069, GICR_IGROUPR0' }, privateWord),
+    setEnableRegister({ name: 'GICR_ISENABLER0', offset: O.GICR_ISENABLER0, count: 1, spec: 'IHI 0069, GICR_ISENABLER0' }, privateWord),
+    clearEnableRegister({ name: 'GICR_ICENABLER0', offset: O.GICR_ICENABLER0, count: 1, spec: 'IHI 0069, GICR_ICENABLER0' }, privateWord),
+    setPendingRegister({ name: 'GICR_ISPENDR0', offset: O.GICR_ISPENDR0, count: 1, spec: 'IHI 0069, GICR_ISPENDR0' }, privateWord),
+    clearPendingRegister({ name: 'GICR_ICPENDR0', offset: O.GICR_ICPENDR0, count: 1, spec: 'IHI 0069, GICR_ICPENDR0' }, privateWord),
+    setActiveRegister({ name: 'GICR_ISACTIVER0', offset: O.GICR_ISACTIVER0, count: 1, spec: 'IHI 0069, GICR_ISACTIVER0' }, privateWord),
+    clearActiveRegister({ name: 'GICR_ICACTIVER0', offset: O.GICR_ICACTIVER0, count: 1, spec: 'IHI 0069, GICR_ICACTIVER0' }, privateWord),
     priorityRegister(
-      { name: 'GICR_IPRIORITYR', offset: sgi + 0x0400, count: 8, spec: 'IHI 0069, GICR_IPRIORITYR<n>' },
-      (offset) => offset - (sgi + 0x0400),
+      { name: 'GICR_IPRIORITYR', offset: O.GICR_IPRIORITYR, count: 8, spec: 'IHI 0069, GICR_IPRIORITYR<n>' },
+      (offset) => offset - O.GICR_IPRIORITYR,
       ACCESS_8 | ACCESS_32,
     ),
     // ICFGR0 (SGIs, always edge) and ICFGR1 (PPIs, level): read-only, as in KVM.
-    configRegister({ name: 'GICR_ICFGR', offset: sgi + 0x0c00, count: 2, spec: 'IHI 0069, GICR_ICFGR0, GICR_ICFGR1' }, (offset) =>
-      offset === sgi + 0x0c00 ? 0 : 16,
+    configRegister({ name: 'GICR_ICFGR', offset: O.GICR_ICFGR, count: 2, spec: 'IHI 0069, GICR_ICFGR0, GICR_ICFGR1' }, (offset) =>
+      offset === O.GICR_ICFGR ? 0 : 16,
     ),
-    razWi('GICR_IGRPMODR0', sgi + 0x0d00, 'IHI 0069, GICR_IGRPMODR0'),
+    razWi('GICR_IGRPMODR0', O.GICR_IGRPMODR0, 'IHI 0069, GICR_IGRPMODR0'),
   ];
 }
