@@ -18,6 +18,9 @@ import { StepView } from './step-view.js';
 
 const FIRST = EXAMPLES[0]!;
 
+/** How long the step must stay put before the URL follows it. */
+const URL_DELAY_MS = 150;
+
 /** The step keys: each gives the step to go to from the one shown. */
 const KEYS: Readonly<Record<string, (shown: number, last: number) => number>> = {
   ArrowRight: (s) => s + 1,
@@ -87,18 +90,21 @@ export function App(): JSX.Element {
     return () => removeEventListener('hashchange', onHash);
   }, []);
 
-  // The URL always says what the page shows.
+  // The URL says what the page shows, once stepping pauses (not a history entry, nor a deflate, per key press).
   useEffect(() => {
     if (!ready) return;
-    const example = exampleOfText(session.text);
     let current = true;
-    void encodeShared(example !== undefined ? { example: example.id, step: shown } : { text: session.text, step: shown }).then((hash) => {
-      if (!current) return;
-      written.current = hash;
-      history.replaceState(null, '', hash);
-    });
+    const timer = setTimeout(() => {
+      const example = exampleOfText(session.text);
+      void encodeShared(example !== undefined ? { example: example.id, step: shown } : { text: session.text, step: shown }).then((hash) => {
+        if (!current) return;
+        written.current = hash;
+        history.replaceState(null, '', hash);
+      });
+    }, URL_DELAY_MS);
     return () => {
       current = false;
+      clearTimeout(timer);
     };
   }, [session, shown, ready]);
 
