@@ -60,6 +60,7 @@ export function App(): JSX.Element {
   const [note, setNote] = useState('');
   const [ready, setReady] = useState(false);
   const written = useRef('');
+  const writtenText = useRef<string | null>(null);
   const last = session.timeline?.length ?? 0;
   const shown = Math.min(step, last);
 
@@ -90,7 +91,8 @@ export function App(): JSX.Element {
     return () => removeEventListener('hashchange', onHash);
   }, []);
 
-  // The URL says what the page shows, once stepping pauses (not a history entry, nor a deflate, per key press).
+  // The URL says what the page shows, once stepping pauses (not a deflate per key press). Another
+  // scenario is a new history entry, so the browser's Back returns to the one before; a step is not.
   useEffect(() => {
     if (!ready) return;
     let current = true;
@@ -98,8 +100,11 @@ export function App(): JSX.Element {
       const example = exampleOfText(session.text);
       void encodeShared(example !== undefined ? { example: example.id, step: shown } : { text: session.text, step: shown }).then((hash) => {
         if (!current) return;
+        const another = writtenText.current !== null && writtenText.current !== session.text;
         written.current = hash;
-        history.replaceState(null, '', hash);
+        writtenText.current = session.text;
+        if (another) history.pushState(null, '', hash);
+        else history.replaceState(null, '', hash);
       });
     }, URL_DELAY_MS);
     return () => {

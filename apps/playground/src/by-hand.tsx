@@ -114,7 +114,7 @@ export function ByHand(props: { session: Session; step: number; onStep: (fields:
           }}
         >
           <label>
-            register <input id="hand-reg" size={18} value={reg} placeholder={scenario?.gic === 'v2' ? 'GICC_PMR' : 'ICC_PMR_EL1'} onInput={(e) => setReg(value(e.target))} />
+            register <input id="hand-reg" size={18} list="registers" value={reg} placeholder={scenario?.gic === 'v2' ? 'GICC_PMR' : 'ICC_PMR_EL1'} onInput={(e) => setReg(value(e.target))} />
           </label>
           <label>
             value <input id="hand-value" size={10} value={val} onInput={(e) => setVal(value(e.target))} />
@@ -126,6 +126,11 @@ export function ByHand(props: { session: Session; step: number; onStep: (fields:
             Read
           </button>
         </form>
+        <datalist id="registers">
+          {session.registers.map((name) => (
+            <option key={name} value={name} />
+          ))}
+        </datalist>
         {cpuif !== undefined && (
           <div class="hand-row">
             <button type="button" id="hand-take" onClick={() => onStep(withVcpu([['read', cpuif.iar]]))}>

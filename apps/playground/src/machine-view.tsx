@@ -165,7 +165,7 @@ function Distributor(props: { now: StateView; before: StateView; reset: StateVie
   const used: IrqState[] = [];
   now.irqs.forEach((st, s) => {
     if (diffIrq(before.irqs[s]!, st).length > 0) changed.add(st);
-    if (st.enabled || st.pending || st.active || st.queued !== null || diffIrq(reset.irqs[s]!, st).length > 0) used.push(st);
+    if (st.pending || st.active || st.queued !== null || diffIrq(reset.irqs[s]!, st).length > 0) used.push(st);
   });
   const spis = now.irqs.filter((st) => st.vcpu === null);
   const privates = now.vcpus.map((c) => now.irqs.filter((st) => st.vcpu === c.vcpu));

@@ -5,7 +5,7 @@
  */
 import type { LoadError } from '@vgic/cli/load';
 import { BACKENDS, loadScenario } from '@vgic/cli/load';
-import type { Scenario } from '@vgic/core';
+import type { GicBackend, Scenario } from '@vgic/core';
 import { buildTimeline, type Timeline } from './timeline.js';
 
 export interface Session {
@@ -16,12 +16,20 @@ export interface Session {
   errors: readonly LoadError[];
   scenario: Scenario | null;
   timeline: Timeline | null;
+  /** The registers the scenario's GIC has, as a step names them (an array's first element for an array). */
+  registers: readonly string[];
 }
 
 export function openSession(text: string, file: string): Session {
   const r = loadScenario(text, file, { backends: BACKENDS });
-  if (!r.ok) return { text, file, errors: r.errors, scenario: null, timeline: null };
-  return { text, file, errors: [], scenario: r.scenario, timeline: buildTimeline(r.scenario, BACKENDS) };
+  if (!r.ok) return { text, file, errors: r.errors, scenario: null, timeline: null, registers: [] };
+  const timeline = buildTimeline(r.scenario, BACKENDS);
+  return { text, file, errors: [], scenario: r.scenario, timeline, registers: registerNames(timeline.machine.backend) };
+}
+
+function registerNames(backend: GicBackend): string[] {
+  const names = backend.frames.flatMap((f) => f.registers.map((reg) => ((reg.count ?? 1) > 1 ? `${reg.name}${reg.firstIndex ?? 0}` : reg.name)));
+  return [...names, ...backend.sysregs.map((reg) => reg.name)].sort();
 }
 
 /** The loader's message for a file: `FILE:LINE:COL: sentence`. */

@@ -35,6 +35,8 @@ export interface Timeline {
   failed: number;
   /** The machine after step `i` (0: as reset), as a reader sees it. */
   view(i: number): StateView;
+  /** The machine the views are read from (of the scenario's shape; its state is the last step viewed). */
+  machine: Machine;
 }
 
 export function buildTimeline(
@@ -66,6 +68,7 @@ export function buildTimeline(
     truncated: records.length < scenario.steps.length,
     passed: result.passed,
     failed: result.failed,
+    machine: viewer,
     view(i: number): StateView {
       const k = Math.max(0, Math.min(records.length, i));
       if (k !== shown || shownView === null) {

@@ -182,6 +182,12 @@ describe.skipIf(why !== null)('the playground in Chromium', () => {
     await reopened.fill('#run-to', '12');
     await reopened.click('text=Run to');
     expect(await reopened.textContent('.listing li.current .outcome')).toBe('→ 0x80 (128)  ✓ expect 0x80');
+
+    // Another scenario was a new history entry: the browser's Back returns to the example, at its step.
+    await page.goBack();
+    await page.waitForFunction(() => location.hash === '#ex=02-first-interrupt-v3&step=10');
+    await page.waitForFunction(() => document.querySelector('#example') instanceof HTMLSelectElement && (document.querySelector('#example') as HTMLSelectElement).value === '02-first-interrupt-v3');
+    expect(await stepNumber(page)).toBe(10);
   });
 
   it('adds steps done by hand to the scenario, and downloads a file the loader takes unchanged', async () => {
