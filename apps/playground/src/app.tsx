@@ -136,21 +136,16 @@ export function App(): JSX.Element {
     open(s, shown);
   };
 
-  const addStep = (fields: StepFields): void => {
-    if (session.scenario === null) return;
+  /** Add a step done by hand after the one shown and move to it; or say why not. */
+  const addStep = (fields: StepFields): string | null => {
+    if (session.scenario === null) return 'The file does not load: fix it first.';
     const r = insertStep(session.text, session.scenario, shown, fields);
-    if ('error' in r) {
-      setNote(r.error);
-      return;
-    }
+    if ('error' in r) return r.error;
     const s = openSession(r.text, session.file);
-    if (s.errors.length > 0) {
-      // The loader's own words about the step just written, not a broken file.
-      setNote(s.errors.map((e) => e.message).join('; '));
-      return;
-    }
+    // The loader's own words about the step just written.
+    if (s.errors.length > 0) return s.errors.map((e) => e.message).join('; ');
     open(s, shown + 1);
-    setNote(`Added as step ${shown + 1}.`);
+    return null;
   };
 
   const copyLink = (): void => {
@@ -289,7 +284,7 @@ export function App(): JSX.Element {
           {editing ? (
             <Editor text={draft} onInput={setDraft} onApply={apply} onCancel={() => setEditing(false)} />
           ) : (
-            <SourceView session={session} step={shown} />
+            <SourceView session={session} step={shown} onGo={go} />
           )}
           <ByHand session={session} step={shown} onStep={addStep} />
         </div>

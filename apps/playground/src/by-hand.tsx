@@ -32,7 +32,7 @@ function lastTaken(session: Session, step: number, vcpu: number, iar: string): b
   return undefined;
 }
 
-export function ByHand(props: { session: Session; step: number; onStep: (fields: StepFields) => void }): JSX.Element {
+export function ByHand(props: { session: Session; step: number; onStep: (fields: StepFields) => string | null }): JSX.Element {
   const { session, step, onStep } = props;
   const [intid, setIntid] = useState('40');
   const [level, setLevel] = useState('1');
@@ -40,6 +40,7 @@ export function ByHand(props: { session: Session; step: number; onStep: (fields:
   const [val, setVal] = useState('0x0');
   const [vcpu, setVcpu] = useState('0');
   const [problem, setProblem] = useState('');
+  const add = (fields: StepFields): void => setProblem(onStep(fields) ?? '');
   const scenario = session.scenario;
   const cpuif = CPUIF[scenario?.gic ?? ''];
   const disabled = scenario === null;
@@ -53,8 +54,7 @@ export function ByHand(props: { session: Session; step: number; onStep: (fields:
       setProblem(`“${bad}” is not a number: write it in decimal or as 0x hex.`);
       return;
     }
-    setProblem('');
-    onStep(withVcpu(fields));
+    add(withVcpu(fields));
   };
 
   return (
@@ -80,8 +80,7 @@ export function ByHand(props: { session: Session; step: number; onStep: (fields:
             // An SPI's line belongs to no vCPU; a PPI's to the one chosen.
             const fields: [string, string | number][] = [['inject', n], ['level', Number(level)]];
             if (NUMBER.test(n) && Number(n) >= 32) {
-              setProblem('');
-              onStep(fields);
+              add(fields);
             } else checked(fields, n);
           }}
         >
@@ -133,14 +132,14 @@ export function ByHand(props: { session: Session; step: number; onStep: (fields:
         </datalist>
         {cpuif !== undefined && (
           <div class="hand-row">
-            <button type="button" id="hand-take" onClick={() => onStep(withVcpu([['read', cpuif.iar]]))}>
+            <button type="button" id="hand-take" onClick={() => add(withVcpu([['read', cpuif.iar]]))}>
               Take an interrupt ({cpuif.iar})
             </button>
             <button
               type="button"
               id="hand-end"
               disabled={taken === undefined}
-              onClick={() => taken !== undefined && onStep(withVcpu([['write', cpuif.eoir], ['value', `0x${taken.toString(16)}`]]))}
+              onClick={() => taken !== undefined && add(withVcpu([['write', cpuif.eoir], ['value', `0x${taken.toString(16)}`]]))}
             >
               End it ({cpuif.eoir}{taken === undefined ? '' : ` = 0x${taken.toString(16)}`})
             </button>

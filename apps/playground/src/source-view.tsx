@@ -3,13 +3,13 @@
  * its outcome beside it, each step already run marked ✓ / ✗ / •, and each
  * loader error under the line it names — and the editor that replaces it.
  */
-import type { JSX } from 'preact';
+import { Component, type JSX } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { outcomeText } from './describe.js';
 import { errorText, type Session } from './session.js';
 
-export function SourceView(props: { session: Session; step: number }): JSX.Element {
-  const { session, step } = props;
+export function SourceView(props: { session: Session; step: number; onGo: (step: number) => void }): JSX.Element {
+  const { session, step, onGo } = props;
   const list = useRef<HTMLOListElement>(null);
   const lines = session.text.replace(/\n$/, '').split('\n');
   // The step each line starts, 1-based.
@@ -40,31 +40,78 @@ export function SourceView(props: { session: Session; step: number }): JSX.Eleme
         const s = stepAt.get(n);
         const current = s !== undefined && s === step;
         const record = s !== undefined && s <= step ? records[s - 1] : undefined;
-        const mark = current ? '▶' : record === undefined ? '' : record.check === undefined ? '•' : record.check.ok ? '✓' : '✗';
-        const errors = errorsAt.get(n);
-        const cls = ['line', current && 'current', errors && 'has-error', record?.check?.ok === false && 'failed'].filter(Boolean).join(' ');
         return (
-          <>
-            <li key={n} class={cls} data-line={n} data-step={s} aria-current={current ? 'step' : undefined}>
-              <span class="ln" aria-hidden="true">
-                {n}
-              </span>
-              <span class="mark">{mark}</span>
-              <code>{text === '' ? ' ' : text}</code>
-              {current && record !== undefined && <span class="outcome">{outcomeText(record)}</span>}
-            </li>
-            {errors?.map((msg, k) => (
-              <li key={`${n}e${k}`} class="error-row" data-error-line={n}>
-                <span class="ln" aria-hidden="true" />
-                <span class="mark">✗</span>
-                <span>{msg}</span>
-              </li>
-            ))}
-          </>
+          <Line
+            key={n}
+            session={session}
+            n={n}
+            text={text}
+            step={s}
+            mark={current ? '▶' : record === undefined ? '' : record.check === undefined ? '•' : record.check.ok ? '✓' : '✗'}
+            current={current}
+            failed={record?.check?.ok === false}
+            outcome={current && record !== undefined ? outcomeText(record) : undefined}
+            errors={errorsAt.get(n)}
+            onGo={onGo}
+          />
         );
       })}
     </ol>
   );
+}
+
+interface LineProps {
+  /** A new session draws every line again; within one, a line is drawn again only when what it shows changed. */
+  session: Session;
+  n: number;
+  text: string;
+  /** The step the line starts, 1-based. */
+  step: number | undefined;
+  mark: string;
+  current: boolean;
+  failed: boolean;
+  outcome: string | undefined;
+  errors: readonly string[] | undefined;
+  onGo: (step: number) => void;
+}
+
+/** One line of the listing, and the loader's errors about it under it. */
+class Line extends Component<LineProps> {
+  override shouldComponentUpdate(next: LineProps): boolean {
+    const p = this.props;
+    return next.session !== p.session || next.mark !== p.mark || next.current !== p.current || next.failed !== p.failed || next.outcome !== p.outcome;
+  }
+
+  override render(): JSX.Element {
+    const { session, n, text, step, mark, current, failed, outcome, errors, onGo } = this.props;
+    const cls = ['line', step !== undefined && 'steppable', current && 'current', errors && 'has-error', failed && 'failed'].filter(Boolean).join(' ');
+    return (
+      <>
+        <li
+          class={cls}
+          data-line={n}
+          data-step={step}
+          aria-current={current ? 'step' : undefined}
+          // A click runs to the step (the keyboard has Run to, and the step keys).
+          onClick={step === undefined || session.timeline === null ? undefined : () => onGo(step)}
+        >
+          <span class="ln" aria-hidden="true">
+            {n}
+          </span>
+          <span class="mark">{mark}</span>
+          <code>{text === '' ? ' ' : text}</code>
+          {outcome !== undefined && <span class="outcome">{outcome}</span>}
+        </li>
+        {errors?.map((msg, k) => (
+          <li key={k} class="error-row" data-error-line={n}>
+            <span class="ln" aria-hidden="true" />
+            <span class="mark">✗</span>
+            <span>{msg}</span>
+          </li>
+        ))}
+      </>
+    );
+  }
 }
 
 export function Editor(props: { text: string; onInput: (t: string) => void; onApply: () => void; onCancel: () => void }): JSX.Element {

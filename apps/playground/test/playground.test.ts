@@ -206,8 +206,11 @@ describe.skipIf(why !== null)('the playground in Chromium', () => {
     await page.fill('#hand-value', '0x200');
     await page.click('#hand-write');
     // A register the GIC lacks is refused with the loader's words, and nothing is added.
-    expect(await page.textContent('.note')).toContain('did you mean GICD_ISENABLER1?');
+    expect(await page.textContent('.by-hand .problem')).toBe('step 13: unknown register GICD_ISENABLE1 on GICv3 — did you mean GICD_ISENABLER1?');
     expect(await stepNumber(page)).toBe(12);
+    // A step's line runs to it when clicked.
+    await page.click('.listing li[data-step="3"]');
+    expect(await stepNumber(page)).toBe(3);
 
     // The page's own count of the checks, run to the end…
     await page.click('#run-all');
