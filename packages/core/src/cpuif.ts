@@ -311,13 +311,6 @@ function hostDeactivate(v: Vgic, vcpu: number, intid: number, hostIntid: number)
   if (hostListens(v, 'hostDeactivate')) notifyHost(v, 'hostDeactivate', vcpu, intid, hostIntid);
 }
 
-/** The slot `vcpu` means by `intid`, or NONE for an INTID this machine has no slot for. */
-function slotForGuest(v: Vgic, vcpu: number, intid: number): number {
-  if (intid < 32) return vcpu * 32 + intid;
-  if (intid < v.spiLimit) return v.nrVcpus * 32 + intid - 32;
-  return NONE;
-}
-
 /** An EOI's deactivation has no priority to match: DIR's. */
 const ANY_PRIORITY = -1;
 
@@ -336,7 +329,7 @@ const ANY_PRIORITY = -1;
  * register may not change what the guest sees. DIR passes ANY_PRIORITY.
  */
 function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, source: number, requireOwn: boolean, grp: number, dropped: number): boolean {
-  const slot = slotForGuest(v, vcpu, intid);
+  const slot = v.slotOf(intid, vcpu);
   if (slot === NONE) return false;
   v.lockIrq(slot);
   const owner = v.owner[slot]!;

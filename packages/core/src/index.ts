@@ -122,7 +122,6 @@ export {
   hasPendingIrq,
 } from './cpuif.js';
 export {
-  slotFor,
   readIrqBits,
   writeSetEnable,
   writeClearEnable,

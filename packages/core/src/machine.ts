@@ -452,7 +452,7 @@ export class Machine<R extends RegisterNames = RegisterNames> {
     const v = this.vgic;
     // The common case first: an SPI of this machine, no vCPU named.
     if (typeof intid !== 'number' || intid >>> 0 !== intid) throw new VgicError('INVALID_INTID', `INTID ${describeValue(intid)} is not an interrupt number`);
-    if (vcpu === undefined && intid >= 32 && intid < v.spiLimit) return v.nrVcpus * 32 + intid - 32;
+    if (vcpu === undefined && intid >= 32 && intid < v.spiLimit) return v.slotOf(intid, 0);
     if (intid >= 1020 && intid <= 1023) {
       throw new VgicError('INVALID_INTID', `INTID ${intid} is reserved; SPIs on this machine are 32..${v.spiLimit - 1}`);
     }

@@ -25,21 +25,13 @@ import { isPending } from './oracle.js';
 import { dropCallbacks, holdCallbacks, hostListens, notifyHost, releaseCallbacks, type HostNotice } from './notify.js';
 import { kickVcpu, queueIrqUnlock } from './queue.js';
 
-/** The slot of `intid` for `vcpu`, or NONE when this machine has no such interrupt. */
-export function slotFor(v: Vgic, vcpu: number, intid: number): number {
-  if (intid < 0) return NONE;
-  if (intid < 32) return vcpu * 32 + intid;
-  if (intid < v.spiLimit) return v.nrVcpus * 32 + intid - 32;
-  return NONE;
-}
-
 export type IrqBitField = 'enabled' | 'pending' | 'active' | 'group';
 
 /** One bit per interrupt for `count` INTIDs from `intid0`, bit i for intid0+i. */
 export function readIrqBits(v: Vgic, vcpu: number, intid0: number, count: number, field: IrqBitField): number {
   let value = 0;
   for (let i = 0; i < count; i++) {
-    const slot = slotFor(v, vcpu, intid0 + i);
+    const slot = v.slotOf(intid0 + i, vcpu);
     if (slot === NONE) continue;
     let bit: boolean;
     switch (field) {
@@ -72,7 +64,7 @@ function forEachSetBit(
   while (rest !== 0) {
     const i = 31 - Math.clz32(rest & -rest);
     rest &= rest - 1;
-    const slot = slotFor(v, vcpu, intid0 + i);
+    const slot = v.slotOf(intid0 + i, vcpu);
     if (slot !== NONE) fn(v, slot, intid0 + i);
   }
 }
@@ -179,7 +171,7 @@ export function writeActive(v: Vgic, vcpu: number, intid0: number, bits: number,
 /** IGROUPR: set each interrupt's group, and re-evaluate where it belongs. */
 export function writeGroup(v: Vgic, vcpu: number, intid0: number, count: number, bits: number): void {
   for (let i = 0; i < count; i++) {
-    const slot = slotFor(v, vcpu, intid0 + i);
+    const slot = v.slotOf(intid0 + i, vcpu);
     if (slot === NONE) continue;
     v.lockIrq(slot);
     v.group[slot] = (bits >>> i) & 1;
@@ -191,7 +183,7 @@ export function writeGroup(v: Vgic, vcpu: number, intid0: number, count: number,
 export function readPriority(v: Vgic, vcpu: number, intid0: number, bytes: number): number {
   let value = 0;
   for (let i = 0; i < bytes; i++) {
-    const slot = slotFor(v, vcpu, intid0 + i);
+    const slot = v.slotOf(intid0 + i, vcpu);
     if (slot !== NONE) value |= v.priority[slot]! << (8 * i);
   }
   return value >>> 0;
@@ -200,7 +192,7 @@ export function readPriority(v: Vgic, vcpu: number, intid0: number, bytes: numbe
 /** IPRIORITYR write: unimplemented low bits are dropped (5 bits: 0xff becomes 0xf8). Takes effect at the next flush, as in KVM. */
 export function writePriority(v: Vgic, vcpu: number, intid0: number, bytes: number, value: number): void {
   for (let i = 0; i < bytes; i++) {
-    const slot = slotFor(v, vcpu, intid0 + i);
+    const slot = v.slotOf(intid0 + i, vcpu);
     if (slot === NONE) continue;
     v.lockIrq(slot);
     v.priority[slot] = (value >>> (8 * i)) & v.priorityMask;
@@ -212,7 +204,7 @@ export function writePriority(v: Vgic, vcpu: number, intid0: number, bytes: numb
 export function readConfig(v: Vgic, vcpu: number, intid0: number, count: number): number {
   let value = 0;
   for (let i = 0; i < count; i++) {
-    const slot = slotFor(v, vcpu, intid0 + i);
+    const slot = v.slotOf(intid0 + i, vcpu);
     if (slot !== NONE && v.config[slot] === CONFIG_EDGE) value |= 2 << (2 * i);
   }
   return value >>> 0;
@@ -227,7 +219,7 @@ export function writeConfig(v: Vgic, vcpu: number, intid0: number, count: number
   for (let i = 0; i < count; i++) {
     const intid = intid0 + i;
     if (intid < 32) continue;
-    const slot = slotFor(v, vcpu, intid);
+    const slot = v.slotOf(intid, vcpu);
     if (slot === NONE) continue;
     v.lockIrq(slot);
     v.config[slot] = (value >>> (2 * i + 1)) & 1 ? CONFIG_EDGE : CONFIG_LEVEL;

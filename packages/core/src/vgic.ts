@@ -501,9 +501,17 @@ export class Vgic {
 
   // --- slot addressing ---
 
-  /** The slot of `intid` as seen by `vcpu` (private interrupts are banked). Caller has validated both. */
+  /**
+   * The one INTID → slot lookup: the slot of `intid` as `vcpu` sees it
+   * (private interrupts are banked per vCPU, SPIs shared), or NONE when this
+   * machine has no such interrupt (negative, past its last SPI). `vcpu` is
+   * the caller's to have checked; for an SPI it does not matter. Guest
+   * accesses name any INTID, so a miss is an answer, not an error; host
+   * operations check the INTID first (Machine.hostSlot) to say what is wrong.
+   */
   slotOf(intid: number, vcpu: number): number {
-    return intid < 32 ? vcpu * 32 + intid : this.nrVcpus * 32 + intid - 32;
+    if (intid < 32) return intid >= 0 ? vcpu * 32 + intid : NONE;
+    return intid < this.spiLimit ? this.nrVcpus * 32 + intid - 32 : NONE;
   }
 
   /** The vCPU a private slot belongs to, or NONE for an SPI. */

@@ -7,7 +7,7 @@
  * not list reads as zero and ignores writes, and so does an access of a
  * width or alignment an entry does not allow (KVM's check_region). Per-
  * interrupt words beyond the machine's last interrupt read as zero and
- * ignore writes, because core's `slotFor` knows no slot for them.
+ * ignore writes, because core's `Vgic.slotOf` knows no slot for them.
  *
  * Banked registers (the words for INTIDs 0-31, CPENDSGIR/SPENDSGIR) show the
  * accessing vCPU's private interrupts: handlers get that vCPU.
@@ -31,7 +31,6 @@ import {
   setEnableRegister,
   setPendingRegister,
   setRoute,
-  slotFor,
   writeSgiSources,
   type ArrayPlace,
   type IntidAt,
@@ -178,7 +177,7 @@ function readTargets(v: Vgic, vcpu: number, offset: number, width: number): numb
   const intid0 = offset - GICD_ITARGETSR;
   let value = 0;
   for (let i = 0; i < width >> 3; i++) {
-    const slot = slotFor(v, vcpu, intid0 + i);
+    const slot = v.slotOf(intid0 + i, vcpu);
     // Private interrupts hold their own vCPU's bit (set at reset), so each
     // vCPU reads its own bit in ITARGETSR0-7.
     if (slot !== NONE) value |= (v.route[slot * 2]! & 0xff) << (8 * i);
@@ -193,7 +192,7 @@ function writeTargets(v: Vgic, vcpu: number, offset: number, width: number, valu
     const intid = intid0 + i;
     // ITARGETSR0-7 (the private interrupts) are read-only.
     if (intid < 32) continue;
-    const slot = slotFor(v, vcpu, intid);
+    const slot = v.slotOf(intid, vcpu);
     if (slot === NONE) continue;
     // Bits for vCPUs that do not exist are RAZ/WI.
     const targets = (value >>> (8 * i)) & mask;

@@ -161,18 +161,18 @@ export function gicdRegisters(topo: (v: Vgic) => Topology): RegisterDef[] {
     read(v, _vcpu, offset) {
       const intid = 32 + ((offset - irouterBase) >> 3);
       if (intid >= v.spiLimit) return 0;
-      const slot = v.nrVcpus * 32 + intid - 32;
+      const slot = v.slotOf(intid, 0);
       return v.route[slot * 2 + ((offset >> 2) & 1)]!;
     },
     write(v, _vcpu, offset, _width, value) {
       const intid = 32 + ((offset - irouterBase) >> 3);
       if (intid >= v.spiLimit) return;
-      writeIrouterHalf(v, topo(v), v.nrVcpus * 32 + intid - 32, (offset & 4) !== 0, value);
+      writeIrouterHalf(v, topo(v), v.slotOf(intid, 0), (offset & 4) !== 0, value);
     },
     write64(v, _vcpu, offset, lo, hi) {
       const intid = 32 + ((offset - irouterBase) >> 3);
       if (intid >= v.spiLimit) return;
-      writeIrouter(v, topo(v), v.nrVcpus * 32 + intid - 32, lo, hi);
+      writeIrouter(v, topo(v), v.slotOf(intid, 0), lo, hi);
     },
   };
 
