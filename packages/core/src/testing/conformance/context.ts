@@ -5,8 +5,16 @@
  * `test(id, title, fn)`, so a backend's `skip` list applies to them, and
  * lists its ids for `CONFORMANCE_TESTS`.
  */
+import type { VgicErrorCode } from '../../errors.js';
 import type { Machine, MachineOptions } from '../../machine.js';
 import type { GuestOps } from '../guest.js';
+
+/** The list-register counts a test that depends on them runs with. */
+export const LR_COUNTS = [1, 4, 16] as const;
+/** The priority mask that lets every priority through. */
+export const IDLE = 0xff;
+/** The INTID an acknowledge returns when there is nothing to take. */
+export const SPURIOUS = 1023;
 
 export interface ConformanceTarget {
   /** Shown in the test names: `GICv2`. */
@@ -60,4 +68,8 @@ export interface ConformanceContext {
   drain(m: Machine, vcpu: number, eoiMode?: 0 | 1, limit?: number): number[];
   /** The distributor's group enables (bit g forwards group g). */
   setDist(m: Machine, groups: number): void;
+  /** The BPR value whose group priority is bits [7:shift] of the guest's group (BPR0 counts one less). */
+  bprFor(shift: number): number;
+  /** `fn` throws a VgicError with `code` and leaves every byte of `m`'s state as it was. */
+  expectError(fn: () => unknown, code: VgicErrorCode, m: Machine): void;
 }
