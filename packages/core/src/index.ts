@@ -56,6 +56,7 @@ export {
 } from './backend.js';
 export {
   Vgic,
+  VGIC_STATE_ARRAYS,
   NONE,
   CONFIG_EDGE,
   CONFIG_LEVEL,
@@ -76,6 +77,10 @@ export {
   NO_SHARED_MEMORY,
   sharedMemorySupported,
   type VgicShape,
+  type VgicStateArrays,
+  type StateElement,
+  type StateExtent,
+  type StateArrayOf,
   type VgicOpenOptions,
 } from './vgic.js';
 export { type LockOps, PlainLocks, AtomicLocks, plainLocks, atomicLocks, acquireContended, releaseContended, LOCK_WAIT_MS } from './locks.js';

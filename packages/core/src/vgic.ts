@@ -112,26 +112,154 @@ export interface VgicOpenOptions {
   locks?: LockOps;
 }
 
+/** The element type of a state array. */
+export type StateElement = 'i32' | 'u32' | 'u8';
+
+/** How many elements a state array has, for a machine's shape. */
+export type StateExtent = 'header' | 'dist' | 'threads' | 'slots' | 'slotsAndHeads' | 'routeHalves' | 'vcpus' | 'aprWords' | 'vcpuWords' | 'lrs';
+
+/** The typed array of each element type. */
+export interface StateArrayOf {
+  i32: Int32Array;
+  u32: Uint32Array;
+  u8: Uint8Array;
+}
+
+/**
+ * Every array of the engine's state, declared once, in buffer order: its
+ * element type and how many elements it has. The `Vgic` properties of the
+ * same names, where each lies in the buffer and the views a thread opens
+ * over it are all derived from this table.
+ */
+export const VGIC_STATE_ARRAYS = {
+  /** The header (CTL_*): magic, layout version, shape, debug flags, distributor enables, the broken record. */
+  ctl: ['i32', 'header'],
+  /** Words the backend keeps distributor-wide state of its own in. */
+  dist: ['u32', 'dist'],
+  /** The locks: slot s's irq_lock at s, vCPU k's ap_list_lock at nrSlots+k; each holds its holder's thread id. */
+  lockWords: ['i32', 'slotsAndHeads'],
+  /** What became of each thread id the lock words may name (lock-owners.ts). */
+  threadTable: ['i32', 'threads'],
+  // --- per slot (struct vgic_irq), 32-bit ---
+  intid: ['i32', 'slots'],
+  /** ap_list links; vCPU k's list head is the sentinel at nrSlots+k. */
+  next: ['i32', 'slotsAndHeads'],
+  prev: ['i32', 'slotsAndHeads'],
+  /** irq->vcpu: whose ap_list holds it, or NONE. */
+  owner: ['i32', 'slots'],
+  /** irq->target_vcpu, computed by the backend from the routing word. */
+  target: ['i32', 'slots'],
+  hostIntid: ['i32', 'slots'],
+  /** The list register of `owner` that holds this interrupt while it runs, or NONE. */
+  inLr: ['i32', 'slots'],
+  /** The backend's routing word, two 32-bit halves per slot. */
+  route: ['u32', 'routeHalves'],
+  // --- per vCPU, 32-bit ---
+  runState: ['i32', 'vcpus'],
+  /** Kick requested (Atomics.wait/notify target for a vCPU in WFI). */
+  kick: ['i32', 'vcpus'],
+  usedLrs: ['i32', 'vcpus'],
+  eoiCount: ['i32', 'vcpus'],
+  /** Edges folded into a latch that was already set (coalesced behind an LR). */
+  foldCoalesced: ['i32', 'vcpus'],
+  /** Active-priority words, APR_WORDS per vCPU: AP0R0..3 then AP1R0..3. */
+  apr: ['u32', 'aprWords'],
+  /** Words the backend keeps per-vCPU state of its own in (redistributor state, affinity). */
+  vcpuWords: ['u32', 'vcpuWords'],
+  // --- list registers, nrLrs per vCPU, 32-bit ---
+  lrSlot: ['i32', 'lrs'],
+  lrIntid: ['i32', 'lrs'],
+  lrHost: ['i32', 'lrs'],
+  // --- per slot, bytes ---
+  lineLevel: ['u8', 'slots'],
+  pendingLatch: ['u8', 'slots'],
+  active: ['u8', 'slots'],
+  enabled: ['u8', 'slots'],
+  hw: ['u8', 'slots'],
+  config: ['u8', 'slots'],
+  priority: ['u8', 'slots'],
+  group: ['u8', 'slots'],
+  /** GICv2 SGIs: bitmap of source vCPUs with the SGI pending. */
+  sgiSrc: ['u8', 'slots'],
+  /** GICv2 SGIs: the source of the active instance. */
+  activeSrc: ['u8', 'slots'],
+  flags: ['u8', 'slots'],
+  // --- per vCPU, bytes ---
+  /** Underflow requested: more queued than LRs hold. */
+  uie: ['u8', 'vcpus'],
+  /** A maintenance interrupt is pending: the vCPU must exit before its next guest access. */
+  maint: ['u8', 'vcpus'],
+  irqLine: ['u8', 'vcpus'],
+  fiqLine: ['u8', 'vcpus'],
+  /** `irqLine`/`fiqLine` may be out of date: recomputed when read (nobody was listening when they changed). */
+  linesStale: ['u8', 'vcpus'],
+  // The virtual machine control register (ICH_VMCR / GICH_VMCR) fields.
+  pmr: ['u8', 'vcpus'],
+  bpr0: ['u8', 'vcpus'],
+  bpr1: ['u8', 'vcpus'],
+  grpEn0: ['u8', 'vcpus'],
+  grpEn1: ['u8', 'vcpus'],
+  eoiMode: ['u8', 'vcpus'],
+  cbpr: ['u8', 'vcpus'],
+  ackCtl: ['u8', 'vcpus'],
+  fiqEn: ['u8', 'vcpus'],
+  // --- list registers, bytes ---
+  lrState: ['u8', 'lrs'],
+  lrPrio: ['u8', 'lrs'],
+  lrGroup: ['u8', 'lrs'],
+  lrHw: ['u8', 'lrs'],
+  /** EOI maintenance requested (level-triggered, multi-source SGI). */
+  lrEoi: ['u8', 'lrs'],
+  /** GICv2 SGI source CPU (GICH_LR.CPUID). */
+  lrSrc: ['u8', 'lrs'],
+} as const;
+
+/** The state arrays as `Vgic` properties: one typed array per `VGIC_STATE_ARRAYS` entry. */
+export type VgicStateArrays = {
+  readonly [F in keyof typeof VGIC_STATE_ARRAYS]: StateArrayOf[(typeof VGIC_STATE_ARRAYS)[F][0]];
+};
+
+const STATE_ARRAY_NAMES = Object.keys(VGIC_STATE_ARRAYS) as (keyof VgicStateArrays)[];
+
+function extentOf(e: StateExtent, s: VgicShape): number {
+  const slots = s.nrVcpus * 32 + s.nrSpis;
+  switch (e) {
+    case 'header':
+      return CTL_WORDS;
+    case 'dist':
+      return DIST_WORDS;
+    case 'threads':
+      return threadTableWords(s.nrVcpus);
+    case 'slots':
+      return slots;
+    case 'slotsAndHeads':
+      return slots + s.nrVcpus;
+    case 'routeHalves':
+      return slots * 2;
+    case 'vcpus':
+      return s.nrVcpus;
+    case 'aprWords':
+      return s.nrVcpus * APR_WORDS;
+    case 'vcpuWords':
+      return s.nrVcpus * VCPU_WORDS;
+    case 'lrs':
+      return s.nrVcpus * s.nrLrs;
+  }
+}
+
+/** Lays the state arrays out one after another, each aligned to its element; with no buffer, only measures. */
 class Layout {
   offset = 0;
   constructor(readonly buffer: ArrayBufferLike | null) {}
-  private take(bytes: number, align: number): number {
-    this.offset = (this.offset + align - 1) & ~(align - 1);
+  array(kind: StateElement, n: number): Int32Array | Uint32Array | Uint8Array {
+    const size = kind === 'u8' ? 1 : 4;
+    this.offset = (this.offset + size - 1) & ~(size - 1);
     const at = this.offset;
-    this.offset += bytes;
-    return at;
-  }
-  i32(n: number): Int32Array {
-    const at = this.take(n * 4, 4);
-    return this.buffer ? new Int32Array(this.buffer, at, n) : new Int32Array(0);
-  }
-  u32(n: number): Uint32Array {
-    const at = this.take(n * 4, 4);
-    return this.buffer ? new Uint32Array(this.buffer, at, n) : new Uint32Array(0);
-  }
-  u8(n: number): Uint8Array {
-    const at = this.take(n, 1);
-    return this.buffer ? new Uint8Array(this.buffer, at, n) : new Uint8Array(0);
+    this.offset += n * size;
+    const b = this.buffer;
+    if (kind === 'i32') return b ? new Int32Array(b, at, n) : new Int32Array(0);
+    if (kind === 'u32') return b ? new Uint32Array(b, at, n) : new Uint32Array(0);
+    return b ? new Uint8Array(b, at, n) : new Uint8Array(0);
   }
 }
 
@@ -155,6 +283,9 @@ function envLockCheck(): boolean {
   return env?.['VGIC_LOCKDEP'] === '1';
 }
 
+/** The state arrays are declared by `VGIC_STATE_ARRAYS`; the class adds the shape and this thread's own state. */
+export interface Vgic extends VgicStateArrays {}
+
 export class Vgic {
   readonly nrVcpus: number;
   readonly nrSpis: number;
@@ -170,80 +301,7 @@ export class Vgic {
   readonly buffer: ArrayBufferLike;
   readonly shared: boolean;
 
-  readonly ctl: Int32Array;
-  readonly dist: Uint32Array;
-  readonly lockWords: Int32Array;
-  /** What became of each thread id the lock words may name (lock-owners.ts). */
-  readonly threadTable: Int32Array;
-
-  // --- per slot (struct vgic_irq) ---
-  readonly intid: Int32Array;
-  readonly next: Int32Array;
-  readonly prev: Int32Array;
-  /** irq->vcpu: whose ap_list holds it, or NONE. */
-  readonly owner: Int32Array;
-  /** irq->target_vcpu, computed by the backend from the routing word. */
-  readonly target: Int32Array;
-  readonly hostIntid: Int32Array;
-  /** The backend's routing word, two 32-bit halves per slot. */
-  readonly route: Uint32Array;
-  readonly lineLevel: Uint8Array;
-  readonly pendingLatch: Uint8Array;
-  readonly active: Uint8Array;
-  readonly enabled: Uint8Array;
-  readonly hw: Uint8Array;
-  readonly config: Uint8Array;
-  readonly priority: Uint8Array;
-  readonly group: Uint8Array;
-  /** GICv2 SGIs: bitmap of source vCPUs with the SGI pending. */
-  readonly sgiSrc: Uint8Array;
-  /** GICv2 SGIs: the source of the active instance. */
-  readonly activeSrc: Uint8Array;
-  readonly flags: Uint8Array;
-  /** The list register of `owner` that holds this interrupt while it runs, or NONE. */
-  readonly inLr: Int32Array;
-
-  // --- per vCPU ---
-  readonly runState: Int32Array;
-  /** Kick requested (Atomics.wait/notify target for a vCPU in WFI). */
-  readonly kick: Int32Array;
-  readonly usedLrs: Int32Array;
-  readonly eoiCount: Int32Array;
-  /** Edges folded into a latch that was already set (coalesced behind an LR). */
-  readonly foldCoalesced: Int32Array;
-  /** Underflow requested: more queued than LRs hold. */
-  readonly uie: Uint8Array;
-  /** A maintenance interrupt is pending: the vCPU must exit before its next guest access. */
-  readonly maint: Uint8Array;
-  readonly irqLine: Uint8Array;
-  readonly fiqLine: Uint8Array;
-  /** `irqLine`/`fiqLine` may be out of date: recomputed when read (nobody was listening when they changed). */
-  readonly linesStale: Uint8Array;
-  // The virtual machine control register (ICH_VMCR / GICH_VMCR) fields.
-  readonly pmr: Uint8Array;
-  readonly bpr0: Uint8Array;
-  readonly bpr1: Uint8Array;
-  readonly grpEn0: Uint8Array;
-  readonly grpEn1: Uint8Array;
-  readonly eoiMode: Uint8Array;
-  readonly cbpr: Uint8Array;
-  readonly ackCtl: Uint8Array;
-  readonly fiqEn: Uint8Array;
-  readonly apr: Uint32Array;
-  readonly vcpuWords: Uint32Array;
-
-  // --- list registers, nrLrs per vCPU ---
-  readonly lrSlot: Int32Array;
-  readonly lrIntid: Int32Array;
-  readonly lrHost: Int32Array;
-  readonly lrState: Uint8Array;
-  readonly lrPrio: Uint8Array;
-  readonly lrGroup: Uint8Array;
-  readonly lrHw: Uint8Array;
-  /** EOI maintenance requested (level-triggered, multi-source SGI). */
-  readonly lrEoi: Uint8Array;
-  /** GICv2 SGI source CPU (GICH_LR.CPUID). */
-  readonly lrSrc: Uint8Array;
+  // The state arrays (`VGIC_STATE_ARRAYS`) are properties too, defined by the constructor.
 
   // --- per thread, not in the buffer ---
   locks: LockOps;
@@ -280,65 +338,13 @@ export class Vgic {
     return probe.offset;
   }
 
-  private static lay(l: Layout, s: VgicShape): Record<string, Int32Array | Uint32Array | Uint8Array> {
-    const slots = s.nrVcpus * 32 + s.nrSpis;
-    const v = s.nrVcpus;
-    const lrs = v * s.nrLrs;
-    return {
-      ctl: l.i32(CTL_WORDS),
-      dist: l.u32(DIST_WORDS),
-      lockWords: l.i32(slots + v),
-      threadTable: l.i32(threadTableWords(v)),
-      intid: l.i32(slots),
-      next: l.i32(slots + v),
-      prev: l.i32(slots + v),
-      owner: l.i32(slots),
-      target: l.i32(slots),
-      hostIntid: l.i32(slots),
-      inLr: l.i32(slots),
-      route: l.u32(slots * 2),
-      runState: l.i32(v),
-      kick: l.i32(v),
-      usedLrs: l.i32(v),
-      eoiCount: l.i32(v),
-      foldCoalesced: l.i32(v),
-      apr: l.u32(v * APR_WORDS),
-      vcpuWords: l.u32(v * VCPU_WORDS),
-      lrSlot: l.i32(lrs),
-      lrIntid: l.i32(lrs),
-      lrHost: l.i32(lrs),
-      lineLevel: l.u8(slots),
-      pendingLatch: l.u8(slots),
-      active: l.u8(slots),
-      enabled: l.u8(slots),
-      hw: l.u8(slots),
-      config: l.u8(slots),
-      priority: l.u8(slots),
-      group: l.u8(slots),
-      sgiSrc: l.u8(slots),
-      activeSrc: l.u8(slots),
-      flags: l.u8(slots),
-      uie: l.u8(v),
-      maint: l.u8(v),
-      irqLine: l.u8(v),
-      fiqLine: l.u8(v),
-      linesStale: l.u8(v),
-      pmr: l.u8(v),
-      bpr0: l.u8(v),
-      bpr1: l.u8(v),
-      grpEn0: l.u8(v),
-      grpEn1: l.u8(v),
-      eoiMode: l.u8(v),
-      cbpr: l.u8(v),
-      ackCtl: l.u8(v),
-      fiqEn: l.u8(v),
-      lrState: l.u8(lrs),
-      lrPrio: l.u8(lrs),
-      lrGroup: l.u8(lrs),
-      lrHw: l.u8(lrs),
-      lrEoi: l.u8(lrs),
-      lrSrc: l.u8(lrs),
-    };
+  private static lay(l: Layout, s: VgicShape): VgicStateArrays {
+    const out: Record<string, Int32Array | Uint32Array | Uint8Array> = {};
+    for (const name of STATE_ARRAY_NAMES) {
+      const [kind, extent] = VGIC_STATE_ARRAYS[name];
+      out[name] = l.array(kind, extentOf(extent, s));
+    }
+    return out as unknown as VgicStateArrays;
   }
 
   /** Lay out a new, zeroed machine state; `shared` puts it in a SharedArrayBuffer. */
@@ -398,60 +404,12 @@ export class Vgic {
     this.bprMin = 8 - shape.priorityBits;
     this.aprWordsUsed = Math.max(1, 1 << (shape.priorityBits - 5));
     this.sgiSources = shape.sgiSources;
-    const a = Vgic.lay(new Layout(buffer), shape);
-    this.ctl = a['ctl'] as Int32Array;
-    this.dist = a['dist'] as Uint32Array;
-    this.lockWords = a['lockWords'] as Int32Array;
-    this.threadTable = a['threadTable'] as Int32Array;
-    this.intid = a['intid'] as Int32Array;
-    this.next = a['next'] as Int32Array;
-    this.prev = a['prev'] as Int32Array;
-    this.owner = a['owner'] as Int32Array;
-    this.target = a['target'] as Int32Array;
-    this.hostIntid = a['hostIntid'] as Int32Array;
-    this.inLr = a['inLr'] as Int32Array;
-    this.route = a['route'] as Uint32Array;
-    this.runState = a['runState'] as Int32Array;
-    this.kick = a['kick'] as Int32Array;
-    this.usedLrs = a['usedLrs'] as Int32Array;
-    this.eoiCount = a['eoiCount'] as Int32Array;
-    this.foldCoalesced = a['foldCoalesced'] as Int32Array;
-    this.apr = a['apr'] as Uint32Array;
-    this.vcpuWords = a['vcpuWords'] as Uint32Array;
-    this.lrSlot = a['lrSlot'] as Int32Array;
-    this.lrIntid = a['lrIntid'] as Int32Array;
-    this.lrHost = a['lrHost'] as Int32Array;
-    this.lineLevel = a['lineLevel'] as Uint8Array;
-    this.pendingLatch = a['pendingLatch'] as Uint8Array;
-    this.active = a['active'] as Uint8Array;
-    this.enabled = a['enabled'] as Uint8Array;
-    this.hw = a['hw'] as Uint8Array;
-    this.config = a['config'] as Uint8Array;
-    this.priority = a['priority'] as Uint8Array;
-    this.group = a['group'] as Uint8Array;
-    this.sgiSrc = a['sgiSrc'] as Uint8Array;
-    this.activeSrc = a['activeSrc'] as Uint8Array;
-    this.flags = a['flags'] as Uint8Array;
-    this.uie = a['uie'] as Uint8Array;
-    this.maint = a['maint'] as Uint8Array;
-    this.irqLine = a['irqLine'] as Uint8Array;
-    this.fiqLine = a['fiqLine'] as Uint8Array;
-    this.linesStale = a['linesStale'] as Uint8Array;
-    this.pmr = a['pmr'] as Uint8Array;
-    this.bpr0 = a['bpr0'] as Uint8Array;
-    this.bpr1 = a['bpr1'] as Uint8Array;
-    this.grpEn0 = a['grpEn0'] as Uint8Array;
-    this.grpEn1 = a['grpEn1'] as Uint8Array;
-    this.eoiMode = a['eoiMode'] as Uint8Array;
-    this.cbpr = a['cbpr'] as Uint8Array;
-    this.ackCtl = a['ackCtl'] as Uint8Array;
-    this.fiqEn = a['fiqEn'] as Uint8Array;
-    this.lrState = a['lrState'] as Uint8Array;
-    this.lrPrio = a['lrPrio'] as Uint8Array;
-    this.lrGroup = a['lrGroup'] as Uint8Array;
-    this.lrHw = a['lrHw'] as Uint8Array;
-    this.lrEoi = a['lrEoi'] as Uint8Array;
-    this.lrSrc = a['lrSrc'] as Uint8Array;
+    const arrays = Vgic.lay(new Layout(buffer), shape);
+    // Defined rather than assigned: V8 turns an object that gains this many
+    // properties by keyed stores into a dictionary, while definitions keep
+    // them fast, read-only fields of the one hidden class every Vgic has —
+    // what the hot paths' loads need to stay monomorphic.
+    for (const name of STATE_ARRAY_NAMES) Object.defineProperty(this, name, { value: arrays[name], enumerable: true });
 
     this.lockSpace = new LockSpace(
       this.lockWords,
