@@ -2,7 +2,7 @@
  * How the CLI prints: colour only for a terminal (and never with NO_COLOR),
  * one line a step, trace events beneath it, and the JSON form of a result.
  */
-import { hex, lrText, type ScenarioResult, type StepRecord, type TraceEvent } from '@vgic/core';
+import { hex, lrText, type ScenarioResult, type StepRecord, type TraceEvent, type UnhandledAccess, type UnhandledReason } from '@vgic/core';
 import type { LoadError } from './load/index.js';
 
 /** Where the CLI writes, and whether it may colour. */
@@ -53,6 +53,19 @@ export function formatLoadError(e: LoadError): string {
   return `${e.file}:${e.line}:${e.col}: ${e.message}${option ? ` (${option} raises it)` : ''}`;
 }
 
+const UNHANDLED_WHY: Record<UnhandledReason, string> = {
+  'no-frame': 'no frame there',
+  'no-register': 'no register there, RAZ/WI',
+  width: 'a width or alignment the register does not allow, RAZ/WI',
+  'no-sysreg': 'no such system register',
+};
+
+function unhandledWhere(e: UnhandledAccess): string {
+  if (e.reason === 'no-sysreg') return e.at < 0 ? 'a system register encoding that is none' : `system register ${hex(e.at)}`;
+  const at = e.frame === null ? hex(e.at) : `${e.frame}+${hex(e.offset)}`;
+  return `${at}, ${e.width}-bit`;
+}
+
 /** A trace event in words. */
 export function formatEvent(e: TraceEvent): string {
   switch (e.type) {
@@ -86,6 +99,8 @@ export function formatEvent(e: TraceEvent): string {
       return `host clear pending: host ${e.hostIntid} (guest ${e.intid} on vCPU${e.vcpu})`;
     case 'line':
       return `vCPU${e.vcpu} IRQ ${e.irq ? 'up' : 'down'}, FIQ ${e.fiq ? 'up' : 'down'}`;
+    case 'unhandled':
+      return `unhandled ${e.write ? 'write' : 'read'} vCPU${e.vcpu}: ${unhandledWhere(e)} (${UNHANDLED_WHY[e.reason]})`;
   }
 }
 

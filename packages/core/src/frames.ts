@@ -48,6 +48,12 @@ export function registerAt(f: IndexedFrame, offset: number, width: number): Regi
   return (reg.access & bit) === 0 ? null : reg;
 }
 
+/** Is any register at byte `offset` of the frame, whatever the width? (Why an access found none: unhandled.ts.) */
+export function registerWordAt(f: IndexedFrame, offset: number): boolean {
+  const idx = f.words[offset >> 2];
+  return idx !== undefined && idx !== 0;
+}
+
 /**
  * Read `reg` as an access of `width` bits at `offset` would: the value, or
  * for a 64-bit access the low (`high` false) or the high half. `view` is

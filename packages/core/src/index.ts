@@ -166,7 +166,7 @@ export {
 } from './registers.js';
 export { irqState, vcpuState, type IrqState, type VcpuState } from './inspect.js';
 export { checkInvariants, noLockHeld } from './invariants.js';
-export type { TraceEvent, Tracer, LrView, MaintenanceReason } from './trace.js';
+export type { TraceEvent, Tracer, LrView, MaintenanceReason, UnhandledAccess, UnhandledReason } from './trace.js';
 export { lowestBit, popcount, u32, toU64, lo32, hi32 } from './bits.js';
 export { editDistance, closestName } from './suggest.js';
 export * from './scenario/index.js';

@@ -35,6 +35,7 @@ import { rethrowCallbackError } from './notify.js';
 import { checkInvariants, noLockHeld } from './invariants.js';
 import type { LockOps } from './locks.js';
 import { syncHwState } from './sync.js';
+import { unhandledMmio, unhandledSysreg } from './unhandled.js';
 import { closestName } from './suggest.js';
 import type { RegisterName, RegisterNames, RegisterValue, WidthOption } from './register-names.js';
 import { Subscribers, type Unsubscribe } from './subscribers.js';
@@ -671,10 +672,14 @@ export class Machine<R extends RegisterNames = RegisterNames> {
     if (typeof addr !== 'number') return undefined;
     const map = this.frameMap;
     const fi = map.find(addr, this.vgic.nrVcpus);
-    if (fi === null) return undefined;
+    if (fi === null) {
+      if (this.vgic.tracer !== null) unhandledMmio(this.vgic, vcpu, false, addr, width, null, 0);
+      return undefined;
+    }
     const who = map.hitRd === NONE ? vcpu : map.hitRd;
     const offset = map.hitOffset;
     const reg = registerAt(fi, offset, width);
+    if (reg === null && this.vgic.tracer !== null) unhandledMmio(this.vgic, vcpu, false, addr, width, fi, offset);
     const traps = fi.frame.traps;
     if (traps) this.trapOut(vcpu);
     else this.prepareGuest(vcpu);
@@ -712,10 +717,14 @@ export class Machine<R extends RegisterNames = RegisterNames> {
     }
     const map = this.frameMap;
     const fi = map.find(addr, this.vgic.nrVcpus);
-    if (fi === null) return false;
+    if (fi === null) {
+      if (this.vgic.tracer !== null) unhandledMmio(this.vgic, vcpu, true, addr, width, null, 0);
+      return false;
+    }
     const who = map.hitRd === NONE ? vcpu : map.hitRd;
     const offset = map.hitOffset;
     const reg = registerAt(fi, offset, width);
+    if (reg === null && this.vgic.tracer !== null) unhandledMmio(this.vgic, vcpu, true, addr, width, fi, offset);
     const traps = fi.frame.traps;
     if (traps) this.trapOut(vcpu);
     else this.prepareGuest(vcpu);
@@ -749,7 +758,10 @@ export class Machine<R extends RegisterNames = RegisterNames> {
   sysregRead(vcpu: number, enc: SysregEncoding | number): bigint | undefined {
     this.checkVcpu(vcpu);
     const r = this.sysreg(enc);
-    if (r === undefined) return undefined;
+    if (r === undefined) {
+      this.unhandledSysreg(vcpu, false, enc);
+      return undefined;
+    }
     return BigInt(this.sysregAccess(vcpu, r, false, 0, 0) >>> 0);
   }
 
@@ -761,7 +773,11 @@ export class Machine<R extends RegisterNames = RegisterNames> {
   sysregWrite(vcpu: number, enc: SysregEncoding | number, value: bigint | number): boolean {
     this.checkVcpu(vcpu);
     const r = this.sysreg(enc);
-    if (r === undefined || !isU64(value)) return false;
+    if (r === undefined) {
+      this.unhandledSysreg(vcpu, true, enc);
+      return false;
+    }
+    if (!isU64(value)) return false;
     this.sysregAccess(vcpu, r, true, low32(value), high32(value));
     return true;
   }
@@ -775,7 +791,11 @@ export class Machine<R extends RegisterNames = RegisterNames> {
   sysregWriteWords(vcpu: number, key: number, lo: number, hi: number): boolean {
     this.checkVcpu(vcpu);
     const r = this.sysregAt(key);
-    if (r === undefined || !isWord(lo) || !isWord(hi)) return false;
+    if (r === undefined) {
+      this.unhandledSysreg(vcpu, true, key);
+      return false;
+    }
+    if (!isWord(lo) || !isWord(hi)) return false;
     this.sysregAccess(vcpu, r, true, lo >>> 0, hi >>> 0);
     return true;
   }
@@ -789,11 +809,21 @@ export class Machine<R extends RegisterNames = RegisterNames> {
   sysregRead32(vcpu: number, key: number): number {
     this.checkVcpu(vcpu);
     const r = this.sysregAt(key);
-    if (r === undefined) return -1;
+    if (r === undefined) {
+      this.unhandledSysreg(vcpu, false, key);
+      return -1;
+    }
     return this.sysregAccess(vcpu, r, false, 0, 0);
   }
 
-  private sysregAccess(vcpu: number, r: SysregDef, write: boolean, lo: number, hi: number): number {
+  /** The fallback for an encoding no system register has (unhandled.ts): reported to a tracer, never thrown. */
+  private unhandledSysreg(vcpu: number, write: boolean, enc: SysregEncoding | number): void {
+    if (this.vgic.tracer === null) return;
+    const key = typeof enc === 'number' ? enc : sysregKey(enc);
+    unhandledSysreg(this.vgic, vcpu, write, typeof key === 'number' && key >>> 0 === key && key < 0x10000 ? key : -1);
+  }
+
+    private sysregAccess(vcpu: number, r: SysregDef, write: boolean, lo: number, hi: number): number {
     if (r.traps) this.trapOut(vcpu);
     else this.prepareGuest(vcpu);
     let value = 0;

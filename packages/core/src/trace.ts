@@ -35,7 +35,37 @@ export type TraceEvent =
   /** The guest cleared a hardware-mapped interrupt's pending state (ICPENDR), and so the host interrupt's. */
   | { type: 'hostClearPending'; vcpu: number; intid: number; hostIntid: number }
   /** A vCPU's virtual IRQ/FIQ outputs changed. */
-  | { type: 'line'; vcpu: number; irq: boolean; fiq: boolean };
+  | { type: 'line'; vcpu: number; irq: boolean; fiq: boolean }
+  /**
+   * A guest access no register handles (unhandled.ts): inside a frame it
+   * read as zero or was ignored; outside every frame, or for an encoding
+   * this GIC does not implement, the access was refused to the emulator.
+   * Never an exception: the guest chose the address.
+   */
+  | UnhandledAccess;
+
+/**
+ * Why no register handled a guest access: no frame holds the address, no
+ * register is at that offset of the frame, the register there does not
+ * allow the access's width or alignment, or no system register has the
+ * encoding.
+ */
+export type UnhandledReason = 'no-frame' | 'no-register' | 'width' | 'no-sysreg';
+
+export interface UnhandledAccess {
+  type: 'unhandled';
+  vcpu: number;
+  write: boolean;
+  /** The guest physical address of an MMIO access; a system register's packed encoding (`sysregKey`, -1 for none). */
+  at: number;
+  /** The access's width in bits (64 for a system register). */
+  width: number;
+  /** The frame holding the address (`GICD`), or null. */
+  frame: string | null;
+  /** The byte offset in that frame (for a per-vCPU frame, in that vCPU's part); 0 without a frame. */
+  offset: number;
+  reason: UnhandledReason;
+}
 
 export type MaintenanceReason = 'eoi' | 'underflow' | 'no-pending' | 'lr-entry-not-present';
 

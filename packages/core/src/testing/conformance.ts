@@ -30,6 +30,7 @@ import { GROUPS_TESTS, describeGroups } from './conformance/groups.js';
 import { DISTRIBUTOR_TESTS, describeDistributor } from './conformance/distributor.js';
 import { HOST_INPUT_TESTS, describeHostInput } from './conformance/host-input.js';
 import { FUZZ_TESTS, describeFuzz } from './conformance/fuzz.js';
+import { UNHANDLED_TESTS, describeUnhandled } from './conformance/unhandled.js';
 import { GROUP_ENABLE_TESTS, describeGroupEnable } from './conformance/group-enable.js';
 import { HW_STATE_TESTS, describeHwState } from './conformance/hw-state.js';
 import { LEVEL_LATCH_TESTS, describeLevelLatch } from './conformance/level-latch.js';
@@ -51,6 +52,7 @@ export const CONFORMANCE_TESTS: readonly string[] = [
   ...DISTRIBUTOR_TESTS,
   ...HOST_INPUT_TESTS,
   ...FUZZ_TESTS,
+  ...UNHANDLED_TESTS,
   ...GROUP_ENABLE_TESTS,
   ...SPILLED_EOI_TESTS,
   ...HW_STATE_TESTS,
@@ -215,6 +217,7 @@ export function describeConformance(target: ConformanceTarget): void {
     describeDistributor(ctx);
     describeHostInput(ctx);
     describeFuzz(ctx);
+    describeUnhandled(ctx);
     describeGroupEnable(ctx);
     describeSpilledEoi(ctx);
     describeHwState(ctx);
