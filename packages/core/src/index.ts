@@ -161,9 +161,12 @@ export {
   clearActiveRegister,
   priorityRegister,
   configRegister,
+  bitWord,
+  itLinesNumber,
   type IntidAt,
   type ArrayPlace,
 } from './registers.js';
+export { resetIrqState, resetCpuInterface, frameBase } from './reset.js';
 export { irqState, vcpuState, type IrqState, type VcpuState } from './inspect.js';
 export { checkInvariants, noLockHeld } from './invariants.js';
 export type { TraceEvent, Tracer, LrView, MaintenanceReason, UnhandledAccess, UnhandledReason } from './trace.js';

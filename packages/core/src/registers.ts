@@ -26,6 +26,25 @@ import type { Vgic } from './vgic.js';
 /** The first INTID a register word (or byte) at `offset` covers, or -1 for RAZ/WI. */
 export type IntidAt = (offset: number) => number;
 
+/**
+ * Where a one-bit-per-interrupt array at `base` (IGROUPR, ISENABLER, …) puts
+ * each INTID: the word at `offset` starts at INTID 32 × its index. With
+ * `privateRaz` its first word (INTIDs 0-31) is RAZ/WI, as a GICv3
+ * distributor's is with affinity routing on (those interrupts live in the
+ * redistributors).
+ */
+export function bitWord(base: number, privateRaz = false): IntidAt {
+  return (offset) => {
+    const n = (offset - base) >> 2;
+    return privateRaz && n === 0 ? -1 : n * 32;
+  };
+}
+
+/** GICD_TYPER.ITLinesNumber (bits 4:0): the machine's interrupts / 32 - 1, as KVM computes it for either version. */
+export function itLinesNumber(v: Vgic): number {
+  return ((v.nrSpis + 32) >> 5) - 1;
+}
+
 export interface ArrayPlace {
   readonly name: string;
   readonly offset: number;

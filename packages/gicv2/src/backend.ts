@@ -12,12 +12,11 @@
  *   engine's limit; GICH_VTR could name 64), five priority bits.
  */
 import {
-  APR_WORDS,
-  CONFIG_EDGE,
-  CONFIG_LEVEL,
   VgicError,
-  describeValue,
+  frameBase,
   readOptions,
+  resetCpuInterface,
+  resetIrqState,
   setDistEnable,
   type FrameDef,
   type GicBackend,
@@ -47,18 +46,6 @@ export interface Gicv2BackendOptions {
 /** The options `createGicv2Backend` takes (and `createGicv2` on top of the machine's). */
 export const GICV2_OPTION_KEYS: readonly string[] = Object.freeze(['gicdBase', 'giccBase']);
 
-/** The largest guest physical address a frame may start at and still end below 2^48. */
-const MAX_BASE = 2 ** 48 - GICC_SIZE;
-
-function checkBase(name: string, base: unknown): asserts base is number {
-  if (!Number.isSafeInteger(base) || (base as number) < 0 || (base as number) > MAX_BASE || (base as number) % 0x1000 !== 0) {
-    throw new VgicError(
-      'INVALID_CONFIG',
-      `${name} must be a 4 KiB-aligned guest physical address below 2^48; got ${describeValue(base)}`,
-    );
-  }
-}
-
 function hex(x: number): string {
   return `0x${x.toString(16)}`;
 }
@@ -66,10 +53,8 @@ function hex(x: number): string {
 /** The frame bases the options name, checked: aligned, in range, not overlapping. */
 export function gicv2Bases(options: Gicv2BackendOptions = {}): { gicdBase: number; giccBase: number } {
   const o = readOptions(options, GICV2_OPTION_KEYS, 'INVALID_CONFIG', 'GICv2 options');
-  const gicdBase = o['gicdBase'] ?? DEFAULT_GICD_BASE;
-  const giccBase = o['giccBase'] ?? DEFAULT_GICC_BASE;
-  checkBase('gicdBase', gicdBase);
-  checkBase('giccBase', giccBase);
+  const gicdBase = frameBase('gicdBase', o['gicdBase'], { fallback: DEFAULT_GICD_BASE, align: 0x1000, size: GICD_SIZE, addressBits: 48 });
+  const giccBase = frameBase('giccBase', o['giccBase'], { fallback: DEFAULT_GICC_BASE, align: 0x1000, size: GICC_SIZE, addressBits: 48 });
   if (gicdBase < giccBase + GICC_SIZE && giccBase < gicdBase + GICD_SIZE) {
     throw new VgicError(
       'INVALID_CONFIG',
@@ -89,10 +74,7 @@ export function gicv2Bases(options: Gicv2BackendOptions = {}): { gicdBase: numbe
  * ITARGETSR0-7 read back the reader's bit); an SPI's is 0, routed to vCPU 0.
  */
 function resetIrq(v: Vgic, slot: number, intid: number, vcpu: number): void {
-  v.enabled[slot] = intid < 16 ? 1 : 0;
-  v.config[slot] = intid >= 16 && intid < 32 ? CONFIG_LEVEL : CONFIG_EDGE;
-  v.group[slot] = 0;
-  v.priority[slot] = 0;
+  resetIrqState(v, slot, intid, 0);
   const own = intid < 32 ? 1 << vcpu : 0;
   v.route[slot * 2] = own;
   v.route[slot * 2 + 1] = 0;
@@ -105,16 +87,7 @@ function resetIrq(v: Vgic, slot: number, intid: number, vcpu: number): void {
  * binary points at their minimum (KVM writes 0 and the hardware clamps).
  */
 function resetVcpu(v: Vgic, vcpu: number): void {
-  v.pmr[vcpu] = 0;
-  v.bpr0[vcpu] = GICC_BPR_MIN;
-  v.bpr1[vcpu] = GICC_ABPR_MIN;
-  v.grpEn0[vcpu] = 0;
-  v.grpEn1[vcpu] = 0;
-  v.ackCtl[vcpu] = 0;
-  v.fiqEn[vcpu] = 0;
-  v.cbpr[vcpu] = 0;
-  v.eoiMode[vcpu] = 0;
-  v.apr.fill(0, vcpu * APR_WORDS, (vcpu + 1) * APR_WORDS);
+  resetCpuInterface(v, vcpu, { bpr0: GICC_BPR_MIN, bpr1: GICC_ABPR_MIN, fiqEn: 0 });
 }
 
 /** The distributor at reset: disabled. */

@@ -131,6 +131,7 @@ describe('options and frames', () => {
       { gicdBase: 2 ** 52 },
       { gicdBase: 0x08011000 }, // inside GICC's 8 KiB
       { giccBase: 0x07fff000 }, // GICC's second page over GICD
+      { giccBase: 2 ** 48 - 0x1000 }, // GICC's 8 KiB would end past 2^48
     ];
     for (const o of bad) {
       let err: unknown;
@@ -141,6 +142,8 @@ describe('options and frames', () => {
       }
       expect(isVgicError(err, 'INVALID_CONFIG'), JSON.stringify(o)).toBe(true);
     }
+    // A frame may end exactly at 2^48.
+    expect(createGicv2({ vcpus: 1, gicdBase: 2 ** 48 - 0x1000 }).frames[0]!.base).toBe(2 ** 48 - 0x1000);
   });
 
   it('refuses more than 8 vCPUs', () => {

@@ -11,12 +11,12 @@
  * - GICD_CTLR.EnableGrp0 exists beside EnableGrp1.
  */
 import {
-  CONFIG_EDGE,
-  CONFIG_LEVEL,
   NONE,
   VgicError,
-  describeValue,
+  frameBase,
   readOptions,
+  resetCpuInterface,
+  resetIrqState,
   setDistEnable,
   type FrameDef,
   type GicBackend,
@@ -58,12 +58,12 @@ export const DEFAULT_GICR_BASE = 0x080a_0000;
 /** KVM's limits for a GICv3 guest: VGIC_V3_MAX_CPUS, VGIC_V3_MAX_LRS, 1020 - 32 SPIs. */
 const LIMITS = { maxVcpus: 512, maxLrs: 16, maxSpis: 988 } as const;
 
-function checkBase(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value % 0x10000 !== 0) {
-    throw new VgicError('INVALID_CONFIG', `${name} must be a 64 KiB-aligned guest physical address; got ${describeValue(value)}`);
-  }
-  return value;
+/**
+ * A frame base from the options: 64 KiB-aligned, and below 2^52, the
+ * largest physical address space Armv8 has (52-bit PAs).
+ */
+function checkBase(name: string, value: unknown, fallback: number, size: number): number {
+  return frameBase(name, value, { fallback, align: 0x10000, size, addressBits: 52 });
 }
 
 /** The distributor must not lie inside the redistributor region (its size depends on the vCPU count). */
@@ -78,11 +78,9 @@ function checkLayout(gicdBase: number, gicrBase: number, nrVcpus: number): void 
   }
 }
 
+/** One interrupt's reset state: core's shared one in group 1 (KVM's GICv3 default), and its routing word. */
 function resetIrq(v: Vgic, t: Topology, slot: number, intid: number, vcpu: number): void {
-  v.enabled[slot] = intid < 16 ? 1 : 0;
-  v.config[slot] = intid >= 16 && intid < 32 ? CONFIG_LEVEL : CONFIG_EDGE;
-  v.group[slot] = 1;
-  v.priority[slot] = 0;
+  resetIrqState(v, slot, intid, 1);
   if (vcpu !== NONE) {
     // A private interrupt's routing word records its own vCPU's affinity (KVM's irq->mpidr).
     const aff = t.affinity[vcpu]!;
@@ -104,15 +102,7 @@ function resetIrq(v: Vgic, t: Topology, slot: number, intid: number, vcpu: numbe
  * is signalled as FIQ: with the system-register interface FIQEn is RES1.
  */
 function resetVcpu(v: Vgic, vcpu: number): void {
-  v.pmr[vcpu] = 0;
-  v.bpr0[vcpu] = v.bprMin - 1;
-  v.bpr1[vcpu] = v.bprMin;
-  v.grpEn0[vcpu] = 0;
-  v.grpEn1[vcpu] = 0;
-  v.eoiMode[vcpu] = 0;
-  v.cbpr[vcpu] = 0;
-  v.ackCtl[vcpu] = 0;
-  v.fiqEn[vcpu] = 1;
+  resetCpuInterface(v, vcpu, { bpr0: v.bprMin - 1, bpr1: v.bprMin, fiqEn: 1 });
 }
 
 function describeRoute(v: Vgic, t: Topology, slot: number): string {
@@ -126,8 +116,8 @@ function describeRoute(v: Vgic, t: Topology, slot: number): string {
 /** A GICv3 backend value, for `createMachine` (or use `createGicv3`). Throws INVALID_CONFIG for bad options. */
 export function createGicv3Backend(options: Gicv3BackendOptions = {}): GicBackend {
   const o = readOptions(options, GICV3_OPTION_KEYS, 'INVALID_CONFIG', 'GICv3 options');
-  const gicdBase = checkBase('gicdBase', o['gicdBase'], DEFAULT_GICD_BASE);
-  const gicrBase = checkBase('gicrBase', o['gicrBase'], DEFAULT_GICR_BASE);
+  const gicdBase = checkBase('gicdBase', o['gicdBase'], DEFAULT_GICD_BASE, GICD_SIZE);
+  const gicrBase = checkBase('gicrBase', o['gicrBase'], DEFAULT_GICR_BASE, GICR_SIZE);
   const given = o['mpidr'] === undefined ? null : parseMpidrs(o['mpidr'], LIMITS.maxVcpus);
   const registry = new TopologyRegistry(given);
   const topo = (v: Vgic): Topology => registry.of(v);

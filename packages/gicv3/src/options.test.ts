@@ -72,6 +72,9 @@ describe('frames and machine options', () => {
     expect(code(() => createGicv3({ vcpus: 1, gicdBase: 0x0800_1000 }))).toBe('INVALID_CONFIG');
     expect(code(() => createGicv3({ vcpus: 1, gicrBase: -0x10000 }))).toBe('INVALID_CONFIG');
     expect(code(() => createGicv3({ vcpus: 1, gicrBase: 2 ** 64 }))).toBe('INVALID_CONFIG');
+    // Armv8's physical addresses have at most 52 bits; a frame must end within them.
+    expect(code(() => createGicv3({ vcpus: 1, gicdBase: 2 ** 52 }))).toBe('INVALID_CONFIG');
+    expect(code(() => createGicv3({ vcpus: 1, gicdBase: 2 ** 52 - 0x10000 }))).toBeUndefined();
   });
 
   test('the distributor may not overlap the redistributor region, whose size grows with the vCPUs', () => {

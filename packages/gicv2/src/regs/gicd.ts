@@ -21,7 +21,9 @@ import {
   clearPendingRegister,
   configRegister,
   distEnable,
+  bitWord,
   groupRegister,
+  itLinesNumber,
   lowestBit,
   priorityRegister,
   readSgiSources,
@@ -128,11 +130,6 @@ function widthMask(width: number): number {
   return width === 8 ? 0xff : 0xffffffff;
 }
 
-/** INTID of bit 0 of the one-bit-per-interrupt word at an offset of the array at `base`. */
-function bitWord(base: number): IntidAt {
-  return (offset) => (offset - base) << 3;
-}
-
 /** Where an array register is, with its section of IHI 0048B. */
 function place(name: string, offset: number, count: number, section: string): ArrayPlace {
   return { name, offset, count, spec: `IHI 0048B ${section}` };
@@ -169,7 +166,7 @@ function writeCtlr(v: Vgic, _vcpu: number, _offset: number, _width: number, valu
 function readTyper(v: Vgic): number {
   // ITLinesNumber (4:0) = interrupts/32 - 1; CPUNumber (7:5) = vCPUs - 1.
   // No SecurityExtn, LSPI 0.
-  const itLines = ((v.nrSpis + 32) >> 5) - 1;
+  const itLines = itLinesNumber(v);
   return (itLines | ((v.nrVcpus - 1) << 5)) >>> 0;
 }
 

@@ -13,7 +13,9 @@ import {
   clearPendingRegister,
   configRegister,
   distEnable,
+  bitWord,
   groupRegister,
+  itLinesNumber,
   priorityRegister,
   razWi,
   readOnly,
@@ -114,12 +116,7 @@ export const GICD_IIDR_VALUE: number = (0x4b << 24) | (KVM_IMPLEMENTATION_REVISI
 export const PIDR2_VALUE = 0x3b;
 
 /** The first INTID of a one-bit-per-interrupt word; the first word (private INTIDs) is RAZ/WI. */
-function bitWord(base: number): IntidAt {
-  return (offset) => {
-    const n = (offset - base) >> 2;
-    return n === 0 ? -1 : n * 32;
-  };
-}
+const bitWordAt = (base: number): IntidAt => bitWord(base, true);
 
 function gicdCtlrRead(v: Vgic): number {
   return (distEnable(v) & (GICD_CTLR_ENABLE_GRP0 | GICD_CTLR_ENABLE_GRP1)) | GICD_CTLR_ARE | GICD_CTLR_DS;
@@ -141,7 +138,7 @@ function gicdCtlrWrite(v: Vgic, value: number): void {
  * 1-of-N supported (No1N = 0).
  */
 function gicdTyperRead(v: Vgic): number {
-  const itLines = ((v.nrSpis + 32) >> 5) - 1;
+  const itLines = itLinesNumber(v);
   return (itLines | TYPER_IDBITS | GICD_TYPER_A3V | GICD_TYPER_RSS) >>> 0;
 }
 
@@ -192,16 +189,16 @@ export function gicdRegisters(topo: (v: Vgic) => Topology): RegisterDef[] {
     readOnly('GICD_TYPER2', O.GICD_TYPER2, 'IHI 0069, GICD_TYPER2', () => 0),
     // No errors to report. (KVM reads all ones here.)
     razWi('GICD_STATUSR', O.GICD_STATUSR, 'IHI 0069, GICD_STATUSR'),
-    groupRegister({ name: 'GICD_IGROUPR', offset: O.GICD_IGROUPR, count: 32, spec: 'IHI 0069, GICD_IGROUPR<n>' }, bitWord(O.GICD_IGROUPR), (v, i0) =>
+    groupRegister({ name: 'GICD_IGROUPR', offset: O.GICD_IGROUPR, count: 32, spec: 'IHI 0069, GICD_IGROUPR<n>' }, bitWordAt(O.GICD_IGROUPR), (v, i0) =>
       // An IRM = 1 SPI's 1-of-N choice follows its group.
       rerouteOneOfN(v, -1, i0, i0 + 32),
     ),
-    setEnableRegister({ name: 'GICD_ISENABLER', offset: O.GICD_ISENABLER, count: 32, spec: 'IHI 0069, GICD_ISENABLER<n>' }, bitWord(O.GICD_ISENABLER)),
-    clearEnableRegister({ name: 'GICD_ICENABLER', offset: O.GICD_ICENABLER, count: 32, spec: 'IHI 0069, GICD_ICENABLER<n>' }, bitWord(O.GICD_ICENABLER)),
-    setPendingRegister({ name: 'GICD_ISPENDR', offset: O.GICD_ISPENDR, count: 32, spec: 'IHI 0069, GICD_ISPENDR<n>' }, bitWord(O.GICD_ISPENDR)),
-    clearPendingRegister({ name: 'GICD_ICPENDR', offset: O.GICD_ICPENDR, count: 32, spec: 'IHI 0069, GICD_ICPENDR<n>' }, bitWord(O.GICD_ICPENDR)),
-    setActiveRegister({ name: 'GICD_ISACTIVER', offset: O.GICD_ISACTIVER, count: 32, spec: 'IHI 0069, GICD_ISACTIVER<n>' }, bitWord(O.GICD_ISACTIVER)),
-    clearActiveRegister({ name: 'GICD_ICACTIVER', offset: O.GICD_ICACTIVER, count: 32, spec: 'IHI 0069, GICD_ICACTIVER<n>' }, bitWord(O.GICD_ICACTIVER)),
+    setEnableRegister({ name: 'GICD_ISENABLER', offset: O.GICD_ISENABLER, count: 32, spec: 'IHI 0069, GICD_ISENABLER<n>' }, bitWordAt(O.GICD_ISENABLER)),
+    clearEnableRegister({ name: 'GICD_ICENABLER', offset: O.GICD_ICENABLER, count: 32, spec: 'IHI 0069, GICD_ICENABLER<n>' }, bitWordAt(O.GICD_ICENABLER)),
+    setPendingRegister({ name: 'GICD_ISPENDR', offset: O.GICD_ISPENDR, count: 32, spec: 'IHI 0069, GICD_ISPENDR<n>' }, bitWordAt(O.GICD_ISPENDR)),
+    clearPendingRegister({ name: 'GICD_ICPENDR', offset: O.GICD_ICPENDR, count: 32, spec: 'IHI 0069, GICD_ICPENDR<n>' }, bitWordAt(O.GICD_ICPENDR)),
+    setActiveRegister({ name: 'GICD_ISACTIVER', offset: O.GICD_ISACTIVER, count: 32, spec: 'IHI 0069, GICD_ISACTIVER<n>' }, bitWordAt(O.GICD_ISACTIVER)),
+    clearActiveRegister({ name: 'GICD_ICACTIVER', offset: O.GICD_ICACTIVER, count: 32, spec: 'IHI 0069, GICD_ICACTIVER<n>' }, bitWordAt(O.GICD_ICACTIVER)),
     priorityRegister(
       { name: 'GICD_IPRIORITYR', offset: O.GICD_IPRIORITYR, count: 255, spec: 'IHI 0069, GICD_IPRIORITYR<n>' },
       (offset) => (offset < O.GICD_IPRIORITYR + 32 ? -1 : offset - O.GICD_IPRIORITYR),
