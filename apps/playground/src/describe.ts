@@ -58,6 +58,8 @@ export function eventText(e: TraceEvent): string {
       return `host clear-pending of host INTID ${e.hostIntid} (INTID ${e.intid}, vCPU${e.vcpu})`;
     case 'line':
       return `vCPU${e.vcpu} lines: IRQ ${e.irq ? 'up' : 'down'}, FIQ ${e.fiq ? 'up' : 'down'}`;
+    case 'unhandled':
+      return `unhandled guest ${e.write ? 'write' : 'read'} on vCPU${e.vcpu}: ${e.reason === 'no-sysreg' ? `system register ${hex(e.at)}` : e.frame === null ? hex(e.at) : `${e.frame}+${hex(e.offset)}`} (${e.reason})`;
   }
 }
 
