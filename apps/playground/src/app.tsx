@@ -18,6 +18,9 @@ import { StepView } from './step-view.js';
 
 const FIRST = EXAMPLES[0]!;
 
+/** The longest link the page writes: Chromium opens URLs up to 2 MB, and other browsers less. */
+const MAX_LINK = 1_000_000;
+
 /** How long the step must stay put before the URL follows it. */
 const URL_DELAY_MS = 150;
 
@@ -103,6 +106,13 @@ export function App(): JSX.Element {
         const another = writtenText.current !== null && writtenText.current !== session.text;
         written.current = hash;
         writtenText.current = session.text;
+        if (hash.length > MAX_LINK) {
+          // No link rather than one that shows something else.
+          history.replaceState(null, '', location.pathname + location.search);
+          written.current = '';
+          setNote('This scenario is too long to travel in a link: download it to share it.');
+          return;
+        }
         if (another) history.pushState(null, '', hash);
         else history.replaceState(null, '', hash);
       });

@@ -7,6 +7,7 @@
  * The screenshot the root README shows is taken here
  * (VGIC_SCREENSHOT=update writes it over the committed one).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '@vgic/cli';
@@ -188,6 +189,26 @@ describe.skipIf(why !== null)('the playground in Chromium', () => {
     await page.waitForFunction(() => location.hash === '#ex=02-first-interrupt-v3&step=10');
     await page.waitForFunction(() => document.querySelector('#example') instanceof HTMLSelectElement && (document.querySelector('#example') as HTMLSelectElement).value === '02-first-interrupt-v3');
     expect(await stepNumber(page)).toBe(10);
+  });
+
+  it('writes no link for a scenario too long to travel in one, and says so', async () => {
+    const page = await open('#ex=02-first-interrupt-v3&step=3');
+    // Comments of random text: more than a megabyte however well it deflates.
+    const noise = Array.from({ length: 18_000 }, () => `# ${randomBytes(45).toString('base64')}`);
+    await page.click('text=Edit');
+    // Set as a paste would (fill types a megabyte slowly).
+    await page.evaluate((text) => {
+      const area = document.querySelector<HTMLTextAreaElement>('#editor')!;
+      area.value = text;
+      area.dispatchEvent(new Event('input', { bubbles: true }));
+    }, ['gic: v3', 'vcpus: 1', 'steps:', '  - read: ICC_IAR1_EL1', ...noise, ''].join('\n'));
+    await page.click('#apply');
+    await page.waitForFunction(() => document.querySelector('.note')?.textContent?.includes('too long to travel in a link'));
+    expect(new URL(page.url()).hash).toBe('');
+    // It runs all the same: loaded at the step the page was at (3, so its last, 1).
+    expect(await page.textContent('#step-title')).toBe('Step 1: vCPU0 read ICC_IAR1_EL1');
+    await page.click('#reset');
+    expect(await page.textContent('#step-title')).toBe('The machine as reset');
   });
 
   it('adds steps done by hand to the scenario, and downloads a file the loader takes unchanged', async () => {
