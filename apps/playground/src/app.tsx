@@ -80,7 +80,12 @@ export function App(): JSX.Element {
       const shared = await decodeShared(location.hash);
       if (shared !== null) {
         const s = shared.example !== undefined ? exampleSession(shared.example) : openSession(shared.text ?? '', 'shared.yaml');
-        if (s !== null) open(s, shared.step);
+        if (s !== null) {
+          open(s, shared.step);
+          // What the URL says already: writing it again must not make another history entry.
+          written.current = location.hash;
+          writtenText.current = s.text;
+        }
         else setNote(`This link names an example the page does not have (${shared.example}).`);
       } else if (location.hash.length > 1) setNote('This link carries no scenario the page can read; here is the first example.');
       setReady(true);
@@ -123,7 +128,7 @@ export function App(): JSX.Element {
     };
   }, [session, shown, ready]);
 
-  // From the step as React last set it, not as this render saw it: two key presses before a render are two steps.
+  // From the step as last set, not as this render saw it: two key presses before a render are two steps.
   const move = (to: (from: number) => number): void => setStep((s) => Math.max(0, Math.min(last, to(Math.min(s, last)))));
   const go = (n: number): void => move(() => n);
 
@@ -159,10 +164,10 @@ export function App(): JSX.Element {
   };
 
   const copyLink = (): void => {
-    navigator.clipboard?.writeText(location.href).then(
-      () => setNote('The link to this scenario at this step is copied.'),
-      () => setNote(`The link to share: ${location.href}`),
-    );
+    const shown = (): void => setNote(`The link to share: ${location.href}`);
+    // A page not served over https (or from localhost) has no clipboard.
+    if (navigator.clipboard === undefined) shown();
+    else navigator.clipboard.writeText(location.href).then(() => setNote('The link to this scenario at this step is copied.'), shown);
   };
 
   const gic = session.scenario?.gic ?? gicOfText(session.text);

@@ -189,6 +189,13 @@ describe.skipIf(why !== null)('the playground in Chromium', () => {
     await page.waitForFunction(() => location.hash === '#ex=02-first-interrupt-v3&step=10');
     await page.waitForFunction(() => document.querySelector('#example') instanceof HTMLSelectElement && (document.querySelector('#example') as HTMLSelectElement).value === '02-first-interrupt-v3');
     expect(await stepNumber(page)).toBe(10);
+    // …and Forward to the edited one: opening the example again made no new entry.
+    await page.goForward();
+    await page.waitForFunction(() => location.hash.startsWith('#text='));
+    await page.waitForFunction(() => document.querySelector('.listing li.current .outcome')?.textContent === '→ 0x28 (40)  ✓ expect 0x28');
+    await page.click('#step');
+    await page.click('#step');
+    expect(await page.textContent('.listing li.current .outcome')).toBe('→ 0x80 (128)  ✓ expect 0x80');
   });
 
   it('writes no link for a scenario too long to travel in one, and says so', async () => {
