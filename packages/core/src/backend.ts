@@ -39,6 +39,9 @@ export const ACCESS_64 = 8;
 
 export type AccessWidth = 8 | 16 | 32 | 64;
 
+/** The width of an access as a register handler sees it: a 64-bit access arrives as two 32-bit halves. */
+export type HandlerWidth = 8 | 16 | 32;
+
 /** The `access` bit for a width in bits, or 0 for a width that is not one. */
 export function accessBit(width: number): number {
   switch (width) {
@@ -82,8 +85,14 @@ export interface RegisterDef {
   readonly mode?: 'ro' | 'wo' | 'rw';
   /** The specification section, for the register's documentation. */
   readonly spec?: string;
-  read(v: Vgic, vcpu: number, offset: number, width: number): number;
-  write(v: Vgic, vcpu: number, offset: number, width: number, value: number): void;
+  /**
+   * A read of `width` bits at byte `offset` of the frame (for a per-vCPU
+   * frame, of `vcpu`'s part). A 64-bit access reaches the handler as its two
+   * 32-bit halves, so `width` is 8, 16 or 32 here.
+   */
+  read(v: Vgic, vcpu: number, offset: number, width: HandlerWidth): number;
+  /** A write of `width` bits (8, 16 or 32, as for `read`); `value` holds the access's low `width` bits. */
+  write(v: Vgic, vcpu: number, offset: number, width: HandlerWidth, value: number): void;
   /**
    * A 64-bit write in one call, for a register whose halves must change
    * together (GICv3's IROUTER: a route never passes through a mix of the old

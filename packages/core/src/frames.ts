@@ -8,7 +8,7 @@
  * (`RegisterDef.write64`, GICv3's IROUTER) is one call, so the route never
  * passes through a mix of the old and the new value.
  */
-import { accessBit, type FrameDef, type RegisterDef } from './backend.js';
+import { accessBit, type AccessWidth, type FrameDef, type RegisterDef } from './backend.js';
 import { NONE, type Vgic } from './vgic.js';
 
 /** A frame with its registers by 32-bit word. */
@@ -59,7 +59,7 @@ export function registerWordAt(f: IndexedFrame, offset: number): boolean {
  * for a 64-bit access the low (`high` false) or the high half. `view` is
  * whose view the handler gets (the accessing vCPU, or a redistributor's own).
  */
-export function emulateRead(v: Vgic, reg: RegisterDef, view: number, offset: number, width: number, high: boolean): number {
+export function emulateRead(v: Vgic, reg: RegisterDef, view: number, offset: number, width: AccessWidth, high: boolean): number {
   if (reg.mode === 'wo') return 0;
   if (width === 64) return reg.read(v, view, offset + (high ? 4 : 0), 32) >>> 0;
   return reg.read(v, view, offset, width) >>> 0;
@@ -71,7 +71,7 @@ export function emulateRead(v: Vgic, reg: RegisterDef, view: number, offset: num
  * register has one, else to its halves, low first; a narrower one keeps only
  * `width` bits of `lo`. A write of a read-only register is ignored.
  */
-export function emulateWrite(v: Vgic, reg: RegisterDef, view: number, offset: number, width: number, lo: number, hi: number): void {
+export function emulateWrite(v: Vgic, reg: RegisterDef, view: number, offset: number, width: AccessWidth, lo: number, hi: number): void {
   if (reg.mode === 'ro') return;
   if (width === 64) {
     if (reg.write64 !== undefined) {

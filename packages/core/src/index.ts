@@ -38,6 +38,7 @@ export {
   accessBit,
   sysregKey,
   type AccessWidth,
+  type HandlerWidth,
   type BackendLimits,
   type CpuInterfaceNames,
   type DistributorRegisters,

@@ -105,11 +105,10 @@ interface RunContext {
   snapshotBudget: number;
 }
 
-function guestOptions(step: { vcpu?: number; width?: number; rd?: number }): RegisterAccessOptions {
+function guestOptions(step: { vcpu?: number; width?: AccessWidth; rd?: number }): RegisterAccessOptions {
   return {
     vcpu: step.vcpu ?? 0,
-    // The loader has checked the width is one of 8, 16, 32, 64.
-    ...(step.width !== undefined && { width: step.width as AccessWidth }),
+    ...(step.width !== undefined && { width: step.width }),
     ...(step.rd !== undefined && { rd: step.rd }),
   };
 }

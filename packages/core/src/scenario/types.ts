@@ -4,6 +4,7 @@
  * object literal) produce it; `runScenario` runs it. Every 64-bit quantity
  * is a `bigint`, so nothing passes through a double.
  */
+import type { AccessWidth } from '../backend.js';
 
 /** Where a step or key stands in its file, 1-based, for messages. */
 export interface SourcePos {
@@ -45,7 +46,7 @@ export interface WriteStep extends StepCommon {
   register: string;
   value: bigint;
   /** Access width in bits (default: the register's natural width). */
-  width?: number;
+  width?: AccessWidth;
   /** For `GICR_*`: whose redistributor (default: the accessing vCPU's). */
   rd?: number;
 }
@@ -54,7 +55,7 @@ export interface WriteStep extends StepCommon {
 export interface ReadStep extends StepCommon {
   action: 'read';
   register: string;
-  width?: number;
+  width?: AccessWidth;
   rd?: number;
   expect?: bigint;
   /** Default: all ones. */
