@@ -10,6 +10,7 @@ import { insertStep, type StepFields } from './add-step.js';
 import { ByHand } from './by-hand.js';
 import { EXAMPLES, exampleById, exampleOfText, firstExampleFor } from './examples.js';
 import { openingComment } from './intro.js';
+import { readScenarioFile } from './open-file.js';
 import { MachineView } from './machine-view.js';
 import { errorText, openSession, type Session } from './session.js';
 import { decodeShared, encodeShared } from './share.js';
@@ -229,6 +230,24 @@ export function App(): JSX.Element {
             <button type="button" onClick={() => (setDraft(session.text), setEditing(true))} disabled={editing}>
               ✎ Edit
             </button>
+            <label class="open-file">
+              ↑ Open a file
+              <input
+                type="file"
+                id="open-file"
+                accept=".yaml,.yml,.json,.gz"
+                onChange={(e) => {
+                  const input = e.target as HTMLInputElement;
+                  const file = input.files?.[0];
+                  if (file === undefined) return;
+                  void readScenarioFile(file).then((r) => {
+                    input.value = '';
+                    if ('error' in r) setNote(r.error);
+                    else open(openSession(r.text, r.name));
+                  });
+                }}
+              />
+            </label>
             <button type="button" onClick={() => download(session.text, session.file)}>
               ↓ Download .yaml
             </button>

@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { main } from '@vgic/cli';
 import { BACKENDS, loadScenario } from '@vgic/cli/load';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -263,6 +264,19 @@ describe.skipIf(why !== null)('the playground in Chromium', () => {
     expect(out.join('')).toContain(`${passed} passed, ${failed} failed`);
     expect(Number(failed)).toBeGreaterThan(0);
     expect(status2).toBe(1);
+  });
+
+  it('opens a scenario file from the disk, gzipped too, under its own name', async () => {
+    const page = await open();
+    const text = readFileSync(join(EXAMPLES, '08-ipi-v3.yaml'), 'utf8').replace('name: ', 'name: Mine, from ');
+    await page.setInputFiles('#open-file', { name: 'mine.yaml.gz', mimeType: 'application/gzip', buffer: gzipSync(text) });
+    await page.waitForFunction(() => document.querySelector('.listing')?.getAttribute('aria-label') === 'mine.yaml, the scenario');
+    expect(await page.inputValue('#example')).toBe('');
+    expect(await page.isChecked('input[name="gic"][value="v3"]')).toBe(true);
+    await page.keyboard.press('End');
+    expect(await page.textContent('#status')).toMatch(/ 0 ✗$/);
+    await page.setInputFiles('#open-file', { name: 'bad.yaml.gz', mimeType: 'application/gzip', buffer: Buffer.from(text) });
+    await page.waitForFunction(() => document.querySelector('.note')?.textContent === 'bad.yaml.gz does not decompress: it is not a gzip file.');
   });
 
   it('is worked from the keyboard', async () => {
