@@ -13,7 +13,7 @@ describe('the ap_list', () => {
       expect(apListEmpty(v, 1)).toBe(true);
       for (const s of [a, b, c]) {
         apListAddTail(v, 1, s);
-        v.owner[s] = 1;
+        v.apListVcpu[s] = 1;
       }
       expect(apListSlots(v, 1)).toEqual([a, b, c]);
       expect(apListLength(v, 1)).toBe(3);
@@ -45,7 +45,7 @@ describe('the ap_list', () => {
             v.pendingLatch[s] = e.pending ? 1 : 0;
             v.enabled[s] = e.enabled ? 1 : 0;
             v.priority[s] = e.prio;
-            v.owner[s] = 2;
+            v.apListVcpu[s] = 2;
             return s;
           });
           // Insert in reverse, so the list starts out of order.

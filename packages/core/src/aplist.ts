@@ -19,9 +19,9 @@ export function apListAddTail(v: Vgic, vcpu: number, slot: number): void {
   v.prev[head] = slot;
 }
 
-/** Take `slot` off the list that holds it (`owner` still names that list's vCPU). */
+/** Take `slot` off the list that holds it (`apListVcpu` still names that list's vCPU). */
 export function apListDel(v: Vgic, slot: number): void {
-  if (v.lockdep !== null) v.lockdep.assertListOfHeld(v.owner[slot]!, slot, 'apListDel');
+  if (v.lockdep !== null) v.lockdep.assertListOfHeld(v.apListVcpu[slot]!, slot, 'apListDel');
   const n = v.next[slot]!;
   const p = v.prev[slot]!;
   v.next[p] = n;

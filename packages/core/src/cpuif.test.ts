@@ -50,9 +50,9 @@ function dir(v: Vgic, intid: number, vcpu = 0): void {
 /** Is the SPI active, looking through a live list register as the architecture would? */
 function isActive(v: Vgic, intid: number): boolean {
   const s = spiSlot(v, intid);
-  const owner = v.owner[s]!;
+  const owner = v.apListVcpu[s]!;
   const k = v.inLr[s]!;
-  if (k >= 0 && owner >= 0) return (v.lrState[owner * v.nrLrs + k]! & LR_ACTIVE) !== 0 && v.flags[s] === 0;
+  if (k >= 0 && owner >= 0) return (v.lrState[owner * v.nrLrs + k]! & LR_ACTIVE) !== 0 && v.foldChanges[s] === 0;
   return v.active[s] !== 0;
 }
 
@@ -273,7 +273,7 @@ describe('EOI and DIR', () => {
     expect(cpuifRpr(v, 0)).toBe(IDLE_PRIORITY);
     cpuifDir(v, 0, 9, 6);
     expect(v.lrState[0]).toBe(LR_ACTIVE);
-    expect(v.flags[s]).toBe(0);
+    expect(v.foldChanges[s]).toBe(0);
     cpuifDir(v, 0, 9, 7);
     expect(v.lrState[0]).toBe(0);
   });
@@ -359,7 +359,7 @@ describe('level-triggered EOI', () => {
     expect(ack(v)).toBe(41);
     eoi(v, 41);
     // The EOI raised maintenance: the vCPU exits, the fold notifies, the line is still high.
-    expect(v.maint[0]).toBe(1);
+    expect(v.maintenancePending[0]).toBe(1);
     resync(v, 0);
     expect(notified).toEqual([[41, 0]]);
     expect(ack(v)).toBe(41);
@@ -443,7 +443,7 @@ describe('hasPendingIrq', () => {
   it('is false while the distributor is disabled', () => {
     const v = bareVgic();
     spi(v, 40, 0x40);
-    v.ctl[CTL_DIST_ENABLE] = 0;
+    v.header[CTL_DIST_ENABLE] = 0;
     expect(hasPendingIrq(v, 0)).toBe(false);
   });
 });

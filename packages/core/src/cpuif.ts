@@ -20,8 +20,8 @@ import {
   CTL_DEBUG,
   CTL_DIST_ENABLE,
   DEBUG_STALE_LIVE_ACTIVE,
-  FLAG_LR_ACTIVATE,
-  FLAG_LR_DEACTIVATE,
+  FOLD_ACTIVATE,
+  FOLD_DEACTIVATE,
   LR_ACTIVE,
   LR_PENDING,
   NONE,
@@ -184,7 +184,7 @@ function computeLines(v: Vgic, vcpu: number): void {
 }
 
 function raiseMaintenance(v: Vgic, vcpu: number, reason: MaintenanceReason): void {
-  v.maint[vcpu] = 1;
+  v.maintenancePending[vcpu] = 1;
   if (v.tracer !== null) emitTrace(v, { type: 'maintenance', vcpu, reason });
 }
 
@@ -194,7 +194,7 @@ function raiseMaintenance(v: Vgic, vcpu: number, reason: MaintenanceReason): voi
  * one valid) or hold nothing pending.
  */
 function checkUnderflow(v: Vgic, vcpu: number): void {
-  if (v.uie[vcpu] === 0 || v.maint[vcpu] !== 0) return;
+  if (v.underflowRequested[vcpu] === 0 || v.maintenancePending[vcpu] !== 0) return;
   const base = vcpu * v.nrLrs;
   let valid = 0;
   let pending = 0;
@@ -332,10 +332,10 @@ function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, source: numb
   const slot = v.slotOf(intid, vcpu);
   if (slot === NONE) return false;
   v.lockIrq(slot);
-  const owner = v.owner[slot]!;
+  const owner = v.apListVcpu[slot]!;
   const k = v.inLr[slot]!;
   // Test hook: the live list register ignored, `active` believed (a deliberately broken engine).
-  const live = k !== NONE && (v.ctl[CTL_DEBUG]! & DEBUG_STALE_LIVE_ACTIVE) === 0;
+  const live = k !== NONE && (v.header[CTL_DEBUG]! & DEBUG_STALE_LIVE_ACTIVE) === 0;
   const active = live ? liveActive(v, owner, k, slot) : v.active[slot] !== 0;
   // A GICv2 SGI is deactivated only by naming the source of its active
   // instance, as KVM's vgic_v2_deactivate checks.
@@ -354,7 +354,7 @@ function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, source: numb
   // state back (and tells the device about a level interrupt itself). A
   // level interrupt's ISPENDR latch ended at its acknowledge; one set since
   // stays (see consumeLevelLatch).
-  if (k !== NONE) v.flags[slot] = v.flags[slot]! | FLAG_LR_DEACTIVATE;
+  if (k !== NONE) v.foldChanges[slot] = v.foldChanges[slot]! | FOLD_DEACTIVATE;
   queueIrqUnlock(v, slot);
   if (owner !== NONE && owner !== vcpu) kickVcpu(v, owner);
   if (host !== NONE) hostDeactivate(v, vcpu, intid, host);
@@ -379,16 +379,16 @@ function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, source: numb
  *   active (acknowledge) → not active (EOI, DIR). We decide as of that
  *   instant: a DIR before the acknowledge finds nothing active, one after
  *   it deactivates.
- * - The decision is recorded under the lock (FLAG_LR_DEACTIVATE, `active`)
+ * - The decision is recorded under the lock (FOLD_DEACTIVATE, `active`)
  *   and applied by the owner's fold, which takes the lock.
  * The stress run's cross-vCPU deactivations exercise this; with the LR
  * ignored (DEBUG_STALE_LIVE_ACTIVE) they leave interrupts active for good.
  */
 function liveActive(v: Vgic, owner: number, k: number, slot: number): boolean {
   if (v.lockdep !== null) v.lockdep.assertHeld(slot, 'liveActive');
-  const f = v.flags[slot]!;
-  if ((f & FLAG_LR_DEACTIVATE) !== 0) return false;
-  if ((f & FLAG_LR_ACTIVATE) !== 0) return true;
+  const f = v.foldChanges[slot]!;
+  if ((f & FOLD_DEACTIVATE) !== 0) return false;
+  if ((f & FOLD_ACTIVATE) !== 0) return true;
   return (v.lrState[owner * v.nrLrs + k]! & LR_ACTIVE) !== 0;
 }
 
@@ -474,7 +474,7 @@ function dir(v: Vgic, vcpu: number, intid: number, source: number): void {
  * registers of a running vCPU and at its ap_list.
  */
 export function hasPendingIrq(v: Vgic, vcpu: number): boolean {
-  if (v.ctl[CTL_DIST_ENABLE] === 0) return false;
+  if (v.header[CTL_DIST_ENABLE] === 0) return false;
   const pmr = v.pmr[vcpu]!;
   if (v.runState[vcpu] === VCPU_RUNNING) {
     const base = vcpu * v.nrLrs;

@@ -28,7 +28,7 @@ describe('flushLrState', () => {
     expect(lrIntids(v, 0)).toEqual([40, 42, 43, 44]);
     expect(v.lrState[0]).toBe(LR_ACTIVE);
     expect([v.lrState[1], v.lrPrio[1]]).toEqual([LR_PENDING, 0x10]);
-    expect(v.uie[0]).toBe(0);
+    expect(v.underflowRequested[0]).toBe(0);
     expect(v.runState[0]).toBe(VCPU_RUNNING);
     expect(checkInvariants(v)).toEqual([]);
   });
@@ -39,7 +39,7 @@ describe('flushLrState', () => {
     flushLrState(v, 0);
     expect(lrIntids(v, 0)).toEqual([44, 43, 42, 41]);
     expect(v.usedLrs[0]).toBe(4);
-    expect(v.uie[0]).toBe(1);
+    expect(v.underflowRequested[0]).toBe(1);
     expect(v.inLr[spiSlot(v, 40)]).toBe(NONE);
   });
 
@@ -52,8 +52,8 @@ describe('flushLrState', () => {
     expect(v.inLr[pending]).toBe(3);
     // The lowest-priority active one stays behind on the ap_list.
     expect(v.inLr[active[3]!]).toBe(NONE);
-    expect(v.owner[active[3]!]).toBe(0);
-    expect(v.uie[0]).toBe(1);
+    expect(v.apListVcpu[active[3]!]).toBe(0);
+    expect(v.underflowRequested[0]).toBe(1);
     expect(checkInvariants(v)).toEqual([]);
   });
 
@@ -62,7 +62,7 @@ describe('flushLrState', () => {
     for (let i = 0; i < 4; i++) queued(v, 40 + i, 0x10 * (i + 1), 'active');
     flushLrState(v, 0);
     expect(lrIntids(v, 0)).toEqual([40, 41, 42, 43]);
-    expect(v.uie[0]).toBe(0);
+    expect(v.underflowRequested[0]).toBe(0);
   });
 
   it('moves an edge pending state into the list register and leaves a level one on its line', () => {

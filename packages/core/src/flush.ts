@@ -85,7 +85,7 @@ export function populateLr(v: Vgic, vcpu: number, slot: number, k: number): void
 }
 
 /** Interrupts a GICv2 SGI stands for in the list registers: one per source, plus the active one. */
-function lrCount(v: Vgic, slot: number): number {
+function lrEntriesFor(v: Vgic, slot: number): number {
   if (v.sgiSources && v.intid[slot]! < 16 && v.sgiSrc[slot] !== 0) {
     return popcount(v.sgiSrc[slot]!) + v.active[slot]!;
   }
@@ -133,7 +133,7 @@ function fillLrs(v: Vgic, vcpu: number): void {
     for (let it = v.next[head]!; it !== head; it = v.next[it]!) {
       if (v.intid[it]! < 16) {
         v.lockIrq(it);
-        if (lrCount(v, it) > 1) multiSgi = true;
+        if (lrEntriesFor(v, it) > 1) multiSgi = true;
         v.unlockIrq(it);
       }
     }
@@ -183,7 +183,7 @@ function fillLrs(v: Vgic, vcpu: number): void {
   }
 
   v.usedLrs[vcpu] = k;
-  v.uie[vcpu] = leftOver ? 1 : 0;
+  v.underflowRequested[vcpu] = leftOver ? 1 : 0;
   v.runState[vcpu] = VCPU_RUNNING;
   // Other threads add to this list as soon as its lock is dropped: count it now.
   const queued = v.tracer !== null ? apListLength(v, vcpu) : 0;

@@ -90,7 +90,7 @@ export function emulateWrite(v: Vgic, reg: RegisterDef, view: number, offset: nu
 export class FrameMap {
   readonly frames: readonly IndexedFrame[];
   /** Set by `find`: whose per-vCPU frame the address is in (NONE for a shared frame) and the offset in it. */
-  hitRd: number = NONE;
+  hitFrameVcpu: number = NONE;
   hitOffset = 0;
 
   constructor(frames: readonly FrameDef[]) {
@@ -99,7 +99,7 @@ export class FrameMap {
 
   /**
    * The frame holding byte `addr` of a machine with `nrVcpus` vCPUs (per-vCPU
-   * frames are that many, one after another), with `hitRd` and `hitOffset`
+   * frames are that many, one after another), with `hitFrameVcpu` and `hitOffset`
    * set; null when none does, and for an address that is not a whole number
    * (NaN, a fraction). Allocation-free: guest accesses are hot.
    */
@@ -114,12 +114,12 @@ export class FrameMap {
       if (!(rel >= 0 && rel < span)) continue;
       if (Math.floor(rel) !== rel) return null;
       if (!f.perVcpu) {
-        this.hitRd = NONE;
+        this.hitFrameVcpu = NONE;
         this.hitOffset = rel;
         return fi;
       }
       const rd = Math.floor(rel / f.size);
-      this.hitRd = rd;
+      this.hitFrameVcpu = rd;
       this.hitOffset = rel - rd * f.size;
       return fi;
     }

@@ -12,7 +12,7 @@ describe('injectSlot', () => {
     const s = spiSlot(v, 40);
     configure(v, s, { target: 1 });
     expect(injectSlot(v, s, true)).toBe(true);
-    expect(v.owner[s]).toBe(1);
+    expect(v.apListVcpu[s]).toBe(1);
     expect(injectSlot(v, s, true)).toBe(false);
     expect(injectSlot(v, s, false)).toBe(false);
     expect(v.pendingLatch[s]).toBe(1);
@@ -39,14 +39,14 @@ describe('injectSlot', () => {
     configure(v, s, { target: 2, level: true });
     expect(injectSlot(v, s, false)).toBe(false);
     expect(injectSlot(v, s, true)).toBe(true);
-    expect(v.owner[s]).toBe(2);
+    expect(v.apListVcpu[s]).toBe(2);
     expect(injectSlot(v, s, true)).toBe(false);
     expect(injectSlot(v, s, false)).toBe(true);
     expect(v.lineLevel[s]).toBe(0);
     // Lowering the line does not touch the ap_list: the next prune does.
-    expect(v.owner[s]).toBe(2);
+    expect(v.apListVcpu[s]).toBe(2);
     syncHwState(v, 2);
-    expect(v.owner[s]).toBe(NONE);
+    expect(v.apListVcpu[s]).toBe(NONE);
   });
 
   it('a refused injection queues nothing and kicks nobody', () => {
@@ -56,7 +56,7 @@ describe('injectSlot', () => {
     const s = spiSlot(v, 41);
     configure(v, s, { target: 2, level: true });
     injectSlot(v, s, false);
-    expect(v.owner[s]).toBe(NONE);
+    expect(v.apListVcpu[s]).toBe(NONE);
     expect(kicked).toEqual([]);
   });
 });
@@ -68,7 +68,7 @@ describe('setLineLevel', () => {
     configure(v, s, { target: 1 });
     v.config[s] = CONFIG_LEVEL;
     expect(setLineLevel(v, s, true)).toBe(true);
-    expect(v.owner[s]).toBe(1);
+    expect(v.apListVcpu[s]).toBe(1);
     expect(setLineLevel(v, s, true)).toBe(false);
     expect(setLineLevel(v, s, false)).toBe(true);
   });

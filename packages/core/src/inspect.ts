@@ -12,9 +12,9 @@ import type { LrView } from './trace.js';
 import {
   APR_WORDS,
   CONFIG_EDGE,
-  FLAG_LR_ACTIVATE,
-  FLAG_LR_DEACTIVATE,
-  FLAG_LR_UNPEND,
+  FOLD_ACTIVATE,
+  FOLD_DEACTIVATE,
+  FOLD_UNPEND,
   LR_ACTIVE,
   LR_PENDING,
   NONE,
@@ -53,19 +53,19 @@ function nullable(x: number): number | null {
 export function irqState(v: Vgic, slot: number): IrqState {
   let pending = isPending(v, slot);
   let active = v.active[slot] !== 0;
-  const owner = v.owner[slot]!;
+  const owner = v.apListVcpu[slot]!;
   const k = v.inLr[slot]!;
   const intid = v.intid[slot]!;
   let sources = v.sgiSrc[slot]!;
   if (k !== NONE && owner !== NONE && v.runState[owner] === VCPU_RUNNING) {
     const lr = owner * v.nrLrs + k;
     const st = v.lrState[lr]!;
-    const f = v.flags[slot]!;
+    const f = v.foldChanges[slot]!;
     let lrPending = (st & LR_PENDING) !== 0;
     let lrActive = (st & LR_ACTIVE) !== 0;
-    if ((f & FLAG_LR_UNPEND) !== 0) lrPending = false;
-    if ((f & FLAG_LR_DEACTIVATE) !== 0) lrActive = false;
-    if ((f & FLAG_LR_ACTIVATE) !== 0) lrActive = true;
+    if ((f & FOLD_UNPEND) !== 0) lrPending = false;
+    if ((f & FOLD_DEACTIVATE) !== 0) lrActive = false;
+    if ((f & FOLD_ACTIVATE) !== 0) lrActive = true;
     pending = pending || lrPending;
     active = lrActive;
     if (lrPending && v.sgiSources && intid < 16) sources |= 1 << v.lrSrc[lr]!;
@@ -132,7 +132,7 @@ export function vcpuState(v: Vgic, vcpu: number): VcpuState {
     irqLine: v.irqLine[vcpu] !== 0,
     fiqLine: v.fiqLine[vcpu] !== 0,
     kickPending: v.kick[vcpu] !== 0,
-    maintenancePending: v.maint[vcpu] !== 0,
-    underflowRequested: v.uie[vcpu] !== 0,
+    maintenancePending: v.maintenancePending[vcpu] !== 0,
+    underflowRequested: v.underflowRequested[vcpu] !== 0,
   };
 }

@@ -32,7 +32,7 @@ describe('checkInvariants', () => {
     const v = bareVgic();
     const s = spiSlot(v, 40);
     enqueue(v, 1, s);
-    v.owner[s] = 2;
+    v.apListVcpu[s] = 2;
     const problems = checkInvariants(v).join('\n');
     expect(problems).toMatch(/on vCPU 1's ap_list but records vCPU 2/);
   });

@@ -38,7 +38,7 @@ export function checkInvariants(v: Vgic): string[] {
         problems.push(`INTID ${v.intid[it]} (slot ${it}) is on the ap_lists of vCPU ${seen[it]} and vCPU ${k}`);
       }
       seen[it] = k;
-      if (v.owner[it] !== k) problems.push(`INTID ${v.intid[it]} is on vCPU ${k}'s ap_list but records vCPU ${v.owner[it]}`);
+      if (v.apListVcpu[it] !== k) problems.push(`INTID ${v.intid[it]} is on vCPU ${k}'s ap_list but records vCPU ${v.apListVcpu[it]}`);
       prev = it;
     }
     const used = v.usedLrs[k]!;
@@ -46,13 +46,13 @@ export function checkInvariants(v: Vgic): string[] {
     if (v.runState[k] !== VCPU_RUNNING && used !== 0) problems.push(`vCPU ${k} is outside but holds ${used} list registers`);
     for (let j = 0; j < used && j < v.nrLrs; j++) {
       const slot = v.lrSlot[k * v.nrLrs + j]!;
-      if (v.owner[slot] !== k) problems.push(`vCPU ${k}'s LR${j} holds INTID ${v.intid[slot]}, which is not on its ap_list`);
+      if (v.apListVcpu[slot] !== k) problems.push(`vCPU ${k}'s LR${j} holds INTID ${v.intid[slot]}, which is not on its ap_list`);
       if (v.inLr[slot] !== j) problems.push(`vCPU ${k}'s LR${j} holds INTID ${v.intid[slot]}, which records LR ${v.inLr[slot]}`);
     }
   }
 
   for (let s = 0; s < v.nrSlots; s++) {
-    const owner = v.owner[s]!;
+    const owner = v.apListVcpu[s]!;
     if (owner !== NONE && seen[s] !== owner) {
       problems.push(`INTID ${v.intid[s]} (slot ${s}) records vCPU ${owner}'s ap_list but is not on it`);
     }

@@ -102,7 +102,7 @@ export class LockDep {
 
   /**
    * A function entered "with the lock of the ap_list that holds `slot`"
-   * checks it here; `owner` is that list's vCPU. A slot on no list has no
+   * checks it here; `apListVcpu` is that list's vCPU. A slot on no list has no
    * list lock to hold: a violation too.
    */
   assertListOfHeld(owner: number, slot: number, where: string): void {

@@ -410,11 +410,11 @@ export class Machine<R extends RegisterNames = RegisterNames> {
     v.hostIntid.fill(0);
     v.sgiSrc.fill(0);
     v.activeSrc.fill(0);
-    v.flags.fill(0);
+    v.foldChanges.fill(0);
     v.runState.fill(0);
     v.kick.fill(0);
-    v.maint.fill(0);
-    v.uie.fill(0);
+    v.maintenancePending.fill(0);
+    v.underflowRequested.fill(0);
     v.eoiCount.fill(0);
     v.apr.fill(0);
     v.irqLine.fill(0);
@@ -535,7 +535,7 @@ export class Machine<R extends RegisterNames = RegisterNames> {
   needsResync(vcpu: number): boolean {
     this.checkVcpu(vcpu);
     const v = this.vgic;
-    return v.runState[vcpu] === VCPU_RUNNING && (v.kick[vcpu] !== 0 || v.maint[vcpu] !== 0);
+    return v.runState[vcpu] === VCPU_RUNNING && (v.kick[vcpu] !== 0 || v.maintenancePending[vcpu] !== 0);
   }
 
   /**
@@ -547,7 +547,7 @@ export class Machine<R extends RegisterNames = RegisterNames> {
     const v = this.vgic;
     if (v.runState[vcpu] !== VCPU_RUNNING) {
       flushLrState(v, vcpu);
-    } else if (v.kick[vcpu] !== 0 || v.maint[vcpu] !== 0) {
+    } else if (v.kick[vcpu] !== 0 || v.maintenancePending[vcpu] !== 0) {
       syncHwState(v, vcpu);
       flushLrState(v, vcpu);
     }
@@ -676,15 +676,15 @@ export class Machine<R extends RegisterNames = RegisterNames> {
       if (this.vgic.tracer !== null) unhandledMmio(this.vgic, vcpu, false, addr, width, null, 0);
       return undefined;
     }
-    const who = map.hitRd === NONE ? vcpu : map.hitRd;
+    const view = map.hitFrameVcpu === NONE ? vcpu : map.hitFrameVcpu;
     const offset = map.hitOffset;
     const reg = registerAt(fi, offset, width);
     if (reg === null && this.vgic.tracer !== null) unhandledMmio(this.vgic, vcpu, false, addr, width, fi, offset);
     const traps = fi.frame.traps;
     if (traps) this.trapOut(vcpu);
     else this.prepareGuest(vcpu);
-    const lo = reg === null ? 0 : emulateRead(this.vgic, reg, who, offset, width, false);
-    const hi = reg === null || width !== 64 ? 0 : emulateRead(this.vgic, reg, who, offset, width, true);
+    const lo = reg === null ? 0 : emulateRead(this.vgic, reg, view, offset, width, false);
+    const hi = reg === null || width !== 64 ? 0 : emulateRead(this.vgic, reg, view, offset, width, true);
     if (traps) flushLrState(this.vgic, vcpu);
     rethrowCallbackError(this.vgic);
     return width === 64 ? toU64(lo, hi) : lo;
@@ -721,14 +721,14 @@ export class Machine<R extends RegisterNames = RegisterNames> {
       if (this.vgic.tracer !== null) unhandledMmio(this.vgic, vcpu, true, addr, width, null, 0);
       return false;
     }
-    const who = map.hitRd === NONE ? vcpu : map.hitRd;
+    const view = map.hitFrameVcpu === NONE ? vcpu : map.hitFrameVcpu;
     const offset = map.hitOffset;
     const reg = registerAt(fi, offset, width);
     if (reg === null && this.vgic.tracer !== null) unhandledMmio(this.vgic, vcpu, true, addr, width, fi, offset);
     const traps = fi.frame.traps;
     if (traps) this.trapOut(vcpu);
     else this.prepareGuest(vcpu);
-    if (reg !== null) emulateWrite(this.vgic, reg, who, offset, width, lo, hi);
+    if (reg !== null) emulateWrite(this.vgic, reg, view, offset, width, lo, hi);
     if (traps) flushLrState(this.vgic, vcpu);
     rethrowCallbackError(this.vgic);
     return true;

@@ -19,7 +19,7 @@ describe('setDistEnable', () => {
     configure(v, s, { target: 1 });
     v.pendingLatch[s] = 1;
     enqueue(v, 1, s);
-    v.ctl[CTL_DIST_ENABLE] = 0;
+    v.header[CTL_DIST_ENABLE] = 0;
     v.lockApList(1);
     v.lockIrq(s);
     expect(() => setDistEnable(v, 3)).toThrow(/lock irq40@\d+ already held/);
@@ -33,9 +33,9 @@ describe('setDistEnable', () => {
     v.pendingLatch[a] = 1;
     v.pendingLatch[b] = 1;
     enqueue(v, 2, b);
-    v.ctl[CTL_DIST_ENABLE] = 0;
+    v.header[CTL_DIST_ENABLE] = 0;
     setDistEnable(v, 3);
-    expect([v.owner[a], v.owner[b]]).toEqual([1, 2]);
+    expect([v.apListVcpu[a], v.apListVcpu[b]]).toEqual([1, 2]);
     expect(checkInvariants(v)).toEqual([]);
   });
 });

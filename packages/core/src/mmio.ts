@@ -15,9 +15,9 @@ import {
   CTL_DEBUG,
   CTL_DIST_ENABLE,
   DEBUG_UNLOCKED_DIST_ENABLE,
-  FLAG_LR_ACTIVATE,
-  FLAG_LR_DEACTIVATE,
-  FLAG_LR_UNPEND,
+  FOLD_ACTIVATE,
+  FOLD_DEACTIVATE,
+  FOLD_UNPEND,
   NONE,
   type Vgic,
 } from './vgic.js';
@@ -127,9 +127,9 @@ export function writeClearPending(v: Vgic, vcpu: number, intid0: number, bits: n
     if (v.sgiSources && intid < 16) return;
     v.lockIrq(slot);
     v.pendingLatch[slot] = 0;
-    const owner = v.owner[slot]!;
+    const owner = v.apListVcpu[slot]!;
     const live = v.inLr[slot] !== NONE;
-    if (live) v.flags[slot] = v.flags[slot]! | FLAG_LR_UNPEND;
+    if (live) v.foldChanges[slot] = v.foldChanges[slot]! | FOLD_UNPEND;
     const host = v.hw[slot] !== 0 ? v.hostIntid[slot]! : NONE;
     // As KVM, the active state as the distributor knows it: a running
     // vCPU's list register may hold a newer one until its next exit.
@@ -152,13 +152,13 @@ export function writeClearPending(v: Vgic, vcpu: number, intid0: number, bits: n
 export function writeActive(v: Vgic, vcpu: number, intid0: number, bits: number, active: boolean): void {
   forEachSetBit(v, vcpu, intid0, bits, (v, slot, intid) => {
     v.lockIrq(slot);
-    const owner = v.owner[slot]!;
+    const owner = v.apListVcpu[slot]!;
     const live = v.inLr[slot] !== NONE;
     v.active[slot] = active ? 1 : 0;
     if (active && v.sgiSources && intid < 16) v.activeSrc[slot] = vcpu;
     if (live) {
-      const f = v.flags[slot]! & ~(FLAG_LR_ACTIVATE | FLAG_LR_DEACTIVATE);
-      v.flags[slot] = f | (active ? FLAG_LR_ACTIVATE : FLAG_LR_DEACTIVATE);
+      const f = v.foldChanges[slot]! & ~(FOLD_ACTIVATE | FOLD_DEACTIVATE);
+      v.foldChanges[slot] = f | (active ? FOLD_ACTIVATE : FOLD_DEACTIVATE);
     }
     const host = v.hw[slot] !== 0 ? v.hostIntid[slot]! : NONE;
     if (active) queueIrqUnlock(v, slot);
@@ -254,7 +254,7 @@ export function routeIrqUnlock(v: Vgic, slot: number, lo: number, hi: number, ta
   v.route[slot * 2] = lo >>> 0;
   v.route[slot * 2 + 1] = hi >>> 0;
   v.target[slot] = target;
-  const owner = v.owner[slot]!;
+  const owner = v.apListVcpu[slot]!;
   queueIrqUnlock(v, slot);
   if (owner !== NONE && owner !== target) kickVcpu(v, owner);
 }
@@ -308,7 +308,7 @@ export function writeSgiSources(v: Vgic, vcpu: number, sgi0: number, bytes: numb
 
 /** The distributor's group enables, bit g for group g. */
 export function distEnable(v: Vgic): number {
-  return v.ctl[CTL_DIST_ENABLE]!;
+  return v.header[CTL_DIST_ENABLE]!;
 }
 
 /**
@@ -322,8 +322,8 @@ export function setDistEnable(v: Vgic, groups: number): void {
   // Test hook: the owners read without the lock — and, as the memory model
   // lets an unlocked read be, as they were before the enable (a
   // deliberately broken engine, for the stress run to catch).
-  const stale = (v.ctl[CTL_DEBUG]! & DEBUG_UNLOCKED_DIST_ENABLE) !== 0 ? v.owner.slice() : null;
-  const before = Atomics.exchange(v.ctl, CTL_DIST_ENABLE, groups);
+  const stale = (v.header[CTL_DEBUG]! & DEBUG_UNLOCKED_DIST_ENABLE) !== 0 ? v.apListVcpu.slice() : null;
+  const before = Atomics.exchange(v.header, CTL_DIST_ENABLE, groups);
   if ((groups & ~before) === 0) return;
   holdCallbacks(v);
   try {
@@ -337,7 +337,7 @@ export function setDistEnable(v: Vgic, groups: number): void {
 }
 
 /**
- * Queue `slot` if it is on no ap_list and now belongs on one. `owner` is
+ * Queue `slot` if it is on no ap_list and now belongs on one. `apListVcpu` is
  * read under the irq lock: a prune on another thread may be taking the
  * interrupt off its list, having judged it targetless while the
  * distributor was still off. Read unlocked, it would still name that list,
@@ -347,7 +347,7 @@ export function setDistEnable(v: Vgic, groups: number): void {
  */
 function queueIfOnNoList(v: Vgic, slot: number): void {
   v.lockIrq(slot);
-  if (v.owner[slot] !== NONE) {
+  if (v.apListVcpu[slot] !== NONE) {
     v.unlockIrq(slot);
     return;
   }

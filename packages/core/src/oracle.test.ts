@@ -8,8 +8,8 @@ const oracle = (v: Vgic, s: number): number => underIrqLock(v, s, () => targetOr
 const validate = (v: Vgic, s: number, level: boolean): boolean => underIrqLock(v, s, () => validateInjection(v, s, level));
 /** Compare two interrupts of one ap_list (vCPU 0's unless they are on another). */
 function cmp(v: Vgic, a: number, b: number): number {
-  for (const s of [a, b]) if (v.owner[s] === NONE) enqueue(v, 0, s);
-  return underApListLock(v, v.owner[a]!, () => apListCmp(v, a, b));
+  for (const s of [a, b]) if (v.apListVcpu[s] === NONE) enqueue(v, 0, s);
+  return underApListLock(v, v.apListVcpu[a]!, () => apListCmp(v, a, b));
 }
 
 describe('targetOracle', () => {
@@ -17,12 +17,12 @@ describe('targetOracle', () => {
     const v = bareVgic();
     const s = spiSlot(v, 40);
     v.active[s] = 1;
-    v.owner[s] = 2;
+    v.apListVcpu[s] = 2;
     v.target[s] = 1;
     expect(oracle(v, s)).toBe(2);
     // ...even when it is disabled and its group is no longer forwarded.
     v.enabled[s] = 0;
-    v.ctl[CTL_DIST_ENABLE] = 0;
+    v.header[CTL_DIST_ENABLE] = 0;
     expect(oracle(v, s)).toBe(2);
   });
 
@@ -50,11 +50,11 @@ describe('targetOracle', () => {
     v.pendingLatch[s] = 1;
     v.target[s] = 2;
     v.group[s] = 1;
-    v.ctl[CTL_DIST_ENABLE] = 0b01;
+    v.header[CTL_DIST_ENABLE] = 0b01;
     expect(oracle(v, s)).toBe(NONE);
     v.group[s] = 0;
     expect(oracle(v, s)).toBe(2);
-    v.ctl[CTL_DIST_ENABLE] = 0;
+    v.header[CTL_DIST_ENABLE] = 0;
     expect(oracle(v, s)).toBe(NONE);
   });
 
@@ -176,8 +176,8 @@ describe('apListCmp', () => {
     const v = bareVgic();
     const hi = pending(v, 40, 0x10);
     const lo = pending(v, 41, 0x80);
-    v.owner[hi] = 0;
-    v.owner[lo] = 0;
+    v.apListVcpu[hi] = 0;
+    v.apListVcpu[lo] = 0;
     v.group[hi] = 0;
     v.group[lo] = 1;
     expect(cmp(v, hi, lo)).toBeLessThan(0);

@@ -17,16 +17,16 @@ export function isPending(v: Vgic, slot: number): boolean {
 
 /** Does the distributor forward pending interrupts of this slot's group? */
 export function distGroupEnabled(v: Vgic, slot: number): boolean {
-  return ((v.ctl[CTL_DIST_ENABLE]! >> v.group[slot]!) & 1) !== 0;
+  return ((v.header[CTL_DIST_ENABLE]! >> v.group[slot]!) & 1) !== 0;
 }
 
 /**
  * targetOracle — the vCPU whose ap_list this interrupt belongs on, or NONE.
  *
- * Caller holds the irq lock of `slot`: `active`, `owner` and `target` are only
+ * Caller holds the irq lock of `slot`: `active`, `apListVcpu` and `target` are only
  * consistent with each other under it.
  *
- * - An active interrupt stays on the vCPU that has it (`owner`); one that is
+ * - An active interrupt stays on the vCPU that has it (`apListVcpu`); one that is
  *   on no list yet (made active by a write to ISACTIVER) goes to its target.
  * - A pending and enabled interrupt goes to its configured target, provided
  *   the distributor forwards its group.
@@ -48,7 +48,7 @@ export function targetOracleQuiescent(v: Vgic, slot: number): number {
 
 function decideTarget(v: Vgic, slot: number): number {
   if (v.active[slot] !== 0) {
-    const owner = v.owner[slot]!;
+    const owner = v.apListVcpu[slot]!;
     return owner !== NONE ? owner : v.target[slot]!;
   }
   if (v.enabled[slot] !== 0 && isPending(v, slot) && distGroupEnabled(v, slot)) return v.target[slot]!;
@@ -67,7 +67,7 @@ export function validateInjection(v: Vgic, slot: number, level: boolean): boolea
 
 /** 1 if the vCPU whose ap_list holds `slot` has the slot's group enabled at its CPU interface (or it is on no list). Caller holds that ap_list_lock (apListCmp's). */
 function vcpuGroupEnabled(v: Vgic, slot: number): number {
-  const owner = v.owner[slot]!;
+  const owner = v.apListVcpu[slot]!;
   if (owner === NONE) return 1;
   return (v.group[slot] === 0 ? v.grpEn0[owner]! : v.grpEn1[owner]!) !== 0 ? 1 : 0;
 }
@@ -85,7 +85,7 @@ function vcpuGroupEnabled(v: Vgic, slot: number): number {
  * irq lock, before it puts anything in a list register.
  */
 export function apListCmp(v: Vgic, a: number, b: number): number {
-  if (v.lockdep !== null) v.lockdep.assertListOfHeld(v.owner[a]!, a, 'apListCmp');
+  if (v.lockdep !== null) v.lockdep.assertListOfHeld(v.apListVcpu[a]!, a, 'apListCmp');
   const actA = v.active[a]!;
   const actB = v.active[b]!;
   if (actA !== actB) return actB - actA;

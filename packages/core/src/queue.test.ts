@@ -21,7 +21,7 @@ describe('queueIrqUnlock', () => {
     v.pendingLatch[s] = 1;
     v.lockIrq(s);
     expect(queueIrqUnlock(v, s)).toBe(true);
-    expect(v.owner[s]).toBe(1);
+    expect(v.apListVcpu[s]).toBe(1);
     expect(apListSlots(v, 1)).toEqual([s]);
     expect(v.kick[1]).toBe(1);
     v.lockIrq(s);
@@ -39,7 +39,7 @@ describe('queueIrqUnlock', () => {
     const s = spiSlot(v, 40);
     configure(v, s, { target: 1 });
     expect(requeue(v, s)).toBe(false);
-    expect(v.owner[s]).toBe(NONE);
+    expect(v.apListVcpu[s]).toBe(NONE);
     expect(kicked).toEqual([]);
     expect(noLockHeld(v)).toBe(true);
   });
@@ -76,7 +76,7 @@ describe('queueIrqUnlock', () => {
     };
     v.lockIrq(s);
     expect(queueIrqUnlock(v, s)).toBe(true);
-    expect(v.owner[s]).toBe(2);
+    expect(v.apListVcpu[s]).toBe(2);
     expect(apListSlots(v, 1)).toEqual([]);
     expect(apListSlots(v, 2)).toEqual([s]);
     expect(kicked).toEqual([2]);
@@ -96,7 +96,7 @@ describe('queueIrqUnlock', () => {
     };
     v.lockIrq(s);
     queueIrqUnlock(v, s);
-    expect(v.owner[s]).toBe(1);
+    expect(v.apListVcpu[s]).toBe(1);
   });
 
   it('starts over, and queues nothing, when another agent queued the interrupt in the window', () => {

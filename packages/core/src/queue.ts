@@ -43,7 +43,7 @@ export function queueIrqUnlock(v: Vgic, slot: number): boolean {
   if (v.lockdep !== null) v.lockdep.assertHeld(slot, 'queueIrqUnlock');
   for (;;) {
     const vcpu = targetOracle(v, slot);
-    if (v.owner[slot] !== NONE || vcpu === NONE) {
+    if (v.apListVcpu[slot] !== NONE || vcpu === NONE) {
       v.unlockIrq(slot);
       if (vcpu !== NONE) kickVcpu(v, vcpu);
       if (v.lockdep !== null) v.lockdep.assertNoneHeld('queueIrqUnlock');
@@ -53,9 +53,9 @@ export function queueIrqUnlock(v: Vgic, slot: number): boolean {
 
     v.lockApList(vcpu);
     v.lockIrq(slot);
-    if (v.owner[slot] !== NONE || targetOracle(v, slot) !== vcpu) {
+    if (v.apListVcpu[slot] !== NONE || targetOracle(v, slot) !== vcpu) {
       // Only a deliberately broken engine (a test hook) goes on from here.
-      if ((v.ctl[CTL_DEBUG]! & DEBUG_NO_QUEUE_RECHECK) === 0) {
+      if ((v.header[CTL_DEBUG]! & DEBUG_NO_QUEUE_RECHECK) === 0) {
         v.unlockIrq(slot);
         v.unlockApList(vcpu);
         v.lockIrq(slot);
@@ -63,7 +63,7 @@ export function queueIrqUnlock(v: Vgic, slot: number): boolean {
       }
     }
     apListAddTail(v, vcpu, slot);
-    v.owner[slot] = vcpu;
+    v.apListVcpu[slot] = vcpu;
     v.unlockIrq(slot);
     v.unlockApList(vcpu);
     if (v.lockdep !== null) v.lockdep.assertNoneHeld('queueIrqUnlock');

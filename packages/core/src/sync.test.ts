@@ -7,7 +7,7 @@ import { checkInvariants } from './invariants.js';
 import { requeue } from './queue.js';
 import { pruneApList, syncHwState } from './sync.js';
 import type { TraceEvent } from './trace.js';
-import { FLAG_LR_DEACTIVATE, LR_ACTIVE, NONE, VCPU_OUTSIDE, type Vgic } from './vgic.js';
+import { FOLD_DEACTIVATE, LR_ACTIVE, NONE, VCPU_OUTSIDE, type Vgic } from './vgic.js';
 
 function pendingOn(v: Vgic, intid: number, vcpu: number, o: { level?: boolean } = {}): number {
   const s = spiSlot(v, intid);
@@ -26,7 +26,7 @@ describe('syncHwState: folding the list registers', () => {
     expect(v.pendingLatch[s]).toBe(0);
     syncHwState(v, 1);
     expect(v.pendingLatch[s]).toBe(1);
-    expect(v.owner[s]).toBe(1);
+    expect(v.apListVcpu[s]).toBe(1);
     expect(v.inLr[s]).toBe(NONE);
     expect(v.runState[1]).toBe(VCPU_OUTSIDE);
     expect(v.usedLrs[1]).toBe(0);
@@ -38,7 +38,7 @@ describe('syncHwState: folding the list registers', () => {
     flushLrState(v, 1);
     cpuifAck(v, 1, 3, SPURIOUS);
     syncHwState(v, 1);
-    expect([v.active[s], v.pendingLatch[s], v.owner[s]]).toEqual([1, 0, 1]);
+    expect([v.active[s], v.pendingLatch[s], v.apListVcpu[s]]).toEqual([1, 0, 1]);
   });
 
   it("clears a level interrupt's latch once the guest is done with it, and tells the device", () => {
@@ -57,7 +57,7 @@ describe('syncHwState: folding the list registers', () => {
     expect(v.pendingLatch[s]).toBe(0);
     expect(v.active[s]).toBe(0);
     expect(notified).toEqual([[41, 1]]);
-    expect(v.owner[s]).toBe(NONE);
+    expect(v.apListVcpu[s]).toBe(NONE);
   });
 
   it('applies a deactivation another agent recorded for the fold over what the list register says', () => {
@@ -66,9 +66,9 @@ describe('syncHwState: folding the list registers', () => {
     flushLrState(v, 1);
     cpuifAck(v, 1, 3, SPURIOUS);
     expect(v.lrState[1 * v.nrLrs]).toBe(LR_ACTIVE);
-    v.flags[s] = FLAG_LR_DEACTIVATE;
+    v.foldChanges[s] = FOLD_DEACTIVATE;
     syncHwState(v, 1);
-    expect([v.active[s], v.flags[s], v.owner[s]]).toEqual([0, 0, NONE]);
+    expect([v.active[s], v.foldChanges[s], v.apListVcpu[s]]).toEqual([0, 0, NONE]);
   });
 });
 
@@ -85,7 +85,7 @@ describe('pruneApList', () => {
     v.active[active] = 1;
     pruneApList(v, 1);
     expect(apListSlots(v, 1)).toEqual([keep, active]);
-    expect(v.owner[drop]).toBe(NONE);
+    expect(v.apListVcpu[drop]).toBe(NONE);
     expect(events.filter((e) => e.type === 'prune')).toEqual([{ type: 'prune', vcpu: 1, intid: 41 }]);
   });
 
@@ -94,11 +94,11 @@ describe('pruneApList', () => {
     const s = pendingOn(v, 40, 1);
     v.enabled[s] = 0;
     pruneApList(v, 1);
-    expect(v.owner[s]).toBe(NONE);
+    expect(v.apListVcpu[s]).toBe(NONE);
     expect(v.pendingLatch[s]).toBe(1);
     v.enabled[s] = 1;
     requeue(v, s);
-    expect(v.owner[s]).toBe(1);
+    expect(v.apListVcpu[s]).toBe(1);
   });
 
   for (const [from, to] of [
@@ -118,7 +118,7 @@ describe('pruneApList', () => {
       pruneApList(v, from);
       expect(apListSlots(v, from)).toEqual([]);
       expect(apListSlots(v, to)).toEqual([s]);
-      expect(v.owner[s]).toBe(to);
+      expect(v.apListVcpu[s]).toBe(to);
       expect(kicked).toEqual([to]);
       const lo = Math.min(from, to);
       const hi = Math.max(from, to);

@@ -12,9 +12,9 @@ import { kickVcpu } from './queue.js';
 import {
   CONFIG_EDGE,
   CONFIG_LEVEL,
-  FLAG_LR_ACTIVATE,
-  FLAG_LR_DEACTIVATE,
-  FLAG_LR_UNPEND,
+  FOLD_ACTIVATE,
+  FOLD_DEACTIVATE,
+  FOLD_UNPEND,
   LR_ACTIVE,
   LR_PENDING,
   NONE,
@@ -36,14 +36,14 @@ export function foldLr(v: Vgic, vcpu: number, k: number): void {
   let state = v.lrState[lr]!;
   const intid = v.lrIntid[lr]!;
   v.lockIrq(slot);
-  const f = v.flags[slot]!;
+  const f = v.foldChanges[slot]!;
   if (f !== 0) {
     // Changes another agent made while this LR was live (ICACTIVER, DIR
     // from another vCPU, ...) win over what the LR says.
-    if ((f & FLAG_LR_DEACTIVATE) !== 0) state &= ~LR_ACTIVE;
-    if ((f & FLAG_LR_ACTIVATE) !== 0) state |= LR_ACTIVE;
-    if ((f & FLAG_LR_UNPEND) !== 0) state &= ~LR_PENDING;
-    v.flags[slot] = 0;
+    if ((f & FOLD_DEACTIVATE) !== 0) state &= ~LR_ACTIVE;
+    if ((f & FOLD_ACTIVATE) !== 0) state |= LR_ACTIVE;
+    if ((f & FOLD_UNPEND) !== 0) state &= ~LR_PENDING;
+    v.foldChanges[slot] = 0;
   }
   v.inLr[slot] = NONE;
   v.active[slot] = (state & LR_ACTIVE) !== 0 ? 1 : 0;
@@ -99,7 +99,7 @@ function prune(v: Vgic, vcpu: number): void {
       const target = targetOracle(v, it);
       if (target === NONE) {
         apListDel(v, it);
-        v.owner[it] = NONE;
+        v.apListVcpu[it] = NONE;
         v.unlockIrq(it);
         if (v.tracer !== null) emitTrace(v, { type: 'prune', vcpu, intid: v.intid[it]! });
         it = following;
@@ -119,9 +119,9 @@ function prune(v: Vgic, vcpu: number): void {
       v.lockApList(b);
       v.lockIrq(it);
       let moved = false;
-      if (v.owner[it] === vcpu && targetOracle(v, it) === target) {
+      if (v.apListVcpu[it] === vcpu && targetOracle(v, it) === target) {
         apListDel(v, it);
-        v.owner[it] = target;
+        v.apListVcpu[it] = target;
         apListAddTail(v, target, it);
         moved = true;
       }
@@ -160,8 +160,8 @@ function sync(v: Vgic, vcpu: number): void {
   const used = v.usedLrs[vcpu]!;
   for (let k = 0; k < used; k++) foldLr(v, vcpu, k);
   v.usedLrs[vcpu] = 0;
-  v.uie[vcpu] = 0;
-  v.maint[vcpu] = 0;
+  v.underflowRequested[vcpu] = 0;
+  v.maintenancePending[vcpu] = 0;
   v.eoiCount[vcpu] = 0;
   v.runState[vcpu] = VCPU_OUTSIDE;
   pruneApList(v, vcpu);

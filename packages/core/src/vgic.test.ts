@@ -52,7 +52,7 @@ describe('the state layout (VGIC_STATE_ARRAYS)', () => {
     expect(v.pmr.length).toBe(3);
     expect(v.apr.length).toBe(3 * APR_WORDS);
     expect(v.lrState.length).toBe(3 * 4);
-    expect(v.ctl.length).toBe(CTL_WORDS);
+    expect(v.header.length).toBe(CTL_WORDS);
   });
 
   it('gives a thread that opens the buffer views of the same bytes', () => {

@@ -40,14 +40,15 @@ export const VCPU_RUNNING = 1;
 export const VCPU_WFI = 2;
 
 /**
- * Slot flags, changed under the irq lock. They record a change made by
- * another agent while the interrupt sits in a running vCPU's list register:
- * that vCPU's fold applies them, as KVM applies a change it made while the
- * guest was halted.
+ * Changes to apply at fold (`foldChanges`, one byte per slot, changed under
+ * the irq lock). Each records a change made by another agent while the
+ * interrupt sits in a running vCPU's list register: that vCPU's fold
+ * applies it to what the list register hands back, as KVM applies a change
+ * it made while the guest was halted.
  */
-export const FLAG_LR_DEACTIVATE = 1;
-export const FLAG_LR_ACTIVATE = 2;
-export const FLAG_LR_UNPEND = 4;
+export const FOLD_DEACTIVATE = 1;
+export const FOLD_ACTIVATE = 2;
+export const FOLD_UNPEND = 4;
 
 /** What `Vgic.callbackError` holds when no callback has failed. */
 export const NO_CALLBACK_ERROR: unique symbol = Symbol('no callback error');
@@ -56,7 +57,7 @@ export const NO_CALLBACK_ERROR: unique symbol = Symbol('no callback error');
 export const DEBUG_LOCKDEP = 1;
 /** Test hook: `queueIrqUnlock` skips its re-check after relocking (a deliberately broken engine). */
 export const DEBUG_NO_QUEUE_RECHECK = 2;
-/** Test hook: `setDistEnable` reads an interrupt's `owner` before taking its irq lock (a deliberately broken engine). */
+/** Test hook: `setDistEnable` reads an interrupt's `apListVcpu` before taking its irq lock (a deliberately broken engine). */
 export const DEBUG_UNLOCKED_DIST_ENABLE = 4;
 /** Test hook: a backend reads the routing word it updates before taking the irq lock (a deliberately broken engine). */
 export const DEBUG_UNLOCKED_ROUTE_UPDATE = 8;
@@ -133,7 +134,7 @@ export interface StateArrayOf {
  */
 export const VGIC_STATE_ARRAYS = {
   /** The header (CTL_*): magic, layout version, shape, debug flags, distributor enables, the broken record. */
-  ctl: ['i32', 'header'],
+  header: ['i32', 'header'],
   /** Words the backend keeps distributor-wide state of its own in. */
   dist: ['u32', 'dist'],
   /** The locks: slot s's irq_lock at s, vCPU k's ap_list_lock at nrSlots+k; each holds its holder's thread id. */
@@ -145,12 +146,12 @@ export const VGIC_STATE_ARRAYS = {
   /** ap_list links; vCPU k's list head is the sentinel at nrSlots+k. */
   next: ['i32', 'slotsAndHeads'],
   prev: ['i32', 'slotsAndHeads'],
-  /** irq->vcpu: whose ap_list holds it, or NONE. */
-  owner: ['i32', 'slots'],
+  /** KVM's irq->vcpu: the vCPU whose ap_list holds the interrupt, or NONE. (Where it is delivered is `target`.) */
+  apListVcpu: ['i32', 'slots'],
   /** irq->target_vcpu, computed by the backend from the routing word. */
   target: ['i32', 'slots'],
   hostIntid: ['i32', 'slots'],
-  /** The list register of `owner` that holds this interrupt while it runs, or NONE. */
+  /** The list register of `apListVcpu` that holds this interrupt while it runs, or NONE. */
   inLr: ['i32', 'slots'],
   /** The backend's routing word, two 32-bit halves per slot. */
   route: ['u32', 'routeHalves'],
@@ -183,12 +184,13 @@ export const VGIC_STATE_ARRAYS = {
   sgiSrc: ['u8', 'slots'],
   /** GICv2 SGIs: the source of the active instance. */
   activeSrc: ['u8', 'slots'],
-  flags: ['u8', 'slots'],
+  /** Changes to apply when the list register holding the interrupt is folded back (FOLD_*). */
+  foldChanges: ['u8', 'slots'],
   // --- per vCPU, bytes ---
   /** Underflow requested: more queued than LRs hold. */
-  uie: ['u8', 'vcpus'],
+  underflowRequested: ['u8', 'vcpus'],
   /** A maintenance interrupt is pending: the vCPU must exit before its next guest access. */
-  maint: ['u8', 'vcpus'],
+  maintenancePending: ['u8', 'vcpus'],
   irqLine: ['u8', 'vcpus'],
   fiqLine: ['u8', 'vcpus'],
   /** `irqLine`/`fiqLine` may be out of date: recomputed when read (nobody was listening when they changed). */
@@ -414,16 +416,16 @@ export class Vgic {
     this.lockSpace = new LockSpace(
       this.lockWords,
       this.threadTable,
-      this.ctl.subarray(CTL_BROKEN, CTL_BROKEN + BROKEN_RECORD_WORDS),
+      this.header.subarray(CTL_BROKEN, CTL_BROKEN + BROKEN_RECORD_WORDS),
       this.nrSlots,
       this.intid,
     );
     this.lockOwner = ownerFor(buffer, this.lockSpace);
     const given = options.locks ?? (this.shared ? atomicLocks : plainLocks);
     const base = given.forOwner ? given.forOwner(this.lockOwner) : given;
-    const check = options.lockCheck ?? ((this.ctl[CTL_DEBUG]! & DEBUG_LOCKDEP) !== 0 || envLockCheck());
+    const check = options.lockCheck ?? ((this.header[CTL_DEBUG]! & DEBUG_LOCKDEP) !== 0 || envLockCheck());
     if (check) {
-      this.lockdep = new LockDep(this.nrSlots, this.ctl, CTL_LOCK_VIOLATIONS);
+      this.lockdep = new LockDep(this.nrSlots, this.header, CTL_LOCK_VIOLATIONS);
       this.locks = new CheckedLocks(base, this.lockdep);
     } else {
       this.lockdep = null;
@@ -446,7 +448,7 @@ export class Vgic {
     for (let s = 0; s < this.nrSlots; s++) {
       this.next[s] = NONE;
       this.prev[s] = NONE;
-      this.owner[s] = NONE;
+      this.apListVcpu[s] = NONE;
       this.inLr[s] = NONE;
     }
     for (let k = 0; k < this.nrVcpus; k++) {
@@ -509,12 +511,12 @@ export class Vgic {
   }
 
   get debugFlags(): number {
-    return Atomics.load(this.ctl, CTL_DEBUG);
+    return Atomics.load(this.header, CTL_DEBUG);
   }
 
   setDebugFlag(flag: number, on: boolean): void {
-    if (on) Atomics.or(this.ctl, CTL_DEBUG, flag);
-    else Atomics.and(this.ctl, CTL_DEBUG, ~flag);
+    if (on) Atomics.or(this.header, CTL_DEBUG, flag);
+    else Atomics.and(this.header, CTL_DEBUG, ~flag);
   }
 
   /**
@@ -537,6 +539,6 @@ export class Vgic {
 
   /** Lock-order violations seen by any thread of this machine. */
   get lockViolations(): number {
-    return Atomics.load(this.ctl, CTL_LOCK_VIOLATIONS);
+    return Atomics.load(this.header, CTL_LOCK_VIOLATIONS);
   }
 }

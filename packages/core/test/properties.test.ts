@@ -18,7 +18,7 @@ import {
   type Machine,
   type Vgic,
 } from '../src/index.js';
-import { FLAG_LR_UNPEND } from '../src/vgic.js';
+import { FOLD_UNPEND } from '../src/vgic.js';
 import { createToy, sgiValue } from './fixtures/toy-gic.js';
 import { toyGuest as g } from './fixtures/toy-guest.js';
 
@@ -115,10 +115,10 @@ class Run {
   /** A pending instance waits in a running vCPU's list register (and no ICPENDR has claimed it yet). */
   liveLrPending(slot: number): number {
     const v = this.v;
-    const owner = v.owner[slot]!;
+    const owner = v.apListVcpu[slot]!;
     const k = v.inLr[slot]!;
     if (owner === NONE || k === NONE || v.runState[owner] !== VCPU_RUNNING) return 0;
-    if ((v.flags[slot]! & FLAG_LR_UNPEND) !== 0) return 0;
+    if ((v.foldChanges[slot]! & FOLD_UNPEND) !== 0) return 0;
     return (v.lrState[owner * v.nrLrs + k]! & LR_PENDING) !== 0 ? 1 : 0;
   }
 
@@ -290,7 +290,7 @@ function runSequence(cfg: { lrs: number; levelMask: number; sgiSources: boolean 
   for (let s = 0; s < v.nrSlots; s++) {
     expect(isPending(v, s) || v.sgiSrc[s] !== 0, `INTID ${v.intid[s]} (slot ${s}) still pending after the drain`).toBe(false);
     expect(v.active[s], `INTID ${v.intid[s]} (slot ${s}) still active after the drain`).toBe(0);
-    expect(v.owner[s], `INTID ${v.intid[s]} still queued after the drain`).toBe(NONE);
+    expect(v.apListVcpu[s], `INTID ${v.intid[s]} still queued after the drain`).toBe(NONE);
   }
   let coalesced = 0;
   for (let k = 0; k < VCPUS; k++) coalesced += v.foldCoalesced[k]!;

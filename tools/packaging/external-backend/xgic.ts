@@ -324,7 +324,7 @@ export function createXgicBackend(o: XgicBackendOptions = {}): GicBackend {
       v.fiqEn[vcpu] = 0;
     },
     resetDist(v) {
-      v.ctl[CTL_DIST_ENABLE] = 0;
+      v.header[CTL_DIST_ENABLE] = 0;
     },
     routeTarget(v, slot) {
       if (!v.isSpiSlot(slot)) return v.slotVcpu(slot);

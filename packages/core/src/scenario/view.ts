@@ -285,7 +285,7 @@ function ownerMap(v: Vgic): Int32Array {
   const map = new Int32Array(v.buffer.byteLength).fill(-1);
   for (const column of Object.values(v) as unknown[]) {
     if (!(column instanceof Int32Array || column instanceof Uint32Array || column instanceof Uint8Array)) continue;
-    if (column.buffer !== v.buffer || column === v.ctl || column === v.dist || column.length === 0) continue;
+    if (column.buffer !== v.buffer || column === v.header || column === v.dist || column.length === 0) continue;
     let per: number;
     let owner: (element: number) => number;
     if (column.length % v.nrSlots === 0) {

@@ -399,7 +399,7 @@ export class KvmVgicDevice {
     r.write?.(v, vcpu, low32(val), high32(val));
     // The vCPU is outside: a maintenance request its CPU interface raised
     // has no guest to interrupt.
-    v.maint[vcpu] = 0;
+    v.maintenancePending[vcpu] = 0;
     rethrowCallbackError(v);
   }
 

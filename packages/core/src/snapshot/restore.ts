@@ -236,7 +236,7 @@ function writeIrq(v: Vgic, slot: number, irq: IrqSnapshot): void {
   v.hostIntid[slot] = irq.hostIntid ?? 0;
   v.sgiSrc[slot] = irq.sources ?? 0;
   v.activeSrc[slot] = irq.activeSource ?? 0;
-  v.flags[slot] = 0;
+  v.foldChanges[slot] = 0;
 }
 
 /** Put `slot` on `vcpu`'s ap_list: an active interrupt goes back to the vCPU it is active on. */
@@ -244,7 +244,7 @@ function queueOn(v: Vgic, vcpu: number, slot: number): void {
   v.lockApList(vcpu);
   v.lockIrq(slot);
   apListAddTail(v, vcpu, slot);
-  v.owner[slot] = vcpu;
+  v.apListVcpu[slot] = vcpu;
   v.unlockIrq(slot);
   v.unlockApList(vcpu);
 }
@@ -259,11 +259,11 @@ function applySnapshot(m: Machine, doc: GicSnapshot): void {
   v.resetLinks();
   v.runState.fill(VCPU_OUTSIDE);
   v.kick.fill(0);
-  v.uie.fill(0);
-  v.maint.fill(0);
+  v.underflowRequested.fill(0);
+  v.maintenancePending.fill(0);
   v.eoiCount.fill(0);
 
-  Atomics.store(v.ctl, CTL_DIST_ENABLE, doc.distributor.enable);
+  Atomics.store(v.header, CTL_DIST_ENABLE, doc.distributor.enable);
   v.dist.set(doc.distributor.words);
   doc.vcpus.forEach((c, k) => {
     v.vcpuWords.set(c.words, k * VCPU_WORDS);

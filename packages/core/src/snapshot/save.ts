@@ -23,7 +23,7 @@ function saveIrq(v: Vgic, slot: number): IrqSnapshot {
   v.lockIrq(slot);
   const intid = v.intid[slot]!;
   const active = v.active[slot] !== 0;
-  const owner = v.owner[slot]!;
+  const owner = v.apListVcpu[slot]!;
   const irq: IrqSnapshot = {
     intid,
     enabled: v.enabled[slot] !== 0,
@@ -110,7 +110,7 @@ export function saveMachine(m: Machine): GicSnapshot {
       ...(affinities !== null && { mpidr: affinities.map(formatMpidr) }),
     },
     distributor: {
-      enable: Atomics.load(v.ctl, CTL_DIST_ENABLE),
+      enable: Atomics.load(v.header, CTL_DIST_ENABLE),
       words: Array.from(v.dist.subarray(0, DIST_WORDS)),
     },
     vcpus,

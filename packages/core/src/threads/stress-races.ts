@@ -4,7 +4,7 @@
  * role counts that loss where it would show:
  *
  * - **The distributor enable** (`setDistEnable` reads each interrupt's
- *   `owner` under its irq lock). A thread turns the distributor off and on
+ *   `apListVcpu` under its irq lock). A thread turns the distributor off and on
  *   as fast as it can while the vCPUs prune what it turned off. It owns a
  *   few level SPIs whose lines it holds high, which nothing else queues:
  *   after each enable every one of them must be on an ap_list. One that is
@@ -64,7 +64,7 @@ export function stressDistToggle(ctx: TaskContext): DistToggleResult {
     r.toggles++;
     for (const s of slots) {
       v.lockIrq(s);
-      if (v.owner[s] === NONE && targetOracle(v, s) !== NONE) r.lost++;
+      if (v.apListVcpu[s] === NONE && targetOracle(v, s) !== NONE) r.lost++;
       v.unlockIrq(s);
     }
   }

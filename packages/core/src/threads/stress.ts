@@ -51,7 +51,7 @@ export interface StressOptions {
   lockCheck?: boolean;
   /** Test hook: remove the re-check in `queueIrqUnlock` (DEBUG_NO_QUEUE_RECHECK). */
   breakQueueRecheck?: boolean;
-  /** Test hook: `setDistEnable` reads `owner` unlocked (DEBUG_UNLOCKED_DIST_ENABLE). */
+  /** Test hook: `setDistEnable` reads `apListVcpu` unlocked (DEBUG_UNLOCKED_DIST_ENABLE). */
   breakDistEnable?: boolean;
   /** Test hook: routing-word half writes read the other half unlocked (DEBUG_UNLOCKED_ROUTE_UPDATE). */
   breakRouteUpdate?: boolean;
