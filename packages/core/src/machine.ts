@@ -2,7 +2,8 @@
  * A virtual GIC as an emulator or hypervisor prototype meets it: guest
  * physical addresses, system-register encodings, vCPU entry and exit, device
  * lines, and the vCPU's interrupt outputs. Register names resolve to the same
- * addresses and encodings (`registers.ts`).
+ * addresses and encodings (`register-lookup.ts`); the options and handles a
+ * machine is made from are checked in `machine-options.ts`.
  *
  * A `Machine` is made from a backend (`createMachine(createGicv3Backend(o), o)`,
  * or simply the backend package's `createGicv3(o)`).
@@ -22,101 +23,52 @@
  *   wrong (INVALID_VCPU, INVALID_INTID, INVALID_ARGUMENT, ...). A call that
  *   throws has changed nothing.
  */
-import { accessBit, sysregKey, type AccessWidth, type FrameDef, type GicBackend, type RegisterDef, type SysregDef, type SysregEncoding } from './backend.js';
+import { accessBit, sysregKey, type AccessWidth, type FrameDef, type GicBackend, type SysregDef, type SysregEncoding } from './backend.js';
 import { toU64 } from './bits.js';
-import { badWidth, describeValue, high32, hostValue, isU64, low32, optionalBoolean, readOptions } from './args.js';
+import { badWidth, describeValue, high32, hostValue, isU64, low32, readOptions } from './args.js';
 import { cpuifLines, hasPendingIrq } from './cpuif.js';
 import { VgicError } from './errors.js';
 import { flushLrState, lrViews } from './flush.js';
-import { FrameMap, emulateRead, emulateWrite, registerAt, type IndexedFrame } from './frames.js';
+import { FrameMap, emulateRead, emulateWrite, registerAt } from './frames.js';
 import { injectSlot, mapHwSlot, setLineLevel, unmapHwSlot } from './inject.js';
 import { irqState, vcpuState, type IrqState, type VcpuState } from './inspect.js';
 import { rethrowCallbackError } from './notify.js';
 import { checkInvariants, noLockHeld } from './invariants.js';
-import type { LockOps } from './locks.js';
 import { syncHwState } from './sync.js';
 import { unhandledMmio, unhandledSysreg } from './unhandled.js';
-import { closestName } from './suggest.js';
 import type { RegisterName, RegisterNames, RegisterValue, WidthOption } from './register-names.js';
 import { Subscribers, type Unsubscribe } from './subscribers.js';
 import type { LrView, TraceEvent, Tracer } from './trace.js';
+import { RegisterLookup, SysregTable, checkName, type ResolvedRegister } from './register-lookup.js';
+
+export type { ResolvedMmio, ResolvedSysreg, ResolvedRegister } from './register-lookup.js';
 import {
-  CTL_BYTES,
-  CTL_LAYOUT,
-  CTL_LRS,
-  CTL_MAGIC,
-  CTL_PRIBITS,
-  CTL_SGI_SOURCES,
-  CTL_SPIS,
-  CTL_VCPUS,
-  CTL_WORDS,
-  LAYOUT_VERSION,
   NONE,
   VCPU_RUNNING,
-  VGIC_MAGIC,
   Vgic,
-  type VgicOpenOptions,
-  type VgicShape,
 } from './vgic.js';
-import { WasmLocks, createSharedWasmMemory } from './wasm-locks.js';
+import {
+  ATTACH_OPTION_KEYS,
+  checkMachineBuffer,
+  checkMachineOptions,
+  createInWasmMemory,
+  openOptionsOf,
+  type MachineHandle,
+  type MachineOptions,
+} from './machine-options.js';
 
-/** A sysreg page holds the 128 keys of one (op0, op1, CRn): CRm and op2 are the low 7 bits of `sysregKey`. */
-const SYSREG_PAGE_BITS = 7;
-const SYSREG_PAGE_MASK = (1 << SYSREG_PAGE_BITS) - 1;
-const SYSREG_PAGES = 1 << (16 - SYSREG_PAGE_BITS);
+export {
+  MACHINE_OPTION_KEYS,
+  ATTACH_OPTION_KEYS,
+  splitFactoryOptions,
+  readMachineHandle,
+  validateMachineOptions,
+  type MachineOptions,
+  type MachineHandle,
+} from './machine-options.js';
 
 /** A hardware-mapped interrupt's host callback: `(hostIntid, intid, vcpu)`. */
 export type HostCallback = (hostIntid: number, intid: number, vcpu: number) => void;
-
-export interface MachineOptions {
-  /** vCPU count, 1..the backend's maximum. */
-  vcpus: number;
-  /** SPI count: a multiple of 32, 0..988 (default 32). */
-  spis?: number;
-  /** List registers per vCPU, 1..16 (default 4). */
-  lrs?: number;
-  /** Keep the state in a SharedArrayBuffer with atomic locks, for vCPUs on worker threads. */
-  shared?: boolean;
-  /** Check the lock order at run time (default: `VGIC_LOCKDEP=1` in the environment). */
-  lockCheck?: boolean;
-  /** Replace the lock primitive. */
-  locks?: LockOps;
-  /**
-   * Where a shared machine's state lives (`'wasm'` implies `shared`):
-   * `'sab'` (default) a SharedArrayBuffer with `Atomics` locks; `'wasm'` the
-   * buffer of a shared `WebAssembly.Memory` — a SharedArrayBuffer too — with
-   * locks on WebAssembly's atomic instructions (`WasmLocks`), cheaper from JS.
-   */
-  memory?: 'sab' | 'wasm';
-}
-
-/** Everything another thread needs to open the same machine: structured-clonable. */
-export interface MachineHandle {
-  buffer: ArrayBufferLike;
-  version: string;
-  /** The backend factory's options, for the other thread to build the same backend. */
-  backendOptions: unknown;
-}
-
-export interface ResolvedMmio {
-  kind: 'mmio';
-  name: string;
-  frame: string;
-  addr: number;
-  /** The register's natural width. */
-  width: 32 | 64;
-  /** For per-vCPU frames: whose frame the address is in. */
-  rd: number | null;
-}
-
-export interface ResolvedSysreg {
-  kind: 'sysreg';
-  name: string;
-  encoding: SysregEncoding;
-  width: 64;
-}
-
-export type ResolvedRegister = ResolvedMmio | ResolvedSysreg;
 
 export interface RegisterAccessOptions {
   vcpu?: number;
@@ -124,171 +76,6 @@ export interface RegisterAccessOptions {
   width?: AccessWidth;
   /** For `GICR_*`: whose redistributor (default: the accessing vCPU's). */
   rd?: number;
-}
-
-const MAX_SPIS = 988;
-
-/** The options `Machine.create` takes; a backend's factory adds its own (frame bases, affinities). */
-export const MACHINE_OPTION_KEYS: readonly string[] = Object.freeze(['vcpus', 'spis', 'lrs', 'shared', 'lockCheck', 'locks', 'memory']);
-
-/** The options `Machine.attach` (and a backend's `attach…`) takes. */
-export const ATTACH_OPTION_KEYS: readonly string[] = Object.freeze(['lockCheck', 'locks']);
-
-/**
- * A backend factory's options, read once and split into the machine's
- * (`MACHINE_OPTION_KEYS`) and the backend's own (`backendKeys`). Throws
- * INVALID_CONFIG for options that are not an object and for a key neither
- * takes; the values are the factory's and `Machine.create`'s to check.
- */
-export function splitFactoryOptions(
-  options: unknown,
-  backendKeys: readonly string[],
-  what: string,
-): { machine: MachineOptions; backend: Record<string, unknown> } {
-  const o = readOptions(options, [...MACHINE_OPTION_KEYS, ...backendKeys], 'INVALID_CONFIG', what);
-  const machine: Record<string, unknown> = {};
-  const backend: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(o)) (backendKeys.includes(key) ? backend : machine)[key] = value;
-  return { machine: machine as unknown as MachineOptions, backend };
-}
-
-/**
- * A machine handle (`Machine.handle`) as a backend's `attach…` takes it: read
- * once, of GIC `version`, its `backendOptions` an object or absent. Throws
- * INVALID_ARGUMENT for anything else; the buffer is `Machine.attach`'s to check.
- */
-export function readMachineHandle(handle: unknown, version: string): { buffer: unknown; backendOptions: Record<string, unknown> } {
-  const h = readOptions(handle, ['buffer', 'version', 'backendOptions'], 'INVALID_ARGUMENT', 'the machine handle');
-  if (h['version'] !== version) {
-    throw new VgicError('INVALID_ARGUMENT', `the handle is of a GIC${describeValue(h['version'])} machine; this opens GIC${version} machines`);
-  }
-  const bo = h['backendOptions'] ?? {};
-  if (typeof bo !== 'object' || bo === null) {
-    throw new VgicError('INVALID_ARGUMENT', `handle.backendOptions must be the backend's options object, or absent; got ${describeValue(bo)}`);
-  }
-  return { buffer: h['buffer'], backendOptions: bo as Record<string, unknown> };
-}
-
-/** `locks` must be a lock primitive: an object with `acquire` and `release` functions. */
-function checkLocks(x: unknown): LockOps | undefined {
-  if (x === undefined) return undefined;
-  let ok = false;
-  if (typeof x === 'object' && x !== null) {
-    try {
-      const l = x as LockOps;
-      ok = typeof l.acquire === 'function' && typeof l.release === 'function';
-    } catch {
-      ok = false;
-    }
-  }
-  if (!ok) throw new VgicError('INVALID_CONFIG', `locks must be a lock primitive (an object with acquire and release functions); got ${describeValue(x)}`);
-  return x as LockOps;
-}
-
-/** The open options (`lockCheck`, `locks`) of a plain options record, checked. */
-function openOptionsOf(o: Record<string, unknown>): VgicOpenOptions {
-  const lockCheck = optionalBoolean(o, 'lockCheck', 'INVALID_CONFIG', 'machine options');
-  const locks = checkLocks(o['locks']);
-  return { ...(lockCheck !== undefined && { lockCheck }), ...(locks !== undefined && { locks }) };
-}
-
-/** The layout a backend can build: the counts in range for its limits. */
-function checkShape(backend: GicBackend, vcpus: unknown, spis: unknown, lrs: unknown, what: string): VgicShape {
-  if (!Number.isInteger(vcpus) || (vcpus as number) < 1 || (vcpus as number) > backend.limits.maxVcpus) {
-    throw new VgicError('INVALID_CONFIG', `${what}vcpus must be 1..${backend.limits.maxVcpus} for GIC${backend.version}; got ${describeValue(vcpus)}`);
-  }
-  const maxSpis = Math.min(MAX_SPIS, backend.limits.maxSpis);
-  if (!Number.isInteger(spis) || (spis as number) < 0 || (spis as number) > maxSpis || (spis as number) % 32 !== 0) {
-    throw new VgicError('INVALID_CONFIG', `${what}spis must be a multiple of 32 in 0..${maxSpis - (maxSpis % 32)}; got ${describeValue(spis)}`);
-  }
-  if (!Number.isInteger(lrs) || (lrs as number) < 1 || (lrs as number) > backend.limits.maxLrs) {
-    throw new VgicError('INVALID_CONFIG', `${what}lrs must be 1..${backend.limits.maxLrs}; got ${describeValue(lrs)}`);
-  }
-  return {
-    nrVcpus: vcpus as number,
-    nrSpis: spis as number,
-    nrLrs: lrs as number,
-    priorityBits: backend.priorityBits,
-    sgiSources: backend.sgiSources,
-  };
-}
-
-/**
- * Check machine options against a backend: the layout they ask for, and the
- * type of every option. Throws INVALID_CONFIG, naming the option, for a value
- * of the wrong type or out of range and for an option `Machine.create` does
- * not take.
- */
-export function validateMachineOptions(backend: GicBackend, options: MachineOptions): VgicShape {
-  return checkMachineOptions(backend, options).shape;
-}
-
-interface CheckedOptions {
-  shape: VgicShape;
-  shared: boolean;
-  memory: 'sab' | 'wasm';
-  open: VgicOpenOptions;
-}
-
-function checkMachineOptions(backend: GicBackend, options: unknown): CheckedOptions {
-  if (options === undefined) throw new VgicError('INVALID_CONFIG', 'machine options are required: at least { vcpus }');
-  // A backend's factory passes its own options along with the machine's; it refuses the keys neither knows.
-  const o = readOptions(options, MACHINE_OPTION_KEYS, 'INVALID_CONFIG', 'machine options', 'ignore');
-  const shape = checkShape(backend, o['vcpus'], o['spis'] ?? 32, o['lrs'] ?? 4, '');
-  const shared = optionalBoolean(o, 'shared', 'INVALID_CONFIG', 'machine options');
-  const memory = o['memory'] ?? 'sab';
-  if (memory !== 'sab' && memory !== 'wasm') {
-    throw new VgicError('INVALID_CONFIG', `memory must be 'sab' or 'wasm'; got ${describeValue(memory)}`);
-  }
-  if (memory === 'wasm' && shared === false) {
-    throw new VgicError('INVALID_CONFIG', "memory: 'wasm' is shared memory; drop `shared: false` or use memory: 'sab'");
-  }
-  return { shape, shared: shared ?? false, memory, open: openOptionsOf(o) };
-}
-
-/**
- * The shape a buffer's header records, checked before any view is made over
- * it: a buffer too short for its own header or for the layout it names, or
- * a header altered into one the backend cannot have made, is refused with
- * INVALID_ARGUMENT.
- */
-function checkMachineBuffer(backend: GicBackend, buffer: unknown): ArrayBufferLike {
-  const sab = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
-  if (!sab && !(buffer instanceof ArrayBuffer)) {
-    throw new VgicError('INVALID_ARGUMENT', `a machine's buffer is a SharedArrayBuffer (or an ArrayBuffer); got ${describeValue(buffer)}`);
-  }
-  const b = buffer as ArrayBufferLike;
-  if (b.byteLength < CTL_WORDS * 4) {
-    throw new VgicError('INVALID_ARGUMENT', `the buffer holds ${b.byteLength} bytes: too few for a machine's header (${CTL_WORDS * 4})`);
-  }
-  const ctl = new Int32Array(b, 0, CTL_WORDS);
-  if (ctl[CTL_MAGIC] !== VGIC_MAGIC || ctl[CTL_LAYOUT] !== LAYOUT_VERSION) {
-    throw new VgicError('INVALID_ARGUMENT', 'the buffer does not hold a vgic machine of this layout version');
-  }
-  let shape: VgicShape;
-  try {
-    shape = checkShape(backend, ctl[CTL_VCPUS], ctl[CTL_SPIS], ctl[CTL_LRS], "the buffer's header: ");
-  } catch (e) {
-    throw new VgicError('INVALID_ARGUMENT', (e as Error).message);
-  }
-  if (ctl[CTL_PRIBITS] !== backend.priorityBits || (ctl[CTL_SGI_SOURCES] === 1) !== backend.sgiSources || (ctl[CTL_SGI_SOURCES]! & ~1) !== 0) {
-    throw new VgicError('INVALID_ARGUMENT', `the buffer's header does not describe a GIC${backend.version} machine (priority bits, SGI sources)`);
-  }
-  const need = Vgic.bytesFor(shape);
-  if (b.byteLength < need) {
-    throw new VgicError('INVALID_ARGUMENT', `the buffer holds ${b.byteLength} bytes; the machine its header describes needs ${need}`);
-  }
-  // A buffer may be longer than its machine (a WebAssembly memory is), so
-  // only the size the header recorded at creation shows a shape word altered
-  // since: a shape smaller than the one laid out would read every array at
-  // the wrong place.
-  if (ctl[CTL_BYTES] !== need) {
-    throw new VgicError(
-      'INVALID_ARGUMENT',
-      `the buffer's header does not hold together: its shape lays out ${need} bytes, it was made for ${ctl[CTL_BYTES]}`,
-    );
-  }
-  return b;
 }
 
 /**
@@ -307,14 +94,10 @@ export class Machine<R extends RegisterNames = RegisterNames> {
    * @internal
    */
   readonly frameMap: FrameMap;
-  /**
-   * System registers by packed encoding (`sysregKey`, 16 bits), as MRS/MSR
-   * are hot: pages of 128 keys (CRm and op2) by the upper 9 bits (op0, op1,
-   * CRn), only the pages a backend uses allocated — a GIC's registers sit in
-   * two or three, so a machine carries a few KB, not a 64 Ki-entry table.
-   */
-  private readonly sysregPages: ((SysregDef | undefined)[] | undefined)[];
-  private readonly names: Map<string, { frame: IndexedFrame; reg: RegisterDef } | SysregDef>;
+  /** System registers by packed encoding, for MRS/MSR dispatch. */
+  private readonly sysregTable: SysregTable;
+  /** Register names to addresses and encodings (register-lookup.ts). */
+  private readonly lookup: RegisterLookup;
   // Each fills its engine slot (see subscribers.ts). Line and trace listeners
   // first bring outputs that went stale while nobody listened up to date.
   private readonly traceListeners = new Subscribers<Tracer>('onTrace', (fn) => {
@@ -356,16 +139,8 @@ export class Machine<R extends RegisterNames = RegisterNames> {
     this.vgic = v;
     backend.attach?.(v);
     this.frameMap = new FrameMap(backend.frames);
-    this.sysregPages = new Array<(SysregDef | undefined)[] | undefined>(SYSREG_PAGES).fill(undefined);
-    for (const r of backend.sysregs) {
-      const key = sysregKey(r);
-      if (key < 0) throw new VgicError('INVALID_CONFIG', `the backend's system register ${r.name} has no valid encoding`);
-      const page = (this.sysregPages[key >>> SYSREG_PAGE_BITS] ??= new Array<SysregDef | undefined>(1 << SYSREG_PAGE_BITS).fill(undefined));
-      page[key & SYSREG_PAGE_MASK] = r;
-    }
-    this.names = new Map();
-    for (const fi of this.frameMap.frames) for (const reg of fi.frame.registers) this.names.set(reg.name, { frame: fi, reg });
-    for (const r of backend.sysregs) this.names.set(r.name, r);
+    this.sysregTable = new SysregTable(backend.sysregs);
+    this.lookup = new RegisterLookup(backend.version, this.frameMap, backend.sysregs, (k) => this.checkVcpu(k));
   }
 
   /** Is `x` a machine? (`instanceof`, without the TypeError a revoked Proxy throws from it.) */
@@ -738,9 +513,7 @@ export class Machine<R extends RegisterNames = RegisterNames> {
 
   /** The register with packed encoding `key`, or undefined: a key that is not a whole number 0..0xffff names none. */
   private sysregAt(key: number): SysregDef | undefined {
-    if (typeof key !== 'number' || key >>> 0 !== key || key >= 0x10000) return undefined;
-    const page = this.sysregPages[key >>> SYSREG_PAGE_BITS];
-    return page === undefined ? undefined : page[key & SYSREG_PAGE_MASK];
+    return this.sysregTable.at(key);
   }
 
   /** The register an encoding (an object, or the packed key) names, if this GIC has it. */
@@ -852,67 +625,18 @@ export class Machine<R extends RegisterNames = RegisterNames> {
   }
 
   private resolveChecked(name: string, options: { vcpu?: number; rd?: number }): ResolvedRegister {
-    const raw = /^([A-Z]+)\+(0x[0-9a-fA-F]+|\d+)$/.exec(name);
-    if (raw) {
-      const fi = this.frameMap.named(raw[1]!);
-      if (!fi) {
-        throw new VgicError('UNKNOWN_REGISTER', `GIC${this.version} has no ${raw[1]} frame; it has ${this.frameMap.frames.map((f) => f.frame.name).join(', ')}`);
-      }
-      const offset = Number(raw[2]);
-      if (offset >= fi.frame.size) throw new VgicError('UNKNOWN_REGISTER', `${name} is beyond the ${fi.frame.name} frame (${fi.frame.size} bytes)`);
-      return this.mmioResolved(fi, name, offset, 32, options);
-    }
-    const exact = this.names.get(name);
-    if (exact !== undefined) {
-      if ('op0' in exact) return { kind: 'sysreg', name, encoding: pickEncoding(exact), width: 64 };
-      if ((exact.reg.count ?? 1) === 1) return this.mmioResolved(exact.frame, name, exact.reg.offset, exact.reg.width, options);
-    }
-    const arr = /^(.*?)(\d+)$/.exec(name);
-    if (arr) {
-      const entry = this.names.get(arr[1]!);
-      if (entry !== undefined && !('op0' in entry) && (entry.reg.count ?? 1) > 1) {
-        const reg = entry.reg;
-        const n = Number(arr[2]) - (reg.firstIndex ?? 0);
-        if (n >= 0 && n < (reg.count ?? 1)) {
-          const stride = reg.stride ?? reg.width / 8;
-          return this.mmioResolved(entry.frame, name, reg.offset + n * stride, reg.width, options);
-        }
-        const first = reg.firstIndex ?? 0;
-        throw new VgicError('UNKNOWN_REGISTER', `${name}: ${arr[1]}<n> takes n = ${first}..${first + (reg.count ?? 1) - 1}`);
-      }
-    }
-    const suggestion = this.suggest(name);
-    throw new VgicError('UNKNOWN_REGISTER', `unknown register ${name} on GIC${this.version}${suggestion ? ` — did you mean ${suggestion}?` : ''}`);
-  }
-
-  private mmioResolved(fi: IndexedFrame, name: string, offset: number, width: 32 | 64, options: { vcpu?: number; rd?: number }): ResolvedMmio {
-    let rd: number | null = null;
-    let addr = fi.frame.base + offset;
-    if (fi.frame.perVcpu) {
-      rd = options.rd ?? options.vcpu ?? 0;
-      this.checkVcpu(rd);
-      addr += rd * fi.frame.size;
-    }
-    return { kind: 'mmio', name, frame: fi.frame.name, addr, width, rd };
+    return this.lookup.resolve(name, options);
   }
 
   /** Every register name this machine knows (array registers with `<n>`). */
   registerNames(): string[] {
-    const out: string[] = [];
-    for (const [name, e] of this.names) out.push('op0' in e || (e.reg.count ?? 1) === 1 ? name : `${name}<n>`);
-    return out;
+    return this.lookup.registerNames();
   }
 
   /** The closest known register name, for "did you mean". */
   suggest(name: string): string | undefined {
     checkName(name);
-    const arr = /^(.*?)(\d+)$/.exec(name);
-    const candidates: string[] = [];
-    for (const [n, e] of this.names) {
-      if ('op0' in e || (e.reg.count ?? 1) === 1) candidates.push(n);
-      else candidates.push(arr ? `${n}${arr[2]}` : n);
-    }
-    return closestName(name, candidates, Math.max(2, Math.floor(name.length / 4)));
+    return this.lookup.suggest(name);
   }
 
   /** The options of a register access by name, checked: the vCPU, the width (the register's own by default), the redistributor. */
@@ -1016,27 +740,8 @@ export class Machine<R extends RegisterNames = RegisterNames> {
   }
 }
 
-/** A machine state in a new shared WebAssembly.Memory, locked by `WasmLocks` unless other locks are given. */
-function createInWasmMemory(shape: VgicShape, openOptions: VgicOpenOptions): Vgic {
-  const memory = createSharedWasmMemory(Vgic.bytesFor(shape));
-  return Vgic.init(memory.buffer, shape, { locks: new WasmLocks(memory), ...openOptions });
-}
-
-function pickEncoding(r: SysregDef): SysregEncoding {
-  return { op0: r.op0, op1: r.op1, crn: r.crn, crm: r.crm, op2: r.op2 };
-}
-
 const RESOLVE_OPTION_KEYS: readonly string[] = ['vcpu', 'rd'];
 const ACCESS_OPTION_KEYS: readonly string[] = ['vcpu', 'width', 'rd'];
-
-/** No register name is longer: a longer string is refused before any pattern or distance is computed over it. */
-const MAX_NAME_LENGTH = 64;
-
-/** Throws unless `name` is a string short enough to be a register name. */
-function checkName(name: unknown): asserts name is string {
-  if (typeof name !== 'string') throw new VgicError('INVALID_ARGUMENT', `a register name is a string; got ${describeValue(name)}`);
-  if (name.length > MAX_NAME_LENGTH) throw new VgicError('UNKNOWN_REGISTER', `no register has a name of ${name.length} characters`);
-}
 
 /** A 32-bit word: 0..2^32-1, or a negative 32-bit integer (its bit pattern). */
 function isWord(x: unknown): boolean {
