@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseBenchArgs, runBenchCli, UsageError } from './cli.js';
 import type { BenchReport } from './report.js';
 import { relaunchFor } from './run.js';
-import { scalingAvailable, workerCounts } from './scaling.js';
+import { coresUsed, scalingAvailable, workerCounts } from './scaling.js';
 
 const RESULT_KEYS = ['workload', 'gic', 'mode', 'nsPerOp', 'opsPerSec', 'rme', 'samples'];
 
@@ -154,6 +154,21 @@ describe('scaling', () => {
       expect(r.opsPerSec).toBeGreaterThan(0);
       expect(Math.abs((r.nsPerOp * r.opsPerSec) / 1e9 - 1)).toBeLessThan(1e-3);
     }
+  });
+});
+
+describe('cores a scaling point had', () => {
+  it('is CPU time over wall time, the mean of the repeats, for the worker count asked', () => {
+    const runs = [
+      [{ workers: 1, perSecond: 1, seconds: 1, cpuSeconds: 1 }, { workers: 2, perSecond: 1, seconds: 2, cpuSeconds: 2 }],
+      [{ workers: 1, perSecond: 1, seconds: 1, cpuSeconds: 1 }, { workers: 2, perSecond: 1, seconds: 1, cpuSeconds: 2 }],
+    ];
+    expect(coresUsed(runs, 2)).toBeCloseTo(1.5, 9);
+    expect(coresUsed(runs, 1)).toBeCloseTo(1, 9);
+  });
+
+  it('is unknown when a repeat does not say (a core without cpuSeconds)', () => {
+    expect(coresUsed([[{ workers: 1, perSecond: 1, seconds: 1, cpuSeconds: 1 }], [{ workers: 1, perSecond: 1 }]], 1)).toBeNull();
   });
 });
 

@@ -23,10 +23,16 @@ const REPEATS = 3;
 /** Student's t for a 95% interval with REPEATS − 1 degrees of freedom. */
 const T_95_DF2 = 4.303;
 
-interface ScalingPoint {
+export interface ScalingPoint {
   workers: number;
   perSecond: number;
+  seconds?: number;
+  /** CPU time the process used over the point (core reports it since the workers may not get a core each). */
+  cpuSeconds?: number;
 }
+
+/** Below this share of a core per worker, a point measures the host's other load more than the engine. */
+const STARVED = 0.8;
 
 type MeasureScaling = (o: {
   gic: string;
@@ -64,6 +70,17 @@ function meanAndRme(xs: readonly number[]): { mean: number; rme: number } {
   return { mean, rme: ((T_95_DF2 * sem) / mean) * 100 };
 }
 
+/** Cores the process used while `n` workers ran: CPU time over wall time, mean of the repeats (null if core does not say). */
+export function coresUsed(runs: readonly (readonly ScalingPoint[])[], n: number): number | null {
+  const shares: number[] = [];
+  for (const points of runs) {
+    const p = points.find((q) => q.workers === n);
+    if (p?.cpuSeconds === undefined || p.seconds === undefined || !(p.seconds > 0)) return null;
+    shares.push(p.cpuSeconds / p.seconds);
+  }
+  return shares.length === 0 ? null : shares.reduce((a, b) => a + b, 0) / shares.length;
+}
+
 /** `time` is milliseconds per worker count and repeat (at least 50). */
 export async function runScaling(gics: readonly GicName[], time: number, progress: Progress): Promise<GridOutcome> {
   const results: BenchResult[] = [];
@@ -90,7 +107,11 @@ export async function runScaling(gics: readonly GicName[], time: number, progres
         continue;
       }
       results.push({ workload: SCALING, gic, mode: `workers-${n}`, nsPerOp: 1e9 / mean, opsPerSec: mean, rme, samples: rates.length });
-      summary.push(`${n}: ${(mean / 1e6).toFixed(2)} M/s`);
+      const cores = coresUsed(runs, n);
+      summary.push(`${n}: ${(mean / 1e6).toFixed(2)} M/s${cores === null ? '' : ` on ${cores.toFixed(1)} cores`}`);
+      if (cores !== null && cores < STARVED * n) {
+        notes.push(`${SCALING} GIC${gic} with ${n} workers: the process had ${cores.toFixed(1)} cores, not ${n} (the host is busy): the figure shows that load more than the engine`);
+      }
     }
     progress.finish(SCALING, gic, 'threads', summary.join(', ') || 'no result');
   }

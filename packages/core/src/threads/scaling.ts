@@ -17,6 +17,7 @@
  * case: two threads writing one cache line, which cost a second worker more
  * than half of its gain on a 2-CPU machine.
  */
+import { cpuUsage } from 'node:process';
 import { VgicError } from '../errors.js';
 import { DEBUG_LOCKDEP } from '../vgic.js';
 import { VcpuThreads } from './pool.js';
@@ -51,6 +52,13 @@ export interface ScalingPoint {
   perSecond: number;
   /** Per worker. */
   perWorker: number;
+  /**
+   * CPU time the whole process (workers and measuring thread) used over the
+   * point, in seconds. Below `workers × seconds` the workers did not have a
+   * core each — the host's other load took them — and `perSecond` shows that
+   * rather than the engine.
+   */
+  cpuSeconds: number;
 }
 
 /** The most SPIs a machine holds, in whole groups of 32. */
@@ -94,12 +102,14 @@ export async function measureScaling(o: ScalingOptions): Promise<ScalingPoint[]>
     const threads = await VcpuThreads.start({ machine: m, backend: ref, backendOptions: {}, guest: { module: 'vgic:scaling-guest' } });
     for (let k = 0; k < n; k++) for (let j = 0; j < per; j++) m.inject(32 + k * apart + j, 1);
     const started = performance.now();
+    const cpuAtStart = cpuUsage();
     await sleep(o.seconds * 1000);
     const shut = await threads.shutdown({ drain: false });
     const seconds = (performance.now() - started) / 1000;
+    const cpu = cpuUsage(cpuAtStart);
     if (shut.problems.length > 0) throw new VgicError('INVALID_STATE', `the scaling run with ${n} workers failed: ${shut.problems.join('; ')}`);
     const delivered = shut.counters.reduce((a, c) => a + c.acks, 0);
-    points.push({ workers: n, delivered, seconds, perSecond: Math.round(delivered / seconds), perWorker: Math.round(delivered / seconds / n) });
+    points.push({ workers: n, delivered, seconds, perSecond: Math.round(delivered / seconds), perWorker: Math.round(delivered / seconds / n), cpuSeconds: (cpu.user + cpu.system) / 1e6 });
   }
   return points;
 }
