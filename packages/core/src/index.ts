@@ -164,6 +164,7 @@ export {
   configRegister,
   bitWord,
   itLinesNumber,
+  arrayPlace,
   type IntidAt,
   type ArrayPlace,
 } from './registers.js';

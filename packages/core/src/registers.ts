@@ -52,6 +52,15 @@ export interface ArrayPlace {
   readonly spec: string;
 }
 
+/**
+ * Where an array register is: its name, its offset in the frame, how many
+ * there are and where the specification describes it. Both backends' tables
+ * place their per-interrupt registers with it, by their named offsets.
+ */
+export function arrayPlace(name: string, offset: number, count: number, spec: string): ArrayPlace {
+  return { name, offset, count, spec };
+}
+
 export function raz(): number {
   return 0;
 }

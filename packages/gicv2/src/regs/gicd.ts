@@ -21,6 +21,7 @@ import {
   clearPendingRegister,
   configRegister,
   distEnable,
+  arrayPlace,
   bitWord,
   groupRegister,
   itLinesNumber,
@@ -132,7 +133,7 @@ function widthMask(width: number): number {
 
 /** Where an array register is, with its section of IHI 0048B. */
 function place(name: string, offset: number, count: number, section: string): ArrayPlace {
-  return { name, offset, count, spec: `IHI 0048B ${section}` };
+  return arrayPlace(name, offset, count, `IHI 0048B ${section}`);
 }
 
 /** A byte in every lane that names only vCPUs this machine has: ITARGETSR, SPENDSGIR. */

@@ -5,6 +5,7 @@
  * private interrupts live in the redistributors.
  */
 import {
+  arrayPlace,
   ACCESS_32,
   ACCESS_64,
   ACCESS_8,
@@ -24,6 +25,7 @@ import {
   setEnableRegister,
   setPendingRegister,
   wi,
+  type ArrayPlace,
   type IntidAt,
   type RegisterDef,
   type Vgic,
@@ -87,6 +89,11 @@ export const GICD_OFFSETS: Readonly<Record<GicdRegister | GicdArrayRegister, num
   GICD_PIDR2: 0xffe8,
 });
 const O = GICD_OFFSETS;
+
+/** Where an array register of the frame is, by its name's offset: the specification's `NAME<n>` unless `spec` says otherwise. */
+function place(name: keyof typeof O, count: number, spec = `IHI 0069, ${name}<n>`): ArrayPlace {
+  return arrayPlace(name, O[name], count, spec);
+}
 
 // --- GICD_CTLR (12.9.4, the DS = 1 view) ---
 export const GICD_CTLR_ENABLE_GRP0: number = 1 << 0;
@@ -189,22 +196,22 @@ export function gicdRegisters(topo: (v: Vgic) => Topology): RegisterDef[] {
     readOnly('GICD_TYPER2', O.GICD_TYPER2, 'IHI 0069, GICD_TYPER2', () => 0),
     // No errors to report. (KVM reads all ones here.)
     razWi('GICD_STATUSR', O.GICD_STATUSR, 'IHI 0069, GICD_STATUSR'),
-    groupRegister({ name: 'GICD_IGROUPR', offset: O.GICD_IGROUPR, count: 32, spec: 'IHI 0069, GICD_IGROUPR<n>' }, bitWordAt(O.GICD_IGROUPR), (v, i0) =>
+    groupRegister(place('GICD_IGROUPR', 32), bitWordAt(O.GICD_IGROUPR), (v, i0) =>
       // An IRM = 1 SPI's 1-of-N choice follows its group.
       rerouteOneOfN(v, -1, i0, i0 + 32),
     ),
-    setEnableRegister({ name: 'GICD_ISENABLER', offset: O.GICD_ISENABLER, count: 32, spec: 'IHI 0069, GICD_ISENABLER<n>' }, bitWordAt(O.GICD_ISENABLER)),
-    clearEnableRegister({ name: 'GICD_ICENABLER', offset: O.GICD_ICENABLER, count: 32, spec: 'IHI 0069, GICD_ICENABLER<n>' }, bitWordAt(O.GICD_ICENABLER)),
-    setPendingRegister({ name: 'GICD_ISPENDR', offset: O.GICD_ISPENDR, count: 32, spec: 'IHI 0069, GICD_ISPENDR<n>' }, bitWordAt(O.GICD_ISPENDR)),
-    clearPendingRegister({ name: 'GICD_ICPENDR', offset: O.GICD_ICPENDR, count: 32, spec: 'IHI 0069, GICD_ICPENDR<n>' }, bitWordAt(O.GICD_ICPENDR)),
-    setActiveRegister({ name: 'GICD_ISACTIVER', offset: O.GICD_ISACTIVER, count: 32, spec: 'IHI 0069, GICD_ISACTIVER<n>' }, bitWordAt(O.GICD_ISACTIVER)),
-    clearActiveRegister({ name: 'GICD_ICACTIVER', offset: O.GICD_ICACTIVER, count: 32, spec: 'IHI 0069, GICD_ICACTIVER<n>' }, bitWordAt(O.GICD_ICACTIVER)),
+    setEnableRegister(place('GICD_ISENABLER', 32), bitWordAt(O.GICD_ISENABLER)),
+    clearEnableRegister(place('GICD_ICENABLER', 32), bitWordAt(O.GICD_ICENABLER)),
+    setPendingRegister(place('GICD_ISPENDR', 32), bitWordAt(O.GICD_ISPENDR)),
+    clearPendingRegister(place('GICD_ICPENDR', 32), bitWordAt(O.GICD_ICPENDR)),
+    setActiveRegister(place('GICD_ISACTIVER', 32), bitWordAt(O.GICD_ISACTIVER)),
+    clearActiveRegister(place('GICD_ICACTIVER', 32), bitWordAt(O.GICD_ICACTIVER)),
     priorityRegister(
-      { name: 'GICD_IPRIORITYR', offset: O.GICD_IPRIORITYR, count: 255, spec: 'IHI 0069, GICD_IPRIORITYR<n>' },
+      place('GICD_IPRIORITYR', 255),
       (offset) => (offset < O.GICD_IPRIORITYR + 32 ? -1 : offset - O.GICD_IPRIORITYR),
       ACCESS_8 | ACCESS_32,
     ),
-    configRegister({ name: 'GICD_ICFGR', offset: O.GICD_ICFGR, count: 64, spec: 'IHI 0069, GICD_ICFGR<n>' }, (offset) => {
+    configRegister(place('GICD_ICFGR', 64), (offset) => {
       const n = (offset - O.GICD_ICFGR) >> 2;
       return n < 2 ? -1 : n * 16;
     }),

@@ -10,6 +10,7 @@
  * PENDBASER are absent (RAZ/WI).
  */
 import {
+  arrayPlace,
   ACCESS_32,
   ACCESS_64,
   ACCESS_8,
@@ -25,6 +26,7 @@ import {
   setEnableRegister,
   setPendingRegister,
   wi,
+  type ArrayPlace,
   type RegisterDef,
   type Vgic,
 } from '@vgic/core';
@@ -87,6 +89,11 @@ export const GICR_OFFSETS: Readonly<Record<GicrRegister | GicrArrayRegister, num
 });
 const O = GICR_OFFSETS;
 
+/** Where an array register of the frame is, by its name's offset: the specification's `NAME<n>` unless `spec` says otherwise. */
+function place(name: keyof typeof O, count: number, spec = `IHI 0069, ${name}<n>`): ArrayPlace {
+  return arrayPlace(name, O[name], count, spec);
+}
+
 /** GICR_CTLR.CES: ICC_CTLR_EL1.ExtRange is supported (bit 1). */
 export const GICR_CTLR_CES: number = 1 << 1;
 /** GICR_CTLR.IR: LPI invalidate registers supported (bit 2). */
@@ -148,20 +155,20 @@ export function gicrRegisters(topo: (v: Vgic) => Topology): RegisterDef[] {
       write: wi,
     },
     // --- SGI_base ---
-    groupRegister({ name: 'GICR_IGROUPR0', offset: O.GICR_IGROUPR0, count: 1, spec: 'IHI 0069, GICR_IGROUPR0' }, privateWord),
-    setEnableRegister({ name: 'GICR_ISENABLER0', offset: O.GICR_ISENABLER0, count: 1, spec: 'IHI 0069, GICR_ISENABLER0' }, privateWord),
-    clearEnableRegister({ name: 'GICR_ICENABLER0', offset: O.GICR_ICENABLER0, count: 1, spec: 'IHI 0069, GICR_ICENABLER0' }, privateWord),
-    setPendingRegister({ name: 'GICR_ISPENDR0', offset: O.GICR_ISPENDR0, count: 1, spec: 'IHI 0069, GICR_ISPENDR0' }, privateWord),
-    clearPendingRegister({ name: 'GICR_ICPENDR0', offset: O.GICR_ICPENDR0, count: 1, spec: 'IHI 0069, GICR_ICPENDR0' }, privateWord),
-    setActiveRegister({ name: 'GICR_ISACTIVER0', offset: O.GICR_ISACTIVER0, count: 1, spec: 'IHI 0069, GICR_ISACTIVER0' }, privateWord),
-    clearActiveRegister({ name: 'GICR_ICACTIVER0', offset: O.GICR_ICACTIVER0, count: 1, spec: 'IHI 0069, GICR_ICACTIVER0' }, privateWord),
+    groupRegister(place('GICR_IGROUPR0', 1, 'IHI 0069, GICR_IGROUPR0'), privateWord),
+    setEnableRegister(place('GICR_ISENABLER0', 1, 'IHI 0069, GICR_ISENABLER0'), privateWord),
+    clearEnableRegister(place('GICR_ICENABLER0', 1, 'IHI 0069, GICR_ICENABLER0'), privateWord),
+    setPendingRegister(place('GICR_ISPENDR0', 1, 'IHI 0069, GICR_ISPENDR0'), privateWord),
+    clearPendingRegister(place('GICR_ICPENDR0', 1, 'IHI 0069, GICR_ICPENDR0'), privateWord),
+    setActiveRegister(place('GICR_ISACTIVER0', 1, 'IHI 0069, GICR_ISACTIVER0'), privateWord),
+    clearActiveRegister(place('GICR_ICACTIVER0', 1, 'IHI 0069, GICR_ICACTIVER0'), privateWord),
     priorityRegister(
-      { name: 'GICR_IPRIORITYR', offset: O.GICR_IPRIORITYR, count: 8, spec: 'IHI 0069, GICR_IPRIORITYR<n>' },
+      place('GICR_IPRIORITYR', 8),
       (offset) => offset - O.GICR_IPRIORITYR,
       ACCESS_8 | ACCESS_32,
     ),
     // ICFGR0 (SGIs, always edge) and ICFGR1 (PPIs, level): read-only, as in KVM.
-    configRegister({ name: 'GICR_ICFGR', offset: O.GICR_ICFGR, count: 2, spec: 'IHI 0069, GICR_ICFGR0, GICR_ICFGR1' }, (offset) =>
+    configRegister(place('GICR_ICFGR', 2, 'IHI 0069, GICR_ICFGR0, GICR_ICFGR1'), (offset) =>
       offset === O.GICR_ICFGR ? 0 : 16,
     ),
     razWi('GICR_IGRPMODR0', O.GICR_IGRPMODR0, 'IHI 0069, GICR_IGRPMODR0'),
