@@ -86,6 +86,13 @@ export interface RegisterDef {
   /** The specification section, for the register's documentation. */
   readonly spec?: string;
   /**
+   * The pending or active state a one-bit-per-interrupt array sets or
+   * clears (ISPENDR-like, ICACTIVER-like): set by core's
+   * set/clearPending/ActiveRegister builders. The KVM device façade gives
+   * such arrays their userspace semantics.
+   */
+  readonly stateBits?: StateBits;
+  /**
    * A read of `width` bits at byte `offset` of the frame (for a per-vCPU
    * frame, of `vcpu`'s part). A 64-bit access reaches the handler as its two
    * 32-bit halves, so `width` is 8, 16 or 32 here.
@@ -306,8 +313,6 @@ export interface KvmSemantics {
    * state as the guest's do (an SGI's source is the accessing vCPU).
    */
   readonly redistributor?: string;
-  /** The pending or active state a register array sets or clears, or null for any other register. */
-  stateBits(reg: RegisterDef): StateBits | null;
   readonly cpuRegs?: KvmCpuRegs;
   readonly cpuSysregs?: KvmCpuSysregs;
 }

@@ -43,7 +43,7 @@ function wideMachine(): { m: Machine; calls: string[] } {
     ],
   };
   // KVM's distributor-register group reaches the wide frame.
-  const backend: GicBackend = { ...toy, frames: [...toy.frames, wide], kvm: { distributor: 'GICD', stateBits: () => null } };
+  const backend: GicBackend = { ...toy, frames: [...toy.frames, wide], kvm: { distributor: 'GICD' } };
   return { m: Machine.create(backend, { vcpus: 2 }), calls };
 }
 

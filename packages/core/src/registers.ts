@@ -7,7 +7,7 @@
  * words for INTIDs 0-31 are, as private interrupts live in the
  * redistributors).
  */
-import { ACCESS_32, type RegisterDef } from './backend.js';
+import { ACCESS_32, type RegisterDef, type StateBits } from './backend.js';
 import {
   readConfig,
   readIrqBits,
@@ -98,9 +98,15 @@ export function groupRegister(p: ArrayPlace, at: IntidAt, after?: (v: Vgic, inti
 
 type BitWriter = (v: Vgic, vcpu: number, intid0: number, bits: number) => void;
 
-function bitRegister(p: ArrayPlace, at: IntidAt, field: 'enabled' | 'pending' | 'active', write: BitWriter): RegisterDef {
+const PENDING_SET: StateBits = Object.freeze({ state: 'pending', set: true });
+const PENDING_CLEAR: StateBits = Object.freeze({ state: 'pending', set: false });
+const ACTIVE_SET: StateBits = Object.freeze({ state: 'active', set: true });
+const ACTIVE_CLEAR: StateBits = Object.freeze({ state: 'active', set: false });
+
+function bitRegister(p: ArrayPlace, at: IntidAt, field: 'enabled' | 'pending' | 'active', write: BitWriter, stateBits?: StateBits): RegisterDef {
   return {
     ...p,
+    ...(stateBits === undefined ? {} : { stateBits }),
     width: 32,
     access: ACCESS_32,
     read(v, vcpu, offset) {
@@ -116,12 +122,14 @@ function bitRegister(p: ArrayPlace, at: IntidAt, field: 'enabled' | 'pending' | 
 
 export const setEnableRegister = (p: ArrayPlace, at: IntidAt): RegisterDef => bitRegister(p, at, 'enabled', writeSetEnable);
 export const clearEnableRegister = (p: ArrayPlace, at: IntidAt): RegisterDef => bitRegister(p, at, 'enabled', writeClearEnable);
-export const setPendingRegister = (p: ArrayPlace, at: IntidAt): RegisterDef => bitRegister(p, at, 'pending', writeSetPending);
-export const clearPendingRegister = (p: ArrayPlace, at: IntidAt): RegisterDef => bitRegister(p, at, 'pending', writeClearPending);
+export const setPendingRegister = (p: ArrayPlace, at: IntidAt): RegisterDef =>
+  bitRegister(p, at, 'pending', writeSetPending, PENDING_SET);
+export const clearPendingRegister = (p: ArrayPlace, at: IntidAt): RegisterDef =>
+  bitRegister(p, at, 'pending', writeClearPending, PENDING_CLEAR);
 export const setActiveRegister = (p: ArrayPlace, at: IntidAt): RegisterDef =>
-  bitRegister(p, at, 'active', (v, vcpu, i0, bits) => writeActive(v, vcpu, i0, bits, true));
+  bitRegister(p, at, 'active', (v, vcpu, i0, bits) => writeActive(v, vcpu, i0, bits, true), ACTIVE_SET);
 export const clearActiveRegister = (p: ArrayPlace, at: IntidAt): RegisterDef =>
-  bitRegister(p, at, 'active', (v, vcpu, i0, bits) => writeActive(v, vcpu, i0, bits, false));
+  bitRegister(p, at, 'active', (v, vcpu, i0, bits) => writeActive(v, vcpu, i0, bits, false), ACTIVE_CLEAR);
 
 /**
  * IPRIORITYR: one byte per interrupt, byte or word accessible. Core drops

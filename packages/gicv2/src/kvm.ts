@@ -12,7 +12,7 @@
  * - GICC_APRn/NSAPRn: the active-priority words the priority bits use (the
  *   rest read 0 and ignore writes); GICC_IIDR read-only.
  */
-import { APR_WORDS, type KvmCpuRegs, type KvmSemantics, type RegisterDef, type StateBits, type Vgic } from '@vgic/core';
+import { APR_WORDS, type KvmCpuRegs, type KvmSemantics, type Vgic } from '@vgic/core';
 import {
   GICC_ABPR,
   GICC_APR,
@@ -33,20 +33,6 @@ import {
 /** The userspace GICC_PMR holds GICH_VMCR.VMPriMask: the top 5 priority bits, shifted down. */
 const GICV_PMR_PRIORITY_SHIFT = 3;
 const GICV_PMR_PRIORITY_MASK = 0xf8;
-
-const STATE_BITS = /^GICD_(IS|IC)(PEND|ACTIVE)R$/;
-const PENDING_SET: StateBits = Object.freeze({ state: 'pending', set: true });
-const PENDING_CLEAR: StateBits = Object.freeze({ state: 'pending', set: false });
-const ACTIVE_SET: StateBits = Object.freeze({ state: 'active', set: true });
-const ACTIVE_CLEAR: StateBits = Object.freeze({ state: 'active', set: false });
-
-function stateBits(reg: RegisterDef): StateBits | null {
-  const m = STATE_BITS.exec(reg.name);
-  if (m === null) return null;
-  const set = m[1] === 'IS';
-  if (m[2] === 'ACTIVE') return set ? ACTIVE_SET : ACTIVE_CLEAR;
-  return set ? PENDING_SET : PENDING_CLEAR;
-}
 
 function hex(n: number): string {
   return `0x${n.toString(16)}`;
@@ -125,6 +111,5 @@ const cpuRegs: KvmCpuRegs = Object.freeze({
 
 export const gicv2Kvm: KvmSemantics = Object.freeze({
   distributor: 'GICD',
-  stateBits,
   cpuRegs,
 });

@@ -11,7 +11,7 @@
  * - ICC_SRE_EL1 (set_gic_sre): SRE cannot be cleared.
  * - AP0Rn/AP1Rn exist only for n below the words the priority bits use.
  */
-import type { KvmSemantics, RegisterDef, StateBits, SysregDef, Vgic } from '@vgic/core';
+import type { KvmSemantics, SysregDef, Vgic } from '@vgic/core';
 
 /** ICC_CTLR_EL1 fields userspace may not change (IHI 0069 12.2.6). */
 const ICC_CTLR_PRIBITS_SHIFT = 8;
@@ -39,20 +39,6 @@ const CPU_SYSREG_NAMES: readonly string[] = Object.freeze([
   'ICC_AP1R3_EL1',
 ]);
 
-const STATE_BITS = /^GIC[DR]_(IS|IC)(PEND|ACTIVE)R\d*$/;
-const PENDING_SET: StateBits = Object.freeze({ state: 'pending', set: true });
-const PENDING_CLEAR: StateBits = Object.freeze({ state: 'pending', set: false });
-const ACTIVE_SET: StateBits = Object.freeze({ state: 'active', set: true });
-const ACTIVE_CLEAR: StateBits = Object.freeze({ state: 'active', set: false });
-
-function stateBits(reg: RegisterDef): StateBits | null {
-  const m = STATE_BITS.exec(reg.name);
-  if (m === null) return null;
-  const set = m[1] === 'IS';
-  if (m[2] === 'ACTIVE') return set ? ACTIVE_SET : ACTIVE_CLEAR;
-  return set ? PENDING_SET : PENDING_CLEAR;
-}
-
 function field(x: number, shift: number): number {
   return (x >>> shift) & 7;
 }
@@ -74,7 +60,6 @@ const AP_REGISTER = /^ICC_AP[01]R(\d)_EL1$/;
 export const gicv3Kvm: KvmSemantics = Object.freeze({
   distributor: 'GICD',
   redistributor: 'GICR',
-  stateBits,
   cpuSysregs: Object.freeze({
     names: CPU_SYSREG_NAMES,
     available(v: Vgic, r: SysregDef): string | null {

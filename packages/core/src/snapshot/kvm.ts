@@ -250,8 +250,8 @@ export class KvmVgicDevice {
   /** `privateInRedist`: a GICv3 distributor's words for INTIDs 0-31 are RAZ/WI. */
   private readReg(reg: RegisterDef, vcpu: number, offset: number, privateInRedist: boolean): number {
     const v = this.v;
-    const bits = this.kvm!.stateBits(reg);
-    if (bits !== null) {
+    const bits = reg.stateBits;
+    if (bits !== undefined) {
       const intid0 = firstIntidOf(reg, offset);
       if (privateInRedist && intid0 < 32) return 0;
       if (bits.state === 'active') return readIrqBits(v, vcpu, intid0, 32, 'active');
@@ -262,8 +262,8 @@ export class KvmVgicDevice {
   }
 
   private writeReg(reg: RegisterDef, vcpu: number, offset: number, value: number, privateInRedist: boolean): void {
-    const bits = this.kvm!.stateBits(reg);
-    if (bits !== null) {
+    const bits = reg.stateBits;
+    if (bits !== undefined) {
       const intid0 = firstIntidOf(reg, offset);
       if (privateInRedist && intid0 < 32) return;
       const set = bits.set;
