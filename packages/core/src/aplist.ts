@@ -1,6 +1,6 @@
 /**
  * The per-vCPU ap_list: an intrusive doubly linked list over the slots'
- * `next`/`prev` words, with vCPU k's head a sentinel at index nrSlots+k.
+ * `next`/`prev` words, with vCPU k's head a sentinel at index `v.apListHead(k)`.
  *
  * Every function here is called with the list's ap_list_lock held, and
  * checks it under the lock-order checker — but `apListSlots`, which reads a
@@ -11,7 +11,7 @@ import { NONE, type Vgic } from './vgic.js';
 
 export function apListAddTail(v: Vgic, vcpu: number, slot: number): void {
   if (v.lockdep !== null) v.lockdep.assertApListHeld(vcpu, 'apListAddTail');
-  const head = v.nrSlots + vcpu;
+  const head = v.apListHead(vcpu);
   const last = v.prev[head]!;
   v.next[slot] = head;
   v.prev[slot] = last;
@@ -32,13 +32,13 @@ export function apListDel(v: Vgic, slot: number): void {
 
 export function apListEmpty(v: Vgic, vcpu: number): boolean {
   if (v.lockdep !== null) v.lockdep.assertApListHeld(vcpu, 'apListEmpty');
-  const head = v.nrSlots + vcpu;
+  const head = v.apListHead(vcpu);
   return v.next[head] === head;
 }
 
 export function apListLength(v: Vgic, vcpu: number): number {
   if (v.lockdep !== null) v.lockdep.assertApListHeld(vcpu, 'apListLength');
-  const head = v.nrSlots + vcpu;
+  const head = v.apListHead(vcpu);
   let n = 0;
   for (let it = v.next[head]!; it !== head; it = v.next[it]!) n++;
   return n;
@@ -50,7 +50,7 @@ export function apListLength(v: Vgic, vcpu: number): number {
  */
 export function apListSort(v: Vgic, vcpu: number): void {
   if (v.lockdep !== null) v.lockdep.assertApListHeld(vcpu, 'apListSort');
-  const head = v.nrSlots + vcpu;
+  const head = v.apListHead(vcpu);
   let it = v.next[head]!;
   if (it === head) return;
   it = v.next[it]!;
@@ -72,7 +72,7 @@ export function apListSort(v: Vgic, vcpu: number): void {
 
 /** The slots on a vCPU's ap_list, in list order (allocates: for inspection, not the hot path). */
 export function apListSlots(v: Vgic, vcpu: number): number[] {
-  const head = v.nrSlots + vcpu;
+  const head = v.apListHead(vcpu);
   const out: number[] = [];
   for (let it = v.next[head]!; it !== head; it = v.next[it]!) out.push(it);
   return out;

@@ -52,12 +52,12 @@ function isActive(v: Vgic, intid: number): boolean {
   const s = spiSlot(v, intid);
   const owner = v.apListVcpu[s]!;
   const k = v.inLr[s]!;
-  if (k >= 0 && owner >= 0) return (v.lrState[owner * v.nrLrs + k]! & LR_ACTIVE) !== 0 && v.foldChanges[s] === 0;
+  if (k >= 0 && owner >= 0) return (v.lrState[v.lrBase(owner) + k]! & LR_ACTIVE) !== 0 && v.foldChanges[s] === 0;
   return v.active[s] !== 0;
 }
 
 function aprZero(v: Vgic, vcpu: number): boolean {
-  return v.apr.subarray(vcpu * APR_WORDS, (vcpu + 1) * APR_WORDS).every((w) => w === 0);
+  return v.apr.subarray(v.aprBase(vcpu), v.aprBase(vcpu) + APR_WORDS).every((w) => w === 0);
 }
 
 describe('acknowledge', () => {

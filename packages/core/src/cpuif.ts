@@ -15,7 +15,6 @@ import { isPending, targetOracle } from './oracle.js';
 import { kickVcpu, queueIrqUnlock } from './queue.js';
 import type { MaintenanceReason } from './trace.js';
 import {
-  APR_WORDS,
   CONFIG_LEVEL,
   CTL_DEBUG,
   CTL_DIST_ENABLE,
@@ -53,7 +52,7 @@ export function groupPriority(v: Vgic, vcpu: number, prio: number, grp: number):
 
 /** The running priority: the highest (numerically lowest) active group priority, or 0xff. */
 export function highestActivePriority(v: Vgic, vcpu: number): number {
-  const base = vcpu * APR_WORDS;
+  const base = v.aprBase(vcpu);
   for (let i = 0; i < v.aprWordsUsed; i++) {
     const w = v.apr[base + i]! | v.apr[base + 4 + i]!;
     if (w !== 0) return ((i * 32 + lowestBit(w)) << v.bprMin) & 0xff;
@@ -63,13 +62,13 @@ export function highestActivePriority(v: Vgic, vcpu: number): number {
 
 function setActivePriority(v: Vgic, vcpu: number, prio: number, grp: number): void {
   const ap = groupPriority(v, vcpu, prio, grp) >> v.bprMin;
-  const at = vcpu * APR_WORDS + grp * 4 + (ap >> 5);
+  const at = v.aprBase(vcpu) + grp * 4 + (ap >> 5);
   v.apr[at] = (v.apr[at]! | (1 << (ap & 31))) >>> 0;
 }
 
 /** Priority drop: clear the highest active priority bit (on a tie, AP1R's, as KVM does). */
 function clearHighestActivePriority(v: Vgic, vcpu: number): void {
-  const base = vcpu * APR_WORDS;
+  const base = v.aprBase(vcpu);
   for (let i = 0; i < v.aprWordsUsed; i++) {
     const ap0 = v.apr[base + i]!;
     const ap1 = v.apr[base + 4 + i]!;
@@ -110,7 +109,7 @@ export function cpuifSetGroupEnable(v: Vgic, vcpu: number, grp: number, on: bool
  * Ties go to the lower LR.
  */
 export function highestPendingLr(v: Vgic, vcpu: number): number {
-  const base = vcpu * v.nrLrs;
+  const base = v.lrBase(vcpu);
   const used = v.usedLrs[vcpu]!;
   let best = -1;
   let bestPrio = 0x100;
@@ -129,7 +128,7 @@ export function highestPendingLr(v: Vgic, vcpu: number): number {
 
 /** Is LR `k`'s interrupt allowed to interrupt the vCPU now (PMR, running priority)? */
 function canSignal(v: Vgic, vcpu: number, k: number): boolean {
-  const lr = vcpu * v.nrLrs + k;
+  const lr = v.lrBase(vcpu) + k;
   const prio = v.lrPrio[lr]!;
   return prio < v.pmr[vcpu]! && groupPriority(v, vcpu, prio, v.lrGroup[lr]!) < highestActivePriority(v, vcpu);
 }
@@ -149,7 +148,10 @@ function lrIarValue(v: Vgic, lr: number): number {
  */
 export function cpuifUpdateLines(v: Vgic, vcpu: number): void {
   if (v.onLine === null && v.tracer === null) {
-    v.linesStale[vcpu] = 1;
+    // Written only when it changes: the byte shares a line with other vCPUs'
+    // (a vCPU array), which a store on every acknowledge and EOI would take
+    // from their threads each time.
+    if (v.linesStale[vcpu] === 0) v.linesStale[vcpu] = 1;
     return;
   }
   computeLines(v, vcpu);
@@ -172,7 +174,7 @@ function computeLines(v: Vgic, vcpu: number): void {
   if (v.runState[vcpu] === VCPU_RUNNING) {
     const k = highestPendingLr(v, vcpu);
     if (k >= 0 && canSignal(v, vcpu, k)) {
-      if (v.lrGroup[vcpu * v.nrLrs + k] === 0 && v.fiqEn[vcpu] !== 0) fiq = 1;
+      if (v.lrGroup[v.lrBase(vcpu) + k] === 0 && v.fiqEn[vcpu] !== 0) fiq = 1;
       else irq = 1;
     }
   }
@@ -195,7 +197,7 @@ function raiseMaintenance(v: Vgic, vcpu: number, reason: MaintenanceReason): voi
  */
 function checkUnderflow(v: Vgic, vcpu: number): void {
   if (v.underflowRequested[vcpu] === 0 || v.maintenancePending[vcpu] !== 0) return;
-  const base = vcpu * v.nrLrs;
+  const base = v.lrBase(vcpu);
   let valid = 0;
   let pending = 0;
   for (let k = 0; k < v.usedLrs[vcpu]!; k++) {
@@ -231,7 +233,7 @@ function ack(v: Vgic, vcpu: number, groupMask: number, mismatch: number): number
   const k = highestPendingLr(v, vcpu);
   let value = SPURIOUS;
   if (k >= 0 && canSignal(v, vcpu, k)) {
-    const lr = vcpu * v.nrLrs + k;
+    const lr = v.lrBase(vcpu) + k;
     const grp = v.lrGroup[lr]!;
     if (((groupMask >> grp) & 1) === 0) {
       value = mismatch;
@@ -275,7 +277,7 @@ function consumeLevelLatch(v: Vgic, slot: number): void {
 export function cpuifHppi(v: Vgic, vcpu: number, groupMask: number, mismatch: number): number {
   const k = highestPendingLr(v, vcpu);
   if (k < 0) return SPURIOUS;
-  const lr = vcpu * v.nrLrs + k;
+  const lr = v.lrBase(vcpu) + k;
   if (((groupMask >> v.lrGroup[lr]!) & 1) === 0) return mismatch;
   return lrIarValue(v, lr);
 }
@@ -287,7 +289,7 @@ export function cpuifRpr(v: Vgic, vcpu: number): number {
 
 /** The live LR holding `intid` (and, for GICv2 SGIs, `source`) in the active state; -1 if none. */
 function findActiveLr(v: Vgic, vcpu: number, intid: number, source: number): number {
-  const base = vcpu * v.nrLrs;
+  const base = v.lrBase(vcpu);
   const v2Sgi = v.sgiSources && intid < 16;
   for (let k = 0; k < v.usedLrs[vcpu]!; k++) {
     const lr = base + k;
@@ -300,7 +302,7 @@ function findActiveLr(v: Vgic, vcpu: number, intid: number, source: number): num
 
 /** Deactivate LR `k`: a hardware interrupt is deactivated at the host too; an emptied LR that asked for it raises EOI maintenance. */
 function clearActiveLr(v: Vgic, vcpu: number, k: number): void {
-  const lr = vcpu * v.nrLrs + k;
+  const lr = v.lrBase(vcpu) + k;
   const st = v.lrState[lr]! & ~LR_ACTIVE;
   v.lrState[lr] = st;
   if (v.lrHw[lr] !== 0) hostDeactivate(v, vcpu, v.lrIntid[lr]!, v.lrHost[lr]!);
@@ -339,7 +341,7 @@ function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, source: numb
   const active = live ? liveActive(v, owner, k, slot) : v.active[slot] !== 0;
   // A GICv2 SGI is deactivated only by naming the source of its active
   // instance, as KVM's vgic_v2_deactivate checks.
-  const src = k !== NONE ? v.lrSrc[owner * v.nrLrs + k]! : v.activeSrc[slot]!;
+  const src = k !== NONE ? v.lrSrc[v.lrBase(owner) + k]! : v.activeSrc[slot]!;
   const wrongSource = v.sgiSources && intid < 16 && src !== source;
   const g = v.group[slot]!;
   const outOfOrder = dropped !== ANY_PRIORITY && ((grp >= 0 && g !== grp) || groupPriority(v, vcpu, v.priority[slot]!, g) !== dropped);
@@ -389,7 +391,7 @@ function liveActive(v: Vgic, owner: number, k: number, slot: number): boolean {
   const f = v.foldChanges[slot]!;
   if ((f & FOLD_DEACTIVATE) !== 0) return false;
   if ((f & FOLD_ACTIVATE) !== 0) return true;
-  return (v.lrState[owner * v.nrLrs + k]! & LR_ACTIVE) !== 0;
+  return (v.lrState[v.lrBase(owner) + k]! & LR_ACTIVE) !== 0;
 }
 
 /**
@@ -423,7 +425,7 @@ function eoi(v: Vgic, vcpu: number, intid: number, source: number, grp: number):
     if (v.eoiMode[vcpu] === 0) deactivated = deactivateOutsideLrs(v, vcpu, intid, source, true, grp, actPrio);
     raiseMaintenance(v, vcpu, 'lr-entry-not-present');
   } else if (v.eoiMode[vcpu] === 0) {
-    const lr = vcpu * v.nrLrs + k;
+    const lr = v.lrBase(vcpu) + k;
     const lrGrp = v.lrGroup[lr]!;
     // A guest that EOIs out of order or in the wrong group gets the priority drop only.
     if ((grp < 0 || lrGrp === grp) && groupPriority(v, vcpu, v.lrPrio[lr]!, lrGrp) === actPrio) {
@@ -477,12 +479,12 @@ export function hasPendingIrq(v: Vgic, vcpu: number): boolean {
   if (v.header[CTL_DIST_ENABLE] === 0) return false;
   const pmr = v.pmr[vcpu]!;
   if (v.runState[vcpu] === VCPU_RUNNING) {
-    const base = vcpu * v.nrLrs;
+    const base = v.lrBase(vcpu);
     for (let k = 0; k < v.usedLrs[vcpu]!; k++) {
       if (v.lrState[base + k] === LR_PENDING && v.lrPrio[base + k]! < pmr) return true;
     }
   }
-  const head = v.nrSlots + vcpu;
+  const head = v.apListHead(vcpu);
   let found = false;
   v.lockApList(vcpu);
   for (let it = v.next[head]!; it !== head && !found; it = v.next[it]!) {

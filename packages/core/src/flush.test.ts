@@ -103,7 +103,7 @@ describe('flushLrState', () => {
     requeue(v, s);
     flushLrState(v, 1);
     expect(v.usedLrs[1]).toBe(1);
-    const lr = 1 * v.nrLrs;
+    const lr = v.lrBase(1);
     expect([v.lrIntid[lr], v.lrSrc[lr], v.lrState[lr], v.lrEoi[lr]]).toEqual([3, 1, LR_PENDING, 1]);
     expect(v.sgiSrc[s]).toBe(0b1000);
     expect(v.pendingLatch[s]).toBe(1);

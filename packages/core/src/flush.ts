@@ -22,7 +22,7 @@ export function populateLr(v: Vgic, vcpu: number, slot: number, k: number): void
     v.lockdep.assertApListHeld(vcpu, 'populateLr');
     v.lockdep.assertHeld(slot, 'populateLr');
   }
-  const lr = vcpu * v.nrLrs + k;
+  const lr = v.lrBase(vcpu) + k;
   const intid = v.intid[slot]!;
   const v2Sgi = v.sgiSources && intid < 16;
   const hw = v.hw[slot]!;
@@ -120,7 +120,7 @@ export function flushLrState(v: Vgic, vcpu: number): void {
 }
 
 function fillLrs(v: Vgic, vcpu: number): void {
-  const head = v.nrSlots + vcpu;
+  const head = v.apListHead(vcpu);
   const nrLrs = v.nrLrs;
   // Clear the kick before looking at the list: a kick that lands after this
   // is for something this flush may miss, and must survive.
@@ -201,7 +201,7 @@ function fillLrs(v: Vgic, vcpu: number): void {
  */
 function firstDeliverablePending(v: Vgic, vcpu: number, start: number): number {
   if (v.lockdep !== null) v.lockdep.assertApListHeld(vcpu, 'firstDeliverablePending');
-  const head = v.nrSlots + vcpu;
+  const head = v.apListHead(vcpu);
   for (let it = start; it !== head; it = v.next[it]!) {
     if (v.active[it] !== 0) continue;
     v.lockIrq(it);
@@ -214,7 +214,7 @@ function firstDeliverablePending(v: Vgic, vcpu: number, start: number): number {
 /** The list registers of a vCPU, decoded (allocates: for traces and inspection). */
 export function lrViews(v: Vgic, vcpu: number): LrView[] {
   const out: LrView[] = [];
-  const base = vcpu * v.nrLrs;
+  const base = v.lrBase(vcpu);
   for (let k = 0; k < v.usedLrs[vcpu]!; k++) {
     const lr = base + k;
     out.push({

@@ -58,7 +58,7 @@ export function irqState(v: Vgic, slot: number): IrqState {
   const intid = v.intid[slot]!;
   let sources = v.sgiSrc[slot]!;
   if (k !== NONE && owner !== NONE && v.runState[owner] === VCPU_RUNNING) {
-    const lr = owner * v.nrLrs + k;
+    const lr = v.lrBase(owner) + k;
     const st = v.lrState[lr]!;
     const f = v.foldChanges[slot]!;
     let lrPending = (st & LR_PENDING) !== 0;
@@ -128,7 +128,7 @@ export function vcpuState(v: Vgic, vcpu: number): VcpuState {
     eoiMode: v.eoiMode[vcpu]!,
     cbpr: v.cbpr[vcpu] !== 0,
     runningPriority: highestActivePriority(v, vcpu),
-    apr: Array.from(v.apr.subarray(vcpu * APR_WORDS, (vcpu + 1) * APR_WORDS)),
+    apr: Array.from(v.apr.subarray(v.aprBase(vcpu), v.aprBase(vcpu) + APR_WORDS)),
     irqLine: v.irqLine[vcpu] !== 0,
     fiqLine: v.fiqLine[vcpu] !== 0,
     kickPending: v.kick[vcpu] !== 0,

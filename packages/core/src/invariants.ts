@@ -21,7 +21,7 @@ export function checkInvariants(v: Vgic): string[] {
   }
 
   for (let k = 0; k < v.nrVcpus; k++) {
-    const head = v.nrSlots + k;
+    const head = v.apListHead(k);
     let prev = head;
     let steps = 0;
     for (let it = v.next[head]!; it !== head; it = v.next[it]!) {
@@ -45,7 +45,7 @@ export function checkInvariants(v: Vgic): string[] {
     if (used < 0 || used > v.nrLrs) problems.push(`vCPU ${k} uses ${used} list registers of ${v.nrLrs}`);
     if (v.runState[k] !== VCPU_RUNNING && used !== 0) problems.push(`vCPU ${k} is outside but holds ${used} list registers`);
     for (let j = 0; j < used && j < v.nrLrs; j++) {
-      const slot = v.lrSlot[k * v.nrLrs + j]!;
+      const slot = v.lrSlot[v.lrBase(k) + j]!;
       if (v.apListVcpu[slot] !== k) problems.push(`vCPU ${k}'s LR${j} holds INTID ${v.intid[slot]}, which is not on its ap_list`);
       if (v.inLr[slot] !== j) problems.push(`vCPU ${k}'s LR${j} holds INTID ${v.intid[slot]}, which records LR ${v.inLr[slot]}`);
     }

@@ -16,8 +16,8 @@ describe('thread ids', () => {
     expect(v.lockOwner.id).toBeGreaterThan(0);
     expect(v.lockSpace.state(v.lockOwner.id)).toBe(THREAD_ALIVE);
     v.lockApList(1);
-    expect(v.lockWords[v.nrSlots + 1]).toBe(v.lockOwner.id << 1);
-    expect(v.lockSpace.heldBy(v.lockOwner.id)).toEqual([v.nrSlots + 1]);
+    expect(v.lockWords[v.apListHead(1)]).toBe(v.lockOwner.id << 1);
+    expect(v.lockSpace.heldBy(v.lockOwner.id)).toEqual([v.apListHead(1)]);
     v.unlockApList(1);
     expect(v.lockSpace.heldBy(v.lockOwner.id)).toEqual([]);
   });
@@ -100,7 +100,7 @@ describe('a thread that ends inside the engine', () => {
     v.lockApList(0);
     const dead = v.lockSpace.claim();
     v.lockSpace.breakMachine(dead, -1, 2);
-    const word = v.nrSlots;
+    const word = v.apListHead(0);
     expect(v.lockWords[word]).toBe((v.lockOwner.id << 1) | LOCK_WAITERS);
     v.unlockApList(0);
     expect(v.lockWords[word]).toBe(LOCK_BROKEN);
@@ -111,7 +111,7 @@ describe('a thread that ends inside the engine', () => {
     const m = shared();
     const v = m.vgic;
     const dead = v.lockSpace.claim();
-    v.lockSpace.breakMachine(dead, v.nrSlots, 1);
+    v.lockSpace.breakMachine(dead, v.apListHead(0), 1);
     v.resetLocks();
     expect(v.broken).toBeNull();
     expect(Array.from(v.lockWords).every((w) => w === 0)).toBe(true);

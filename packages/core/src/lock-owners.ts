@@ -27,6 +27,7 @@
  * never come back. `Vgic.resetLocks` (called by `Machine.reset` and by
  * restore, which rewrite every word the locks protect) is the way back.
  */
+import { LINE_WORDS } from './cache-line.js';
 import { VgicError } from './errors.js';
 
 export const THREAD_FREE = 0;
@@ -76,20 +77,23 @@ export class LockSpace {
   readonly threads: Int32Array;
   private readonly record: Int32Array;
   private readonly nrSlots: number;
+  /** vCPU 0's ap_list_lock; vCPU k's is LINE_WORDS·k further (Vgic.apListHead). */
+  private readonly headBase: number;
   private readonly intid: Int32Array;
 
-  constructor(words: Int32Array, threads: Int32Array, record: Int32Array, nrSlots: number, intid: Int32Array) {
+  constructor(words: Int32Array, threads: Int32Array, record: Int32Array, nrSlots: number, headBase: number, intid: Int32Array) {
     this.words = words;
     this.threads = threads;
     this.record = record;
     this.nrSlots = nrSlots;
+    this.headBase = headBase;
     this.intid = intid;
   }
 
   /** A lock's name for messages: `irq_lock(INTID 40, slot 72)`, `ap_list_lock(vCPU 1)`. */
   describe(index: number): string {
     if (index < this.nrSlots) return `irq_lock(INTID ${this.intid[index]}, slot ${index})`;
-    return `ap_list_lock(vCPU ${index - this.nrSlots})`;
+    return `ap_list_lock(vCPU ${(index - this.headBase) / LINE_WORDS})`;
   }
 
   // ------------------------------------------------------------ thread ids

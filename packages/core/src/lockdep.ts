@@ -16,6 +16,7 @@
  * a `VgicError` with code `LOCK_ORDER`: it is a bug in the engine, never the
  * guest's doing, and should stop the run loudly.
  */
+import { LINE_WORDS } from './cache-line.js';
 import { VgicError } from './errors.js';
 import type { LockOps } from './locks.js';
 
@@ -26,17 +27,20 @@ export class LockDep {
   readonly held: Int32Array = new Int32Array(MAX_HELD);
   depth = 0;
   private readonly nrSlots: number;
+  /** vCPU 0's ap_list_lock; vCPU k's is LINE_WORDS·k further (Vgic.apListHead). */
+  private readonly headBase: number;
   private readonly counter: Int32Array;
   private readonly counterIndex: number;
 
-  constructor(nrSlots: number, counter: Int32Array, counterIndex: number) {
+  constructor(nrSlots: number, headBase: number, counter: Int32Array, counterIndex: number) {
     this.nrSlots = nrSlots;
+    this.headBase = headBase;
     this.counter = counter;
     this.counterIndex = counterIndex;
   }
 
   describe(index: number): string {
-    return index < this.nrSlots ? `irq_lock(slot ${index})` : `ap_list_lock(vCPU ${index - this.nrSlots})`;
+    return index < this.nrSlots ? `irq_lock(slot ${index})` : `ap_list_lock(vCPU ${(index - this.headBase) / LINE_WORDS})`;
   }
 
   private violation(message: string): never {
@@ -89,7 +93,7 @@ export class LockDep {
   /**
    * A function entered "with the irq lock held" checks its contract here (as
    * the kernel's lockdep_assert_held): `index` is the lock's word, a slot for
-   * an irq lock or nrSlots + vCPU for an ap_list_lock.
+   * an irq lock or the vCPU's list head (Vgic.apListHead) for an ap_list_lock.
    */
   assertHeld(index: number, where: string): void {
     if (!this.isHeld(index)) this.violation(`${where} entered without ${this.describe(index)}`);
@@ -97,7 +101,7 @@ export class LockDep {
 
   /** A function entered "with the vCPU's ap_list_lock held" checks it here. */
   assertApListHeld(vcpu: number, where: string): void {
-    this.assertHeld(this.nrSlots + vcpu, where);
+    this.assertHeld(this.headBase + vcpu * LINE_WORDS, where);
   }
 
   /**
@@ -107,7 +111,7 @@ export class LockDep {
    */
   assertListOfHeld(owner: number, slot: number, where: string): void {
     if (owner < 0) this.violation(`${where} entered with slot ${slot} on no ap_list`);
-    this.assertHeld(this.nrSlots + owner, where);
+    this.assertHeld(this.headBase + owner * LINE_WORDS, where);
   }
 
   /** A function that "returns with every lock dropped" checks it here. */

@@ -65,16 +65,16 @@ describe.each(PRIMITIVES)('the $kind lock primitive', ({ kind, make }) => {
     const v = m.vgic;
     expect(v.locks.kind).toBe(`${kind}+lockdep`);
     v.lockApList(1);
-    expect(v.lockWords[v.nrSlots + 1]).toBe(v.lockOwner.id << 1);
+    expect(v.lockWords[v.apListHead(1)]).toBe(v.lockOwner.id << 1);
     v.unlockApList(1);
-    expect(v.lockWords[v.nrSlots + 1]).toBe(0);
+    expect(v.lockWords[v.apListHead(1)]).toBe(0);
   });
 
   it('refuses every lock of a broken machine with MACHINE_BROKEN, and works again after a reset', () => {
     const m = make();
     bringUp(m);
     const v = m.vgic;
-    v.lockSpace.breakMachine(v.lockSpace.claim(), v.nrSlots, 1);
+    v.lockSpace.breakMachine(v.lockSpace.claim(), v.apListHead(0), 1);
     expect(code(() => m.inject(40, 1))).toBe('MACHINE_BROKEN');
     expect(code(() => m.enter(1))).toBe('MACHINE_BROKEN');
     expect(m.checkInvariants()).toEqual([expect.stringMatching(/^the machine is broken: thread \d+ of this machine stopped while it held ap_list_lock\(vCPU 0\)/)]);
@@ -93,7 +93,7 @@ describe.each(PRIMITIVES.filter((p) => p.kind !== 'plain'))('a $kind waiter', ({
     const v = m.vgic;
     // vCPU 0's ap_list_lock as a thread that died would leave it: held by
     // id 0, which no thread ever has (any word the primitives did not write).
-    Atomics.store(v.lockWords, v.nrSlots, 1);
+    Atomics.store(v.lockWords, v.apListHead(0), 1);
     expect(code(() => m.inject(40, 1))).toBe('MACHINE_BROKEN');
     expect(v.broken).toMatch(/stopped while it held ap_list_lock\(vCPU 0\)/);
     expect(Array.from(v.lockWords).every((w) => w === LOCK_BROKEN)).toBe(true);
@@ -126,9 +126,9 @@ describe('AtomicLocks', () => {
     const v = m.vgic;
     const other = v.lockSpace.claim();
     // Held by another thread, with a waiter: the release looks at the word.
-    Atomics.store(v.lockWords, v.nrSlots, (other << 1) | 1);
+    Atomics.store(v.lockWords, v.apListHead(0), (other << 1) | 1);
     expect(code(() => v.unlockApList(0))).toBe('LOCK_ORDER');
-    expect(v.lockWords[v.nrSlots]).toBe((other << 1) | 1);
+    expect(v.lockWords[v.apListHead(0)]).toBe((other << 1) | 1);
     // Every case, with the lock-order checker on (as the tests run).
     const checked = Vgic.open(m.vgic.buffer, { lockCheck: true });
     expect(code(() => checked.unlockApList(0))).toBe('LOCK_ORDER');
@@ -168,7 +168,7 @@ async function waitingBehindAnotherThread() {
   const m = createToy({ vcpus: 1, spis: 32, shared: true, lockCheck: false });
   const v = m.vgic;
   const holder = v.lockSpace.claim();
-  Atomics.store(v.lockWords, v.nrSlots, holder << 1);
+  Atomics.store(v.lockWords, v.apListHead(0), holder << 1);
   const w = waiterIn(m);
   await w.waiting;
   await new Promise((r) => setTimeout(r, 50));
@@ -183,7 +183,7 @@ describe('a waiter in another thread', () => {
     const r = await w.outcome;
     await w.worker.terminate();
     expect(r).toMatchObject({ type: 'error', code: 'MACHINE_BROKEN' });
-    expect(v.lockSpace.brokenBy()).toMatchObject({ thread: holder, lock: v.nrSlots });
+    expect(v.lockSpace.brokenBy()).toMatchObject({ thread: holder, lock: v.apListHead(0) });
   });
 
   it('is woken with MACHINE_BROKEN when the holder is retired', { timeout: 20_000 }, async () => {

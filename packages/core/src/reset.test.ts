@@ -25,7 +25,7 @@ describe('the reset state both versions share', () => {
     v.apr.fill(0x8000_0000);
     resetCpuInterface(v, 1, { bpr0: 2, bpr1: 3, fiqEn: 1 });
     expect([v.pmr[1], v.grpEn1[1], v.eoiMode[1], v.bpr0[1], v.bpr1[1], v.fiqEn[1]]).toEqual([0, 0, 0, 2, 3, 1]);
-    expect([...v.apr.subarray(APR_WORDS, 2 * APR_WORDS)]).toEqual(new Array(APR_WORDS).fill(0));
+    expect([...v.apr.subarray(v.aprBase(1), v.aprBase(1) + APR_WORDS)]).toEqual(new Array(APR_WORDS).fill(0));
     expect([v.pmr[0], v.grpEn1[0], v.apr[0]]).toEqual([0xf0, 1, 0x8000_0000]);
   });
 });

@@ -36,7 +36,7 @@ export function resetCpuInterface(v: Vgic, vcpu: number, o: { bpr0: number; bpr1
   v.cbpr[vcpu] = 0;
   v.ackCtl[vcpu] = 0;
   v.fiqEn[vcpu] = o.fiqEn;
-  v.apr.fill(0, vcpu * APR_WORDS, (vcpu + 1) * APR_WORDS);
+  v.apr.fill(0, v.aprBase(vcpu), v.aprBase(vcpu) + APR_WORDS);
 }
 
 /**

@@ -65,7 +65,7 @@ describe('syncHwState: folding the list registers', () => {
     const s = pendingOn(v, 40, 1);
     flushLrState(v, 1);
     cpuifAck(v, 1, 3, SPURIOUS);
-    expect(v.lrState[1 * v.nrLrs]).toBe(LR_ACTIVE);
+    expect(v.lrState[v.lrBase(1)]).toBe(LR_ACTIVE);
     v.foldChanges[s] = FOLD_DEACTIVATE;
     syncHwState(v, 1);
     expect([v.active[s], v.foldChanges[s], v.apListVcpu[s]]).toEqual([0, 0, NONE]);
@@ -138,7 +138,7 @@ describe('pruneApList', () => {
     let fired = false;
     locks.onAcquire = (index) => {
       // While prune takes the two ap_list_locks, the interrupt is routed home again.
-      if (index === v.nrSlots + 1 && !fired) {
+      if (index === v.apListHead(1) && !fired) {
         fired = true;
         v.target[s] = 3;
       }

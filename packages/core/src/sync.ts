@@ -31,7 +31,7 @@ import {
  * while the interrupt was active is pending again after its deactivation.
  */
 export function foldLr(v: Vgic, vcpu: number, k: number): void {
-  const lr = vcpu * v.nrLrs + k;
+  const lr = v.lrBase(vcpu) + k;
   const slot = v.lrSlot[lr]!;
   let state = v.lrState[lr]!;
   const intid = v.lrIntid[lr]!;
@@ -89,7 +89,7 @@ export function pruneApList(v: Vgic, vcpu: number): void {
 }
 
 function prune(v: Vgic, vcpu: number): void {
-  const head = v.nrSlots + vcpu;
+  const head = v.apListHead(vcpu);
   retry: for (;;) {
     v.lockApList(vcpu);
     let it = v.next[head]!;

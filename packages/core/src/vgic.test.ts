@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bareVgic } from '../test/fixtures/bare.js';
-import { APR_WORDS, CTL_WORDS, NONE, VGIC_STATE_ARRAYS, Vgic } from './vgic.js';
+import { APR_WORDS, CTL_WORDS, LINE_BYTES, LINE_WORDS, LR_STRIDE, NONE, VGIC_STATE_ARRAYS, Vgic } from './vgic.js';
 
 describe('Vgic.slotOf', () => {
   it('banks private interrupts per vCPU and shares SPIs', () => {
@@ -29,17 +29,49 @@ describe('the state layout (VGIC_STATE_ARRAYS)', () => {
   it('lays every array out once, in table order, each aligned, none overlapping, ending at bytesFor', () => {
     const v = Vgic.create(shape, false);
     let end = 0;
-    for (const [name, [kind]] of Object.entries(VGIC_STATE_ARRAYS)) {
+    for (const [name, [kind, extent]] of Object.entries(VGIC_STATE_ARRAYS)) {
       const a = v[name as keyof typeof VGIC_STATE_ARRAYS];
+      // Arrays of per-vCPU blocks a line apart begin a line.
+      const align = extent === 'slotsAndHeads' || extent === 'aprWords' || extent === 'lrs' ? LINE_BYTES : a.BYTES_PER_ELEMENT;
       expect(a.buffer, name).toBe(v.buffer);
       expect(a.constructor, name).toBe(kind === 'i32' ? Int32Array : kind === 'u32' ? Uint32Array : Uint8Array);
-      expect(a.byteOffset % a.BYTES_PER_ELEMENT, name).toBe(0);
+      expect(a.byteOffset % align, name).toBe(0);
       expect(a.byteOffset, name).toBeGreaterThanOrEqual(end);
       // No gap but the alignment padding.
-      expect(a.byteOffset - end, name).toBeLessThan(a.BYTES_PER_ELEMENT);
+      expect(a.byteOffset - end, name).toBeLessThan(align);
       end = a.byteOffset + a.byteLength;
     }
     expect(end).toBe(Vgic.bytesFor(shape));
+  });
+
+  // Two vCPU threads that write one cache line take it from each other on
+  // every write: what each vCPU writes on every delivery keeps to lines of its own.
+  it.each([
+    ['4 list registers', { nrVcpus: 5, nrSpis: 32, nrLrs: 4, priorityBits: 5, sgiSources: false }],
+    ['16 list registers and 7 preemption bits', { nrVcpus: 3, nrSpis: 96, nrLrs: 16, priorityBits: 7, sgiSources: true }],
+  ])("keeps each vCPU's list head, lock word, active priorities and list registers out of every other vCPU's cache lines (%s)", (_, s) => {
+    const v = Vgic.create(s, false);
+    const lrArrays = [v.lrSlot, v.lrIntid, v.lrHost, v.lrState, v.lrPrio, v.lrGroup, v.lrHw, v.lrEoi, v.lrSrc];
+    const linesOf = (k: number): Set<number> => {
+      const lines = new Set<number>();
+      const add = (a: Int32Array | Uint32Array | Uint8Array, from: number, count: number): void => {
+        for (let i = from; i < from + count; i++) lines.add(Math.floor((a.byteOffset + i * a.BYTES_PER_ELEMENT) / LINE_BYTES));
+      };
+      for (const a of [v.lockWords, v.next, v.prev]) add(a, v.apListHead(k), 1);
+      add(v.apr, v.aprBase(k), APR_WORDS);
+      for (const a of lrArrays) add(a, v.lrBase(k), v.nrLrs);
+      return lines;
+    };
+    const owner = new Map<number, number>();
+    for (let k = 0; k < v.nrVcpus; k++) {
+      for (const line of linesOf(k)) {
+        expect(owner.get(line), `line ${line} of vCPU ${k}`).toBeUndefined();
+        owner.set(line, k);
+      }
+    }
+    // And no slot's lock word or links share a line with a list head.
+    const firstHeadLine = Math.floor((v.lockWords.byteOffset + v.apListHead(0) * 4) / LINE_BYTES);
+    expect(Math.floor((v.lockWords.byteOffset + (v.nrSlots - 1) * 4) / LINE_BYTES)).toBeLessThan(firstHeadLine);
   });
 
   it('sizes each array by what it is indexed by: slots, slots and list heads, vCPUs, list registers', () => {
@@ -47,11 +79,14 @@ describe('the state layout (VGIC_STATE_ARRAYS)', () => {
     const slots = 3 * 32 + 64;
     expect(v.priority.length).toBe(slots);
     expect(v.route.length).toBe(slots * 2);
-    expect(v.next.length).toBe(slots + 3);
-    expect(v.lockWords.length).toBe(slots + 3);
+    // The heads begin at the line after the slots, one line per vCPU.
+    expect(v.headBase).toBe(slots);
+    expect(v.apListHead(2)).toBe(slots + 2 * LINE_WORDS);
+    expect(v.next.length).toBe(v.apListHead(2) + 1);
+    expect(v.lockWords.length).toBe(v.apListHead(2) + 1);
     expect(v.pmr.length).toBe(3);
-    expect(v.apr.length).toBe(3 * APR_WORDS);
-    expect(v.lrState.length).toBe(3 * 4);
+    expect(v.apr.length).toBe(v.aprBase(2) + APR_WORDS);
+    expect(v.lrState.length).toBe(2 * LR_STRIDE + 4);
     expect(v.header.length).toBe(CTL_WORDS);
   });
 

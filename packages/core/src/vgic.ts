@@ -11,11 +11,19 @@
  * (`Vgic.open`), and nothing on the hot path is a JS object.
  *
  * Locks are words of `lockWords`: slot s's irq_lock at s, vCPU k's
- * ap_list_lock at nrSlots+k; each records the id of the thread holding it,
- * from the thread table (`threadTable`, lock-owners.ts). The ap_list is
+ * ap_list_lock at `apListHead(k)`; each records the id of the thread holding
+ * it, from the thread table (`threadTable`, lock-owners.ts). The ap_list is
  * intrusive: `next`/`prev` links per slot, with vCPU k's list head a
- * sentinel at index nrSlots+k.
+ * sentinel at index `apListHead(k)`.
+ *
+ * What each vCPU thread writes on every delivery — its list head and lock
+ * word, its active priorities, its list registers — lies in a cache line of
+ * its own (`LINE_BYTES` apart from the next vCPU's: `apListHead`, `aprBase`,
+ * `lrBase`): when adjacent vCPUs' words shared a line, two vCPU threads
+ * took that line from each other on every acknowledge and EOI, and a second
+ * thread cost more than it brought.
  */
+import { LINE_BYTES, LINE_WORDS } from './cache-line.js';
 import { VgicError } from './errors.js';
 import { BROKEN_RECORD_WORDS, LockSpace, ownerFor, threadTableWords, type LockOwner } from './lock-owners.js';
 import { CheckedLocks, LockDep } from './lockdep.js';
@@ -90,10 +98,21 @@ export const VCPU_WORDS = 8;
 /** Active-priority words per vCPU: AP0R0..3 then AP1R0..3. */
 export const APR_WORDS = 8;
 
+/**
+ * Entries from one vCPU's list registers to the next's in every list-register
+ * array: a cache line of the byte arrays (and more than any vCPU's 16 list registers).
+ */
+export const LR_STRIDE: number = LINE_BYTES;
+
+export { LINE_BYTES, LINE_WORDS } from './cache-line.js';
+
 /** The first word of every machine buffer: 'VGIC'. */
 export const VGIC_MAGIC = 0x56474943;
-/** The buffer layout this build reads and writes (its second word). 2: the thread table of lock owners; 3: the header records the state's size. */
-export const LAYOUT_VERSION = 3;
+/**
+ * The buffer layout this build reads and writes (its second word). 2: the thread table of lock owners; 3: the header
+ * records the state's size; 4: each vCPU's list head, active priorities and list registers in cache lines of their own.
+ */
+export const LAYOUT_VERSION = 4;
 
 /** What fixes the layout of a machine's buffer. */
 export interface VgicShape {
@@ -137,13 +156,13 @@ export const VGIC_STATE_ARRAYS = {
   header: ['i32', 'header'],
   /** Words the backend keeps distributor-wide state of its own in. */
   dist: ['u32', 'dist'],
-  /** The locks: slot s's irq_lock at s, vCPU k's ap_list_lock at nrSlots+k; each holds its holder's thread id. */
+  /** The locks: slot s's irq_lock at s, vCPU k's ap_list_lock at apListHead(k); each holds its holder's thread id. */
   lockWords: ['i32', 'slotsAndHeads'],
   /** What became of each thread id the lock words may name (lock-owners.ts). */
   threadTable: ['i32', 'threads'],
   // --- per slot (struct vgic_irq), 32-bit ---
   intid: ['i32', 'slots'],
-  /** ap_list links; vCPU k's list head is the sentinel at nrSlots+k. */
+  /** ap_list links; vCPU k's list head is the sentinel at apListHead(k). */
   next: ['i32', 'slotsAndHeads'],
   prev: ['i32', 'slotsAndHeads'],
   /** KVM's irq->vcpu: the vCPU whose ap_list holds the interrupt, or NONE. (Where it is delivered is `target`.) */
@@ -163,11 +182,11 @@ export const VGIC_STATE_ARRAYS = {
   eoiCount: ['i32', 'vcpus'],
   /** Edges folded into a latch that was already set (coalesced behind an LR). */
   foldCoalesced: ['i32', 'vcpus'],
-  /** Active-priority words, APR_WORDS per vCPU: AP0R0..3 then AP1R0..3. */
+  /** Active-priority words, APR_WORDS per vCPU from aprBase(k): AP0R0..3 then AP1R0..3. */
   apr: ['u32', 'aprWords'],
   /** Words the backend keeps per-vCPU state of its own in (redistributor state, affinity). */
   vcpuWords: ['u32', 'vcpuWords'],
-  // --- list registers, nrLrs per vCPU, 32-bit ---
+  // --- list registers, nrLrs per vCPU from lrBase(k), 32-bit ---
   lrSlot: ['i32', 'lrs'],
   lrIntid: ['i32', 'lrs'],
   lrHost: ['i32', 'lrs'],
@@ -223,6 +242,14 @@ export type VgicStateArrays = {
 
 const STATE_ARRAY_NAMES = Object.keys(VGIC_STATE_ARRAYS) as (keyof VgicStateArrays)[];
 
+/** Where the ap_list heads begin in `lockWords`/`next`/`prev`: past the slots, at a cache line's start. */
+function headBaseOf(nrSlots: number): number {
+  return Math.ceil(nrSlots / LINE_WORDS) * LINE_WORDS;
+}
+
+/** Extents whose arrays hold per-vCPU blocks a line apart: laid at a line's start, so each block keeps to its lines. */
+const LINE_ALIGNED: ReadonlySet<StateExtent> = new Set<StateExtent>(['slotsAndHeads', 'aprWords', 'lrs']);
+
 function extentOf(e: StateExtent, s: VgicShape): number {
   const slots = s.nrVcpus * 32 + s.nrSpis;
   switch (e) {
@@ -234,28 +261,31 @@ function extentOf(e: StateExtent, s: VgicShape): number {
       return threadTableWords(s.nrVcpus);
     case 'slots':
       return slots;
+    // The arrays of per-vCPU blocks end with the last vCPU's last word, so
+    // the size a shape lays out depends on each count (machine-options.ts).
     case 'slotsAndHeads':
-      return slots + s.nrVcpus;
+      return headBaseOf(slots) + Math.max(0, s.nrVcpus - 1) * LINE_WORDS + 1;
     case 'routeHalves':
       return slots * 2;
     case 'vcpus':
       return s.nrVcpus;
     case 'aprWords':
-      return s.nrVcpus * APR_WORDS;
+      return Math.max(0, s.nrVcpus - 1) * LINE_WORDS + APR_WORDS;
     case 'vcpuWords':
       return s.nrVcpus * VCPU_WORDS;
     case 'lrs':
-      return s.nrVcpus * s.nrLrs;
+      return Math.max(0, s.nrVcpus - 1) * LR_STRIDE + s.nrLrs;
   }
 }
 
-/** Lays the state arrays out one after another, each aligned to its element; with no buffer, only measures. */
+/** Lays the state arrays out one after another, each aligned to its element or a line; with no buffer, only measures. */
 class Layout {
   offset = 0;
   constructor(readonly buffer: ArrayBufferLike | null) {}
-  array(kind: StateElement, n: number): Int32Array | Uint32Array | Uint8Array {
+  array(kind: StateElement, n: number, align: number): Int32Array | Uint32Array | Uint8Array {
     const size = kind === 'u8' ? 1 : 4;
-    this.offset = (this.offset + size - 1) & ~(size - 1);
+    const a = Math.max(size, align);
+    this.offset = (this.offset + a - 1) & ~(a - 1);
     const at = this.offset;
     this.offset += n * size;
     const b = this.buffer;
@@ -293,6 +323,8 @@ export class Vgic {
   readonly nrSpis: number;
   readonly nrLrs: number;
   readonly nrSlots: number;
+  /** vCPU 0's ap_list head in `lockWords`/`next`/`prev`; vCPU k's is LINE_WORDS·k further (`apListHead`). */
+  readonly headBase: number;
   readonly priorityBits: number;
   /** Priority field mask: the implemented high bits (5 bits: 0xf8). */
   readonly priorityMask: number;
@@ -344,7 +376,7 @@ export class Vgic {
     const out: Record<string, Int32Array | Uint32Array | Uint8Array> = {};
     for (const name of STATE_ARRAY_NAMES) {
       const [kind, extent] = VGIC_STATE_ARRAYS[name];
-      out[name] = l.array(kind, extentOf(extent, s));
+      out[name] = l.array(kind, extentOf(extent, s), LINE_ALIGNED.has(extent) ? LINE_BYTES : 1);
     }
     return out as unknown as VgicStateArrays;
   }
@@ -401,6 +433,7 @@ export class Vgic {
     this.nrSpis = shape.nrSpis;
     this.nrLrs = shape.nrLrs;
     this.nrSlots = shape.nrVcpus * 32 + shape.nrSpis;
+    this.headBase = headBaseOf(this.nrSlots);
     this.priorityBits = shape.priorityBits;
     this.priorityMask = (0xff << (8 - shape.priorityBits)) & 0xff;
     this.bprMin = 8 - shape.priorityBits;
@@ -418,6 +451,7 @@ export class Vgic {
       this.threadTable,
       this.header.subarray(CTL_BROKEN, CTL_BROKEN + BROKEN_RECORD_WORDS),
       this.nrSlots,
+      this.headBase,
       this.intid,
     );
     this.lockOwner = ownerFor(buffer, this.lockSpace);
@@ -425,7 +459,7 @@ export class Vgic {
     const base = given.forOwner ? given.forOwner(this.lockOwner) : given;
     const check = options.lockCheck ?? ((this.header[CTL_DEBUG]! & DEBUG_LOCKDEP) !== 0 || envLockCheck());
     if (check) {
-      this.lockdep = new LockDep(this.nrSlots, this.header, CTL_LOCK_VIOLATIONS);
+      this.lockdep = new LockDep(this.nrSlots, this.headBase, this.header, CTL_LOCK_VIOLATIONS);
       this.locks = new CheckedLocks(base, this.lockdep);
     } else {
       this.lockdep = null;
@@ -452,7 +486,7 @@ export class Vgic {
       this.inLr[s] = NONE;
     }
     for (let k = 0; k < this.nrVcpus; k++) {
-      const head = this.nrSlots + k;
+      const head = this.apListHead(k);
       this.next[head] = head;
       this.prev[head] = head;
       this.usedLrs[k] = 0;
@@ -488,8 +522,19 @@ export class Vgic {
     return 32 + this.nrSpis;
   }
 
+  /** vCPU `vcpu`'s ap_list head: its sentinel in `next`/`prev` and its ap_list_lock in `lockWords`. */
   apListHead(vcpu: number): number {
-    return this.nrSlots + vcpu;
+    return this.headBase + vcpu * LINE_WORDS;
+  }
+
+  /** vCPU `vcpu`'s first active-priority word in `apr` (AP0R0; AP1R0 is 4 further). */
+  aprBase(vcpu: number): number {
+    return vcpu * LINE_WORDS;
+  }
+
+  /** vCPU `vcpu`'s first list register in the list-register arrays (`lrState`, `lrSlot`, ...); LR k is k further. */
+  lrBase(vcpu: number): number {
+    return vcpu * LR_STRIDE;
   }
 
   // --- locks (thin wrappers so call sites read as the kernel's) ---
@@ -503,11 +548,11 @@ export class Vgic {
   }
 
   lockApList(vcpu: number): void {
-    this.locks.acquire(this.lockWords, this.nrSlots + vcpu);
+    this.locks.acquire(this.lockWords, this.apListHead(vcpu));
   }
 
   unlockApList(vcpu: number): void {
-    this.locks.release(this.lockWords, this.nrSlots + vcpu);
+    this.locks.release(this.lockWords, this.apListHead(vcpu));
   }
 
   get debugFlags(): number {

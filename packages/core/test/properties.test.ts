@@ -119,7 +119,7 @@ class Run {
     const k = v.inLr[slot]!;
     if (owner === NONE || k === NONE || v.runState[owner] !== VCPU_RUNNING) return 0;
     if ((v.foldChanges[slot]! & FOLD_UNPEND) !== 0) return 0;
-    return (v.lrState[owner * v.nrLrs + k]! & LR_PENDING) !== 0 ? 1 : 0;
+    return (v.lrState[v.lrBase(owner) + k]! & LR_PENDING) !== 0 ? 1 : 0;
   }
 
   step(c: Cmd): void {

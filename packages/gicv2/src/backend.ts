@@ -113,7 +113,7 @@ function describeRoute(v: Vgic, slot: number): string {
 // --- list registers -------------------------------------------------------------------
 
 function encodeLr(v: Vgic, vcpu: number, k: number): bigint {
-  const lr = vcpu * v.nrLrs + k;
+  const lr = v.lrBase(vcpu) + k;
   const word = packGichLr(
     v.lrIntid[lr]!,
     v.lrState[lr]!,

@@ -12,7 +12,7 @@
  * - GICC_APRn/NSAPRn: the active-priority words the priority bits use (the
  *   rest read 0 and ignore writes); GICC_IIDR read-only.
  */
-import { APR_WORDS, type KvmCpuRegs, type KvmSemantics, type Vgic } from '@vgic/core';
+import { type KvmCpuRegs, type KvmSemantics, type Vgic } from '@vgic/core';
 import {
   GICC_ABPR,
   GICC_APR,
@@ -42,7 +42,7 @@ function hex(n: number): string {
 function aprWord(v: Vgic, vcpu: number, offset: number): number {
   const nonSecure = offset >= GICC_NSAPR;
   const n = (offset - (nonSecure ? GICC_NSAPR : GICC_APR)) >> 2;
-  return n < v.aprWordsUsed ? vcpu * APR_WORDS + (nonSecure ? 4 : 0) + n : -1;
+  return n < v.aprWordsUsed ? v.aprBase(vcpu) + (nonSecure ? 4 : 0) + n : -1;
 }
 
 const cpuRegs: KvmCpuRegs = Object.freeze({

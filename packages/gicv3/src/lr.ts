@@ -38,7 +38,7 @@ export function encodeIchLr(lr: IchLrFields): bigint {
 
 /** List register `k` of `vcpu`, from the engine's LR arrays. */
 export function encodeLr(v: Vgic, vcpu: number, k: number): bigint {
-  const lr = vcpu * v.nrLrs + k;
+  const lr = v.lrBase(vcpu) + k;
   const hi = ichLrHigh(v.lrState[lr]!, v.lrPrio[lr]!, v.lrGroup[lr]!, v.lrHw[lr] !== 0, v.lrHost[lr]!, v.lrEoi[lr] !== 0);
   return toU64(v.lrIntid[lr]! >>> 0, hi);
 }

@@ -259,9 +259,9 @@ function cpuFrame(base: number): FrameDef {
       count: APR_WORDS,
       width: 32,
       access: ACCESS_32,
-      read: (v, vcpu, off) => v.apr[vcpu * APR_WORDS + ((off - 0x30) >> 2)]!,
+      read: (v, vcpu, off) => v.apr[v.aprBase(vcpu) + ((off - 0x30) >> 2)]!,
       write: (v, vcpu, off, _w, value) => {
-        v.apr[vcpu * APR_WORDS + ((off - 0x30) >> 2)] = value >>> 0;
+        v.apr[v.aprBase(vcpu) + ((off - 0x30) >> 2)] = value >>> 0;
         cpuifUpdateLines(v, vcpu);
       },
     },
@@ -334,7 +334,7 @@ export function createXgicBackend(o: XgicBackendOptions = {}): GicBackend {
     frames: [distFrame(o.distBase ?? XGIC_DIST_BASE), cpuFrame(o.cpuBase ?? XGIC_CPU_BASE)],
     sysregs,
     encodeLr(v, vcpu, k) {
-      const lr = vcpu * v.nrLrs + k;
+      const lr = v.lrBase(vcpu) + k;
       const st = BigInt(v.lrState[lr]! & (LR_PENDING | LR_ACTIVE));
       return (
         BigInt(v.lrIntid[lr]! >>> 0) |

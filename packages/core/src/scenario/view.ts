@@ -14,7 +14,7 @@ import { distEnable } from '../mmio.js';
 import { irqState, vcpuState, type IrqState, type VcpuState } from '../inspect.js';
 import type { Machine } from '../machine.js';
 import type { LrView } from '../trace.js';
-import type { Vgic } from '../vgic.js';
+import { VCPU_WORDS, VGIC_STATE_ARRAYS, type Vgic } from '../vgic.js';
 import { ByteDiff } from './byte-diff.js';
 
 export interface StateView {
@@ -271,31 +271,29 @@ function ascending(a: number, b: number): number {
 }
 
 /**
- * Whose each byte of the state is, from the layout's columns (typed arrays
- * over the state): a column whose length is a multiple of the slot count
- * holds each interrupt's own; one of the slot count plus the vCPU count
- * holds the ap_lists' links and heads, and lock words, which are anyone's
- * (a link of an interrupt belongs to the list of whichever vCPU holds it);
- * one whose length is a multiple of the vCPU count holds each vCPU's own —
- * a vCPU has fewer words of its own than the 32 private interrupts it has
- * slots for, so the three never mix up. The control words, the
- * distributor's words and anything else are anyone's.
+ * Whose each byte of the state is, from the layout's table
+ * (VGIC_STATE_ARRAYS): an array indexed by slot holds each interrupt's own;
+ * one of per-vCPU blocks (the vCPU's words, active priorities, list
+ * registers) holds each vCPU's own, a block per vCPU; the ap_lists' links and
+ * heads, and lock words, are anyone's (a link of an interrupt belongs to the
+ * list of whichever vCPU holds it), as are the control words, the
+ * distributor's words and anything else.
  */
 function ownerMap(v: Vgic): Int32Array {
   const map = new Int32Array(v.buffer.byteLength).fill(-1);
-  for (const column of Object.values(v) as unknown[]) {
-    if (!(column instanceof Int32Array || column instanceof Uint32Array || column instanceof Uint8Array)) continue;
-    if (column.buffer !== v.buffer || column === v.header || column === v.dist || column.length === 0) continue;
-    let per: number;
+  for (const [name, [, extent]] of Object.entries(VGIC_STATE_ARRAYS)) {
+    const column = v[name as keyof typeof VGIC_STATE_ARRAYS];
+    if (column.length === 0) continue;
     let owner: (element: number) => number;
-    if (column.length % v.nrSlots === 0) {
-      per = column.length / v.nrSlots;
+    if (extent === 'slots' || extent === 'routeHalves') {
+      const per = column.length / v.nrSlots;
       owner = (i) => Math.floor(i / per);
-    } else if (column.length === v.nrSlots + v.nrVcpus || column.length % v.nrVcpus !== 0) {
-      continue;
-    } else {
-      per = column.length / v.nrVcpus;
+    } else if (extent === 'vcpus' || extent === 'aprWords' || extent === 'vcpuWords' || extent === 'lrs') {
+      // From one vCPU's block to the next (the blocks of active priorities and list registers are a line apart).
+      const per = extent === 'vcpus' ? 1 : extent === 'vcpuWords' ? VCPU_WORDS : extent === 'aprWords' ? v.aprBase(1) : v.lrBase(1);
       owner = (i) => -2 - Math.floor(i / per);
+    } else {
+      continue;
     }
     const size = column.BYTES_PER_ELEMENT;
     for (let i = 0; i < column.length; i++) map.fill(owner(i), column.byteOffset + i * size, column.byteOffset + (i + 1) * size);

@@ -21,7 +21,6 @@ import { Machine, type MachineOptions } from '../machine.js';
 import { rethrowCallbackError } from '../notify.js';
 import { requeue } from '../queue.js';
 import {
-  APR_WORDS,
   CONFIG_EDGE,
   CONFIG_LEVEL,
   CTL_DIST_ENABLE,
@@ -277,8 +276,8 @@ function applySnapshot(m: Machine, doc: GicSnapshot): void {
     v.cbpr[k] = ci.cbpr ? 1 : 0;
     v.ackCtl[k] = ci.ackCtl ? 1 : 0;
     v.fiqEn[k] = ci.fiqEn ? 1 : 0;
-    v.apr.set(ci.ap0r, k * APR_WORDS);
-    v.apr.set(ci.ap1r, k * APR_WORDS + 4);
+    v.apr.set(ci.ap0r, v.aprBase(k));
+    v.apr.set(ci.ap1r, v.aprBase(k) + 4);
     c.private.forEach((irq, i) => writeIrq(v, k * 32 + i, irq));
   });
   doc.spis.forEach((irq, n) => writeIrq(v, v.nrVcpus * 32 + n, irq));

@@ -46,7 +46,7 @@ function saveIrq(v: Vgic, slot: number): IrqSnapshot {
 }
 
 function saveCpuInterface(v: Vgic, k: number): CpuInterfaceSnapshot {
-  const apr = Array.from(v.apr.subarray(k * APR_WORDS, (k + 1) * APR_WORDS));
+  const apr = Array.from(v.apr.subarray(v.aprBase(k), v.aprBase(k) + APR_WORDS));
   return {
     pmr: v.pmr[k]!,
     bpr0: v.bpr0[k]!,

@@ -12,7 +12,6 @@
  */
 import {
   ACCESS_32,
-  APR_WORDS,
   SPURIOUS,
   SPURIOUS_GROUP1,
   cpuifAck,
@@ -201,18 +200,18 @@ function writeDir(v: Vgic, vcpu: number, _offset: number, _width: number, value:
  * one bit per group priority (32 with five priority bits). APR1-3 and
  * NSAPR1-3 are not implemented: RAZ/WI, as on KVM's GICv2 hosts.
  */
-function aprIndex(vcpu: number, offset: number, base: number, group: number): number {
+function aprIndex(v: Vgic, vcpu: number, offset: number, base: number, group: number): number {
   const n = (offset - base) >> 2;
-  return n === 0 ? vcpu * APR_WORDS + group * 4 : -1;
+  return n === 0 ? v.aprBase(vcpu) + group * 4 : -1;
 }
 
 function readApr(v: Vgic, vcpu: number, offset: number, base: number, group: number): number {
-  const at = aprIndex(vcpu, offset, base, group);
+  const at = aprIndex(v, vcpu, offset, base, group);
   return at < 0 ? 0 : v.apr[at]!;
 }
 
 function writeApr(v: Vgic, vcpu: number, offset: number, base: number, group: number, value: number): void {
-  const at = aprIndex(vcpu, offset, base, group);
+  const at = aprIndex(v, vcpu, offset, base, group);
   if (at < 0) return;
   v.apr[at] = value >>> 0;
   // The running priority follows the active priorities.

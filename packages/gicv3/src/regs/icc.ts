@@ -11,7 +11,6 @@
  * register each, binary points from 2 (BPR0) and 3 (BPR1).
  */
 import {
-  APR_WORDS,
   cpuifAck,
   cpuifDir,
   cpuifEoi,
@@ -196,12 +195,12 @@ function bprWrite(v: Vgic, vcpu: number, grp: number, lo: number): void {
  * priorities, one bit each); AP*R1-3 are RAZ/WI.
  */
 function aprRead(v: Vgic, vcpu: number, grp: number, n: number): number {
-  return n < v.aprWordsUsed ? v.apr[vcpu * APR_WORDS + grp * 4 + n]! : 0;
+  return n < v.aprWordsUsed ? v.apr[v.aprBase(vcpu) + grp * 4 + n]! : 0;
 }
 
 function aprWrite(v: Vgic, vcpu: number, grp: number, n: number, lo: number): void {
   if (n >= v.aprWordsUsed) return;
-  v.apr[vcpu * APR_WORDS + grp * 4 + n] = lo >>> 0;
+  v.apr[v.aprBase(vcpu) + grp * 4 + n] = lo >>> 0;
   cpuifUpdateLines(v, vcpu);
 }
 
