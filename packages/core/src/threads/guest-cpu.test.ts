@@ -4,7 +4,7 @@ import { toyGuest } from '../../test/fixtures/toy-guest.js';
 import { TOY_CPU_INTERFACE } from '../../test/threads-fixture.js';
 import { isVgicError } from '../errors.js';
 import { ThreadControl } from './control.js';
-import { GuestCpu, defaultCpuInterface } from './guest-cpu.js';
+import { GuestCpu, defaultCpuInterface, isSpuriousIntid } from './guest-cpu.js';
 
 function machine(bare: boolean) {
   const m = createToy({ vcpus: 3, spis: 32, bare });
@@ -53,5 +53,22 @@ describe("a vCPU thread's guest CPU interface comes from the backend's guestCpu 
     expect(isVgicError(error, 'UNKNOWN_REGISTER')).toBe(true);
     expect(m.irq(3, 1).pending).toBe(false);
     expect(cpu.counters.sgisSent).toBe(0);
+  });
+});
+
+describe('a spurious acknowledge', () => {
+  it('is INTID 1020..1023 alone: LPIs (8192 up) and GICv2 SGIs with their source bits are interrupts taken', () => {
+    expect([1019, 1020, 1021, 1022, 1023, 1024].map(isSpuriousIntid)).toEqual([false, true, true, true, true, false]);
+    // LPI 9212 has 1020 in its low ten bits; a GICv2 SGI 0 from CPU 1 reads 0x400.
+    expect([8192, 9212, 0x400, 0x7ff].map(isSpuriousIntid)).toEqual([false, false, false, false]);
+  });
+
+  it('is counted apart from the acknowledges that took an interrupt', () => {
+    const m = machine(false);
+    const cpu = new GuestCpu(m, 0, ThreadControl.create(3));
+    expect(cpu.ack()).toBe(1023);
+    cpu.sendSgi(0, 4);
+    expect(cpu.ack() & 0x3ff).toBe(4);
+    expect(cpu.counters).toMatchObject({ spurious: 1, acks: 1 });
   });
 });

@@ -64,9 +64,12 @@ export function emptyCounters(vcpu: number): VcpuCounters {
   };
 }
 
-/** An INTID of 1020 or more from IAR means nothing was acknowledged. */
+/**
+ * INTIDs 1020..1023 from IAR mean nothing was acknowledged. (Those above are
+ * real: LPIs from 8192; a GICv2 SGI's raw value carries its source above bit 9.)
+ */
 export function isSpuriousIntid(intid: number): boolean {
-  return intid >= 1020;
+  return intid >= 1020 && intid < 1024;
 }
 
 /**
@@ -158,7 +161,7 @@ export class GuestCpu {
   /** Acknowledge: the raw IAR value (a GICv2 SGI carries its source in bits 12:10), or 1023/1022. */
   ack(): number {
     const raw = this.iar.read(this.machine, this.vcpu);
-    if (isSpuriousIntid(raw & 0x3ff)) this.counters.spurious++;
+    if (isSpuriousIntid(raw & 0xffffff)) this.counters.spurious++;
     else this.counters.acks++;
     return raw;
   }
