@@ -24,12 +24,18 @@
  *   `kvmDevice`.
  * - `checkSnapshot` — what a saved document holds that its registers never
  *   could: `restoreMachine`.
+ * - `limits.maxLpis` — LPIs (GICv3): a machine may be made with `lpis` up to
+ *   it; without it only `lpis: 0`.
+ * - `stateWords` — words of shared state the backend lays out for itself in
+ *   the machine's buffer (`Vgic.backendState`): the ITS's tables and cache.
+ * - `msi` — message-signalled interrupts (an ITS): `Machine.signalMsi`
+ *   (KVM_SIGNAL_MSI); a machine whose backend lacks it refuses the call.
  *
  * The core names no register of any GIC version (a test in core keeps it
  * so). A backend must pass the conformance suite in `@vgic/core/testing`.
  */
 import type { GicSnapshot } from './snapshot/document.js';
-import type { Vgic } from './vgic.js';
+import type { Vgic, VgicShape } from './vgic.js';
 
 /** Access widths, as bits of `RegisterDef.access`. */
 export const ACCESS_8 = 1;
@@ -179,6 +185,23 @@ export interface BackendLimits {
   readonly maxVcpus: number;
   readonly maxLrs: number;
   readonly maxSpis: number;
+  /** The largest LPI capacity (`lpis`) a machine may have; absent or 0: the backend has no LPIs. */
+  readonly maxLpis?: number;
+}
+
+/**
+ * Optional capability: message-signalled interrupts (GICv3's ITS). Used by
+ * `Machine.signalMsi`, which has checked that both numbers are u32s.
+ */
+export interface MsiCapability {
+  /**
+   * A device's write of `eventId` to the ITS's GITS_TRANSLATER as requester
+   * `deviceId` (KVM_SIGNAL_MSI): translate and make the LPI pending. False
+   * when there is no translation (the MSI is dropped, as KVM drops it):
+   * guest-made state, never a throw. Runs with no engine lock held; callbacks
+   * are held back until it returns.
+   */
+  signal(v: Vgic, deviceId: number, eventId: number): boolean;
 }
 
 /**
@@ -329,7 +352,10 @@ export interface GicBackend {
   readonly sgiSources: boolean;
   /** Set once the machine exists: the backend may keep per-machine tables. */
   attach?(v: Vgic): void;
-  /** Reset state of one interrupt (vgic-init): enable, config, group, priority, routing word and target. */
+  /**
+   * Reset state of one interrupt (vgic-init): enable, config, group, priority, routing word and target.
+   * Called for SGI, PPI and SPI slots; LPI slots are core's (lpi.ts).
+   */
   resetIrq(v: Vgic, slot: number, intid: number, vcpu: number): void;
   /** Reset state of a vCPU's CPU interface and of the backend's per-vCPU words. */
   resetVcpu(v: Vgic, vcpu: number): void;
@@ -370,4 +396,14 @@ export interface GicBackend {
    * INVALID_SNAPSHOT before it writes anything.
    */
   checkSnapshot?(v: Vgic, doc: GicSnapshot): string | null;
+  /**
+   * Words of shared state the backend needs in the machine's buffer for a
+   * machine of `shape` (whose `nrLpis` is set; its `backendWords` is what
+   * this answers): `Vgic.backendState`, which every thread sees. Asked when
+   * a machine is made and when another thread opens one (the numbers must
+   * agree). Absent: 0.
+   */
+  stateWords?(shape: VgicShape): number;
+  /** Message-signalled interrupts (see `MsiCapability`). */
+  readonly msi?: MsiCapability;
 }

@@ -40,6 +40,7 @@ export {
   type AccessWidth,
   type HandlerWidth,
   type BackendLimits,
+  type MsiCapability,
   type CpuInterfaceNames,
   type DistributorRegisters,
   type FrameDef,
@@ -80,6 +81,11 @@ export {
   VCPU_WORDS,
   NO_SHARED_MEMORY,
   sharedMemorySupported,
+  FOLD_UNPEND,
+  LAYOUT_VERSION,
+  EXTRA_LOCK_WORDS,
+  CTL_MSI_COALESCED,
+  CTL_LPI_DROPPED_PENDING,
   type VgicShape,
   type VgicStateArrays,
   type StateElement,
@@ -105,6 +111,35 @@ export {
 } from './lock-owners.js';
 export { WasmLocks, createSharedWasmMemory, wasmLocksSupported, type WasmMemory } from './wasm-locks.js';
 export { LockDep, CheckedLocks } from './lockdep.js';
+export { lockRank, lockName, RANK_ITS_CMD, RANK_ITS, RANK_AP_LIST, RANK_LPI_MAP, RANK_IRQ } from './lock-names.js';
+export {
+  LPI_INTID_BASE,
+  LPI_INTID_BITS,
+  LPI_INTID_SPACE,
+  LPI_DEFAULT_PRIORITY,
+  LPI_PROP_PRIORITY,
+  LPI_PROP_ENABLE,
+  lpiSlot,
+  lpiMapped,
+  lpiAllocate,
+  lpiRelease,
+  lpiSetTarget,
+  lpiSetPending,
+  lpiClearPending,
+  lpiSetConfig,
+  lpiResetAll,
+  msiCoalesced,
+  lpiDroppedPending,
+} from './lpi.js';
+export {
+  GuestMemory,
+  checkGuestMemory,
+  GUEST_ADDRESS_LIMIT,
+  type GuestMemoryRegion,
+  type GuestMemoryBufferRegion,
+  type GuestMemoryCallbackRegion,
+  type WasmMemoryLike,
+} from './guest-memory.js';
 export { targetOracle, targetOracleQuiescent, validateInjection, isPending, apListCmp, distGroupEnabled } from './oracle.js';
 export { queueIrqUnlock, requeue, kickVcpu } from './queue.js';
 export { rethrowCallbackError, type Notice } from './notify.js';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bareVgic, configure, enqueue, spiSlot } from '../test/fixtures/bare.js';
 import { flushLrState } from './flush.js';
 import { checkInvariants, noLockHeld } from './invariants.js';
+import { lpiAllocate, lpiRelease } from './lpi.js';
 import { requeue } from './queue.js';
 
 describe('checkInvariants', () => {
@@ -54,5 +55,25 @@ describe('checkInvariants', () => {
     expect(problems).toMatch(/uses 3 list registers of 2/);
     expect(problems).toMatch(/irq lock of slot \d+ is held/);
     expect(noLockHeld(v)).toBe(false);
+  });
+
+  it('finds LPI slots and the INTID map disagreeing, and an unmapped LPI still pending', () => {
+    const v = bareVgic({ nrLpis: 4 });
+    const a = lpiAllocate(v, 8192);
+    const b = lpiAllocate(v, 8193);
+    expect(checkInvariants(v)).toEqual([]);
+    v.lpiMap[1] = a + 1;
+    const problems = checkInvariants(v).join('\n');
+    expect(problems).toMatch(/LPIs 8192 and 8193 are both mapped to slot/);
+    expect(problems).toMatch(/LPI 8193 is mapped to slot \d+, which holds INTID 8192/);
+    expect(problems).toMatch(/LPI 8193 \(slot \d+\) is live but its INTID maps elsewhere/);
+    v.lpiMap[1] = b + 1;
+    lpiRelease(v, b);
+    expect(checkInvariants(v)).toEqual([]);
+    v.pendingLatch[b] = 1;
+    expect(checkInvariants(v).join('\n')).toMatch(/LPI slot \d+ is unmapped but still pending/);
+    v.pendingLatch[b] = 0;
+    v.lpiRefs[a - v.lpiBase] = 0;
+    expect(checkInvariants(v).join('\n')).toMatch(/is live with 0 references/);
   });
 });

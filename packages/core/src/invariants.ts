@@ -5,7 +5,7 @@
  * engine (between steps, or after the workers have drained).
  */
 import { targetOracleQuiescent } from './oracle.js';
-import { NONE, VCPU_RUNNING, type Vgic } from './vgic.js';
+import { CONFIG_EDGE, LPI_INTID_BASE, NONE, VCPU_RUNNING, type Vgic } from './vgic.js';
 
 export function checkInvariants(v: Vgic): string[] {
   const problems: string[] = [];
@@ -63,7 +63,46 @@ export function checkInvariants(v: Vgic): string[] {
       problems.push(`INTID ${v.intid[s]} (slot ${s}) records a list register of a vCPU that is not running`);
     }
   }
+  if (v.nrLpis !== 0) checkLpis(v, problems);
   return problems;
+}
+
+/**
+ * The LPI slots: the INTID → slot map and the slots agree (each mapped
+ * INTID names a live slot holding that INTID, each live slot is mapped by
+ * its INTID, once), a slot is live exactly while referenced, and every LPI
+ * is what an LPI is — edge, group 1, no line level, not hardware-mapped —
+ * and once unmapped, neither pending nor enabled.
+ */
+function checkLpis(v: Vgic, problems: string[]): void {
+  const mappedBy = new Int32Array(v.nrLpis).fill(NONE);
+  for (let i = 0; i < v.lpiMap.length; i++) {
+    const slot = v.lpiMap[i]! - 1;
+    if (slot === NONE) continue;
+    const intid = LPI_INTID_BASE + i;
+    if (!v.isLpiSlot(slot)) {
+      problems.push(`LPI ${intid} is mapped to slot ${slot}, not an LPI slot`);
+      continue;
+    }
+    const k = slot - v.lpiBase;
+    if (mappedBy[k] !== NONE) problems.push(`LPIs ${mappedBy[k]} and ${intid} are both mapped to slot ${slot}`);
+    mappedBy[k] = intid;
+    if (v.intid[slot] !== intid) problems.push(`LPI ${intid} is mapped to slot ${slot}, which holds INTID ${v.intid[slot]}`);
+    if (v.lpiLive[k] === 0) problems.push(`LPI ${intid} is mapped to slot ${slot}, which is not live`);
+  }
+  for (let k = 0; k < v.nrLpis; k++) {
+    const s = v.lpiBase + k;
+    const live = v.lpiLive[k] !== 0;
+    const refs = v.lpiRefs[k]!;
+    if (live !== refs > 0) problems.push(`LPI slot ${s} is ${live ? 'live' : 'unmapped'} with ${refs} references`);
+    if (live && mappedBy[k] === NONE) problems.push(`LPI ${v.intid[s]} (slot ${s}) is live but its INTID maps elsewhere`);
+    if (v.config[s] !== CONFIG_EDGE || v.group[s] !== 1 || v.lineLevel[s] !== 0 || v.hw[s] !== 0) {
+      problems.push(`LPI ${v.intid[s]} (slot ${s}) is not edge-triggered group 1 without line level or hardware mapping`);
+    }
+    if (!live && (v.pendingLatch[s] !== 0 || v.enabled[s] !== 0)) {
+      problems.push(`LPI slot ${s} is unmapped but still ${v.pendingLatch[s] !== 0 ? 'pending' : 'enabled'}`);
+    }
+  }
 }
 
 /** Every lock word of the machine is free. */

@@ -27,8 +27,8 @@
  * never come back. `Vgic.resetLocks` (called by `Machine.reset` and by
  * restore, which rewrite every word the locks protect) is the way back.
  */
-import { LINE_WORDS } from './cache-line.js';
 import { VgicError } from './errors.js';
+import { lockName } from './lock-names.js';
 
 export const THREAD_FREE = 0;
 export const THREAD_RESERVED = 1;
@@ -79,21 +79,32 @@ export class LockSpace {
   private readonly nrSlots: number;
   /** vCPU 0's ap_list_lock; vCPU k's is LINE_WORDS·k further (Vgic.apListHead). */
   private readonly headBase: number;
+  /** The ITS's cmd_lock (Vgic.lockIndexItsCmd); its_lock and the LPI map lock follow. */
+  private readonly extraBase: number;
   private readonly intid: Int32Array;
 
-  constructor(words: Int32Array, threads: Int32Array, record: Int32Array, nrSlots: number, headBase: number, intid: Int32Array) {
+  constructor(
+    words: Int32Array,
+    threads: Int32Array,
+    record: Int32Array,
+    nrSlots: number,
+    headBase: number,
+    extraBase: number,
+    intid: Int32Array,
+  ) {
     this.words = words;
     this.threads = threads;
     this.record = record;
     this.nrSlots = nrSlots;
     this.headBase = headBase;
+    this.extraBase = extraBase;
     this.intid = intid;
   }
 
-  /** A lock's name for messages: `irq_lock(INTID 40, slot 72)`, `ap_list_lock(vCPU 1)`. */
+  /** A lock's name for messages: `irq_lock(INTID 40, slot 72)`, `ap_list_lock(vCPU 1)`, `its_lock`. */
   describe(index: number): string {
     if (index < this.nrSlots) return `irq_lock(INTID ${this.intid[index]}, slot ${index})`;
-    return `ap_list_lock(vCPU ${(index - this.headBase) / LINE_WORDS})`;
+    return lockName(index, this.nrSlots, this.headBase, this.extraBase);
   }
 
   // ------------------------------------------------------------ thread ids

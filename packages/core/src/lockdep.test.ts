@@ -158,3 +158,61 @@ describe('the contracts a function states ("caller holds ..."), checked where it
     expect(v.lockViolations).toBe(0);
   });
 });
+
+describe('the lock-order checker with the ITS and the LPI map', () => {
+  describe('with the ITS and the LPI map: its cmd_lock > its_lock > ap_list_lock > LPI map lock > irq_lock', () => {
+    // Each lock of the order, as a pair of take/give functions on a machine with LPIs.
+    type Lock = { name: RegExp; take: (v: Vgic) => void; give: (v: Vgic) => void };
+    const irqSlot = (v: Vgic): number => spiSlot(v, 40);
+    const locks: Lock[] = [
+      { name: /its cmd_lock/, take: (v) => v.lockItsCmd(), give: (v) => v.unlockItsCmd() },
+      { name: /its_lock/, take: (v) => v.lockIts(), give: (v) => v.unlockIts() },
+      { name: /ap_list_lock\(vCPU 1\)/, take: (v) => v.lockApList(1), give: (v) => v.unlockApList(1) },
+      { name: /LPI map lock/, take: (v) => v.lockLpiMap(), give: (v) => v.unlockLpiMap() },
+      { name: /irq_lock\(slot \d+\)/, take: (v) => v.lockIrq(irqSlot(v)), give: (v) => v.unlockIrq(irqSlot(v)) },
+    ];
+
+    it('lets the whole order be taken outermost first, and given back', () => {
+      const v = bareVgic({ nrLpis: 8 });
+      for (const l of locks) {
+        l.take(v);
+        // Two ap_list_locks in vCPU order sit between the ITS's locks and the LPI map lock.
+        if (/vCPU/.test(l.name.source)) v.lockApList(2);
+      }
+      for (const l of [...locks].reverse()) {
+        if (/vCPU/.test(l.name.source)) v.unlockApList(2);
+        l.give(v);
+      }
+      expect(v.lockViolations).toBe(0);
+      expect(noLockHeld(v)).toBe(true);
+    });
+
+    for (let outer = 0; outer < locks.length; outer++) {
+      for (let inner = outer + 1; inner < locks.length; inner++) {
+        const o = locks[outer]!;
+        const i = locks[inner]!;
+        it(`catches ${o.name.source} taken while holding ${i.name.source}, naming both`, () => {
+          const v = bareVgic({ nrLpis: 8 });
+          i.take(v);
+          const error = lockOrderError(() => o.take(v));
+          expect(isVgicError(error, 'LOCK_ORDER')).toBe(true);
+          const message = (error as Error).message;
+          expect(message).toMatch(new RegExp(`${o.name.source} taken while holding ${i.name.source}`));
+          expect(v.lockViolations).toBe(1);
+          i.give(v);
+          expect(noLockHeld(v)).toBe(true);
+        });
+      }
+    }
+
+    it('catches the ITS and LPI map locks taken twice', () => {
+      const v = bareVgic({ nrLpis: 8 });
+      for (const l of locks.filter((l) => !/vCPU|slot/.test(l.name.source))) {
+        l.take(v);
+        expect(isVgicError(lockOrderError(() => l.take(v)), 'LOCK_ORDER')).toBe(true);
+        l.give(v);
+      }
+      expect(v.lockViolations).toBe(3);
+    });
+  });
+});

@@ -1,11 +1,16 @@
 /**
  * A small lockdep: checks every lock acquisition against the order of the
- * engine (DESIGN.md, "Lock order"):
+ * engine (DESIGN.md, "Lock order", "LPIs and the ITS"):
  *
- *   vgic_cpu.ap_list_lock
- *     vgic_irq.irq_lock
+ *   its->cmd_lock
+ *     its->its_lock
+ *       vgic_cpu.ap_list_lock
+ *         LPI map lock
+ *           vgic_irq.irq_lock
  *
- * - an ap_list_lock is never taken while an irq lock is held;
+ * - a lock is never taken while one that nests inside it is held (an
+ *   ap_list_lock while an irq lock or the LPI map lock is held, the its_lock
+ *   while an ap_list_lock is held, ...);
  * - two ap_list_locks are taken lower vCPU first;
  * - at most one irq lock is held at a time;
  * - a lock is released only by the thread that holds it.
@@ -18,6 +23,7 @@
  */
 import { LINE_WORDS } from './cache-line.js';
 import { VgicError } from './errors.js';
+import { RANK_AP_LIST, lockName, lockRank } from './lock-names.js';
 import type { LockOps } from './locks.js';
 
 const MAX_HELD = 8;
@@ -29,18 +35,25 @@ export class LockDep {
   private readonly nrSlots: number;
   /** vCPU 0's ap_list_lock; vCPU k's is LINE_WORDS·k further (Vgic.apListHead). */
   private readonly headBase: number;
+  /** The ITS's cmd_lock (Vgic.lockIndexItsCmd); its_lock and the LPI map lock follow. */
+  private readonly extraBase: number;
   private readonly counter: Int32Array;
   private readonly counterIndex: number;
 
-  constructor(nrSlots: number, headBase: number, counter: Int32Array, counterIndex: number) {
+  constructor(nrSlots: number, headBase: number, extraBase: number, counter: Int32Array, counterIndex: number) {
     this.nrSlots = nrSlots;
     this.headBase = headBase;
+    this.extraBase = extraBase;
     this.counter = counter;
     this.counterIndex = counterIndex;
   }
 
   describe(index: number): string {
-    return index < this.nrSlots ? `irq_lock(slot ${index})` : `ap_list_lock(vCPU ${(index - this.headBase) / LINE_WORDS})`;
+    return lockName(index, this.nrSlots, this.headBase, this.extraBase);
+  }
+
+  private rank(index: number): number {
+    return lockRank(index, this.nrSlots, this.extraBase);
   }
 
   private violation(message: string): never {
@@ -52,14 +65,16 @@ export class LockDep {
   /** Called before `index` is acquired. */
   check(index: number): void {
     if (this.depth >= MAX_HELD) this.violation(`more than ${MAX_HELD} locks held`);
-    const isAp = index >= this.nrSlots;
+    const rank = this.rank(index);
     for (let k = 0; k < this.depth; k++) {
       const h = this.held[k]!;
       if (h === index) this.violation(`${this.describe(index)} taken twice`);
-      const heldAp = h >= this.nrSlots;
-      if (!heldAp && isAp) this.violation(`${this.describe(index)} taken while holding ${this.describe(h)}`);
-      if (!heldAp && !isAp) this.violation(`${this.describe(index)} taken while holding ${this.describe(h)}`);
-      if (heldAp && isAp && h > index) {
+      const heldRank = this.rank(h);
+      // Irq locks share a rank: one at a time. ap_list_locks share one too: in vCPU order.
+      if (heldRank > rank || (heldRank === rank && rank !== RANK_AP_LIST)) {
+        this.violation(`${this.describe(index)} taken while holding ${this.describe(h)}`);
+      }
+      if (heldRank === RANK_AP_LIST && rank === RANK_AP_LIST && h > index) {
         this.violation(`${this.describe(index)} taken after ${this.describe(h)}: the lower vCPU's comes first`);
       }
     }
@@ -93,7 +108,8 @@ export class LockDep {
   /**
    * A function entered "with the irq lock held" checks its contract here (as
    * the kernel's lockdep_assert_held): `index` is the lock's word, a slot for
-   * an irq lock or the vCPU's list head (Vgic.apListHead) for an ap_list_lock.
+   * an irq lock, the vCPU's list head (Vgic.apListHead) for an ap_list_lock,
+   * or `Vgic.lockIndexItsCmd` + 0, 1, 2 for the ITS's locks and the LPI map's.
    */
   assertHeld(index: number, where: string): void {
     if (!this.isHeld(index)) this.violation(`${where} entered without ${this.describe(index)}`);
@@ -114,9 +130,16 @@ export class LockDep {
     this.assertHeld(this.headBase + owner * LINE_WORDS, where);
   }
 
-  /** A function that "returns with every lock dropped" checks it here. */
+  /**
+   * A function that "returns with every lock dropped" checks it here: no
+   * ap_list_lock, LPI map lock or irq lock is held. The ITS's locks, which
+   * nest outside all of them, may be: its commands queue interrupts holding
+   * them, as KVM's do.
+   */
   assertNoneHeld(where: string): void {
-    if (this.depth !== 0) this.violation(`${where} returned with locks held`);
+    for (let k = 0; k < this.depth; k++) {
+      if (this.rank(this.held[k]!) >= RANK_AP_LIST) this.violation(`${where} returned with locks held`);
+    }
   }
 }
 

@@ -8,8 +8,11 @@ import type { GicBackend } from './backend.js';
 import { describeValue, optionalBoolean, readOptions } from './args.js';
 import { VgicError } from './errors.js';
 import type { LockOps } from './locks.js';
+import { checkGuestMemory, type GuestMemoryRegion } from './guest-memory.js';
 import {
+  CTL_BACKEND_WORDS,
   CTL_BYTES,
+  CTL_LPIS,
   CTL_LAYOUT,
   CTL_LRS,
   CTL_MAGIC,
@@ -46,6 +49,18 @@ export interface MachineOptions {
    * locks on WebAssembly's atomic instructions (`WasmLocks`), cheaper from JS.
    */
   memory?: 'sab' | 'wasm';
+  /**
+   * LPI capacity: how many LPIs may be mapped at once (INTIDs 8192..65535),
+   * 0..the backend's `limits.maxLpis` (default 0: no LPIs; a backend without
+   * LPIs takes only 0).
+   */
+  lpis?: number;
+  /**
+   * Guest physical memory the GIC reads and writes (LPI tables, the ITS's
+   * tables and command queue): regions over the integrator's RAM or
+   * callbacks (guest-memory.ts). Default: none, every access faults.
+   */
+  guestMemory?: readonly GuestMemoryRegion[];
 }
 
 /** Everything another thread needs to open the same machine: structured-clonable. */
@@ -54,15 +69,31 @@ export interface MachineHandle {
   version: string;
   /** The backend factory's options, for the other thread to build the same backend. */
   backendOptions: unknown;
+  /** The guest memory regions another thread can see (over shared buffers). */
+  guestMemory?: GuestMemoryRegion[];
 }
 
 const MAX_SPIS = 988;
 
 /** The options `Machine.create` takes; a backend's factory adds its own (frame bases, affinities). */
-export const MACHINE_OPTION_KEYS: readonly string[] = Object.freeze(['vcpus', 'spis', 'lrs', 'shared', 'lockCheck', 'locks', 'memory']);
+export const MACHINE_OPTION_KEYS: readonly string[] = Object.freeze([
+  'vcpus',
+  'spis',
+  'lrs',
+  'shared',
+  'lockCheck',
+  'locks',
+  'memory',
+  'lpis',
+  'guestMemory',
+]);
 
-/** The options `Machine.attach` (and a backend's `attach…`) takes. */
-export const ATTACH_OPTION_KEYS: readonly string[] = Object.freeze(['lockCheck', 'locks']);
+/**
+ * The options `Machine.attach` (and a backend's `attach…`) takes.
+ * `guestMemory` replaces the regions the handle carries (a worker's own
+ * callbacks, say).
+ */
+export const ATTACH_OPTION_KEYS: readonly string[] = Object.freeze(['lockCheck', 'locks', 'guestMemory']);
 
 /**
  * A backend factory's options, read once and split into the machine's
@@ -87,8 +118,11 @@ export function splitFactoryOptions(
  * once, of GIC `version`, its `backendOptions` an object or absent. Throws
  * INVALID_ARGUMENT for anything else; the buffer is `Machine.attach`'s to check.
  */
-export function readMachineHandle(handle: unknown, version: string): { buffer: unknown; backendOptions: Record<string, unknown> } {
-  const h = readOptions(handle, ['buffer', 'version', 'backendOptions'], 'INVALID_ARGUMENT', 'the machine handle');
+export function readMachineHandle(
+  handle: unknown,
+  version: string,
+): { buffer: unknown; backendOptions: Record<string, unknown>; guestMemory: unknown } {
+  const h = readOptions(handle, ['buffer', 'version', 'backendOptions', 'guestMemory'], 'INVALID_ARGUMENT', 'the machine handle');
   if (h['version'] !== version) {
     throw new VgicError('INVALID_ARGUMENT', `the handle is of a GIC${describeValue(h['version'])} machine; this opens GIC${version} machines`);
   }
@@ -96,7 +130,7 @@ export function readMachineHandle(handle: unknown, version: string): { buffer: u
   if (typeof bo !== 'object' || bo === null) {
     throw new VgicError('INVALID_ARGUMENT', `handle.backendOptions must be the backend's options object, or absent; got ${describeValue(bo)}`);
   }
-  return { buffer: h['buffer'], backendOptions: bo as Record<string, unknown> };
+  return { buffer: h['buffer'], backendOptions: bo as Record<string, unknown>, guestMemory: h['guestMemory'] };
 }
 
 /** `locks` must be a lock primitive: an object with `acquire` and `release` functions. */
@@ -123,7 +157,7 @@ export function openOptionsOf(o: Record<string, unknown>): VgicOpenOptions {
 }
 
 /** The layout a backend can build: the counts in range for its limits. */
-function checkShape(backend: GicBackend, vcpus: unknown, spis: unknown, lrs: unknown, what: string): VgicShape {
+function checkShape(backend: GicBackend, vcpus: unknown, spis: unknown, lrs: unknown, lpis: unknown, what: string): VgicShape {
   if (!Number.isInteger(vcpus) || (vcpus as number) < 1 || (vcpus as number) > backend.limits.maxVcpus) {
     throw new VgicError('INVALID_CONFIG', `${what}vcpus must be 1..${backend.limits.maxVcpus} for GIC${backend.version}; got ${describeValue(vcpus)}`);
   }
@@ -134,13 +168,33 @@ function checkShape(backend: GicBackend, vcpus: unknown, spis: unknown, lrs: unk
   if (!Number.isInteger(lrs) || (lrs as number) < 1 || (lrs as number) > backend.limits.maxLrs) {
     throw new VgicError('INVALID_CONFIG', `${what}lrs must be 1..${backend.limits.maxLrs}; got ${describeValue(lrs)}`);
   }
-  return {
+  const maxLpis = backend.limits.maxLpis ?? 0;
+  if (!Number.isInteger(lpis) || (lpis as number) < 0 || (lpis as number) > maxLpis) {
+    throw new VgicError(
+      'INVALID_CONFIG',
+      maxLpis === 0
+        ? `${what}lpis: GIC${backend.version} has no LPIs; got ${describeValue(lpis)}`
+        : `${what}lpis must be 0..${maxLpis} (LPIs mapped at once); got ${describeValue(lpis)}`,
+    );
+  }
+  const shape: VgicShape = {
     nrVcpus: vcpus as number,
     nrSpis: spis as number,
     nrLrs: lrs as number,
     priorityBits: backend.priorityBits,
     sgiSources: backend.sgiSources,
+    nrLpis: lpis as number,
   };
+  return { ...shape, backendWords: backendWordsFor(backend, shape) };
+}
+
+/** The words of shared state the backend asks for (`stateWords`), checked. */
+function backendWordsFor(backend: GicBackend, shape: VgicShape): number {
+  const words = backend.stateWords?.(shape) ?? 0;
+  if (!Number.isInteger(words) || words < 0 || words > 1 << 26) {
+    throw new VgicError('INVALID_CONFIG', `the GIC${backend.version} backend asks for ${describeValue(words)} state words: 0..2^26 are possible`);
+  }
+  return words;
 }
 
 /**
@@ -158,13 +212,14 @@ interface CheckedOptions {
   shared: boolean;
   memory: 'sab' | 'wasm';
   open: VgicOpenOptions;
+  guestMemory: GuestMemoryRegion[];
 }
 
 export function checkMachineOptions(backend: GicBackend, options: unknown): CheckedOptions {
   if (options === undefined) throw new VgicError('INVALID_CONFIG', 'machine options are required: at least { vcpus }');
   // A backend's factory passes its own options along with the machine's; it refuses the keys neither knows.
   const o = readOptions(options, MACHINE_OPTION_KEYS, 'INVALID_CONFIG', 'machine options', 'ignore');
-  const shape = checkShape(backend, o['vcpus'], o['spis'] ?? 32, o['lrs'] ?? 4, '');
+  const shape = checkShape(backend, o['vcpus'], o['spis'] ?? 32, o['lrs'] ?? 4, o['lpis'] ?? 0, '');
   const shared = optionalBoolean(o, 'shared', 'INVALID_CONFIG', 'machine options');
   const memory = o['memory'] ?? 'sab';
   if (memory !== 'sab' && memory !== 'wasm') {
@@ -173,7 +228,8 @@ export function checkMachineOptions(backend: GicBackend, options: unknown): Chec
   if (memory === 'wasm' && shared === false) {
     throw new VgicError('INVALID_CONFIG', "memory: 'wasm' is shared memory; drop `shared: false` or use memory: 'sab'");
   }
-  return { shape, shared: shared ?? false, memory, open: openOptionsOf(o) };
+  const guestMemory = checkGuestMemory(o['guestMemory']);
+  return { shape, shared: shared ?? false, memory, open: openOptionsOf(o), guestMemory };
 }
 
 /**
@@ -197,9 +253,15 @@ export function checkMachineBuffer(backend: GicBackend, buffer: unknown): ArrayB
   }
   let shape: VgicShape;
   try {
-    shape = checkShape(backend, ctl[CTL_VCPUS], ctl[CTL_SPIS], ctl[CTL_LRS], "the buffer's header: ");
+    shape = checkShape(backend, ctl[CTL_VCPUS], ctl[CTL_SPIS], ctl[CTL_LRS], ctl[CTL_LPIS], "the buffer's header: ");
   } catch (e) {
     throw new VgicError('INVALID_ARGUMENT', (e as Error).message);
+  }
+  if (ctl[CTL_BACKEND_WORDS] !== shape.backendWords) {
+    throw new VgicError(
+      'INVALID_ARGUMENT',
+      `the buffer's header records ${ctl[CTL_BACKEND_WORDS]} backend state words; this GIC${backend.version} backend lays out ${shape.backendWords}`,
+    );
   }
   if (ctl[CTL_PRIBITS] !== backend.priorityBits || (ctl[CTL_SGI_SOURCES] === 1) !== backend.sgiSources || (ctl[CTL_SGI_SOURCES]! & ~1) !== 0) {
     throw new VgicError('INVALID_ARGUMENT', `the buffer's header does not describe a GIC${backend.version} machine (priority bits, SGI sources)`);

@@ -32,7 +32,9 @@ import { flushLrState, lrViews } from './flush.js';
 import { FrameMap, emulateRead, emulateWrite, registerAt } from './frames.js';
 import { injectSlot, mapHwSlot, setLineLevel, unmapHwSlot } from './inject.js';
 import { irqState, vcpuState, type IrqState, type VcpuState } from './inspect.js';
-import { rethrowCallbackError } from './notify.js';
+import { dropCallbacks, holdCallbacks, releaseCallbacks, rethrowCallbackError } from './notify.js';
+import { GuestMemory, checkGuestMemory } from './guest-memory.js';
+import { lpiResetAll } from './lpi.js';
 import { checkInvariants, noLockHeld } from './invariants.js';
 import { syncHwState } from './sync.js';
 import { unhandledMmio, unhandledSysreg } from './unhandled.js';
@@ -118,6 +120,7 @@ export class Machine<R extends RegisterNames = RegisterNames> {
   static create(backend: GicBackend, options: MachineOptions): Machine {
     const o = checkMachineOptions(backend, options);
     const v = o.memory === 'wasm' ? createInWasmMemory(o.shape, o.open) : Vgic.create(o.shape, o.shared, o.open);
+    v.memory = new GuestMemory(o.guestMemory);
     const m = new Machine(backend, v);
     m.reset();
     return m;
@@ -129,9 +132,17 @@ export class Machine<R extends RegisterNames = RegisterNames> {
    * machine this backend could have made (too short, or its header altered),
    * and INVALID_CONFIG for bad options.
    */
-  static attach(backend: GicBackend, buffer: ArrayBufferLike, options: Pick<MachineOptions, 'lockCheck' | 'locks'> = {}): Machine {
-    const open = openOptionsOf(readOptions(options, ATTACH_OPTION_KEYS, 'INVALID_CONFIG', 'attach options'));
-    return new Machine(backend, Vgic.open(checkMachineBuffer(backend, buffer), open));
+  static attach(
+    backend: GicBackend,
+    buffer: ArrayBufferLike,
+    options: Pick<MachineOptions, 'lockCheck' | 'locks' | 'guestMemory'> = {},
+  ): Machine {
+    const o = readOptions(options, ATTACH_OPTION_KEYS, 'INVALID_CONFIG', 'attach options');
+    const open = openOptionsOf(o);
+    const guestMemory = checkGuestMemory(o['guestMemory']);
+    const v = Vgic.open(checkMachineBuffer(backend, buffer), open);
+    v.memory = new GuestMemory(guestMemory);
+    return new Machine(backend, v);
   }
 
   private constructor(backend: GicBackend, v: Vgic) {
@@ -163,6 +174,14 @@ export class Machine<R extends RegisterNames = RegisterNames> {
   }
   get lrs(): number {
     return this.vgic.nrLrs;
+  }
+  /** LPI capacity (0: no LPIs). */
+  get lpis(): number {
+    return this.vgic.nrLpis;
+  }
+  /** Guest physical memory as this thread reaches it (the `guestMemory` option). */
+  get memory(): GuestMemory {
+    return this.vgic.memory;
   }
   get frames(): readonly FrameDef[] {
     return this.backend.frames;
@@ -197,16 +216,18 @@ export class Machine<R extends RegisterNames = RegisterNames> {
     v.linesStale.fill(0);
     this.backend.resetDist(v);
     for (let k = 0; k < v.nrVcpus; k++) this.backend.resetVcpu(v, k);
-    for (let s = 0; s < v.nrSlots; s++) {
+    for (let s = 0; s < v.lpiBase; s++) {
       v.intid[s] = s < v.nrVcpus * 32 ? s & 31 : s - v.nrVcpus * 32 + 32;
       this.backend.resetIrq(v, s, v.intid[s]!, v.slotVcpu(s));
     }
+    if (v.nrLpis !== 0) lpiResetAll(v);
   }
 
   /** What a worker thread passes to the backend's `attach…` to open this machine. */
   handle(backendOptions: unknown): MachineHandle {
     if (!this.vgic.shared) throw new VgicError('INVALID_STATE', 'only a machine created with `shared: true` can be opened from another thread');
-    return { buffer: this.vgic.buffer, version: this.backend.version, backendOptions };
+    const guestMemory = this.vgic.memory.shareableRegions();
+    return { buffer: this.vgic.buffer, version: this.backend.version, backendOptions, ...(guestMemory.length !== 0 && { guestMemory }) };
   }
 
   // ------------------------------------------------------------ checks
@@ -259,6 +280,39 @@ export class Machine<R extends RegisterNames = RegisterNames> {
     const changed = injectSlot(this.vgic, this.hostSlot(intid, vcpu, 'host injection'), on);
     rethrowCallbackError(this.vgic);
     return changed;
+  }
+
+  /**
+   * A device's MSI (KVM_SIGNAL_MSI): the write of `eventId` to the ITS's
+   * translation register as requester `deviceId`. Returns whether it was
+   * translated and made an LPI pending (false: the MSI is dropped — no such
+   * device or event, the ITS or LPIs disabled — which is the guest's state,
+   * never a throw). Throws INVALID_ARGUMENT for a number that is not a u32,
+   * INVALID_CONFIG when the machine has no ITS (its backend no `msi`).
+   */
+  signalMsi(deviceId: number, eventId: number): boolean {
+    const msi = this.backend.msi;
+    if (typeof deviceId !== 'number' || deviceId >>> 0 !== deviceId) {
+      throw new VgicError('INVALID_ARGUMENT', `deviceId must be a u32 (0..4294967295); got ${describeValue(deviceId)}`);
+    }
+    if (typeof eventId !== 'number' || eventId >>> 0 !== eventId) {
+      throw new VgicError('INVALID_ARGUMENT', `eventId must be a u32 (0..4294967295); got ${describeValue(eventId)}`);
+    }
+    if (msi === undefined) {
+      throw new VgicError('INVALID_CONFIG', `this GIC${this.backend.version} machine takes no MSIs: it was made without an ITS`);
+    }
+    const v = this.vgic;
+    holdCallbacks(v);
+    let taken: boolean;
+    try {
+      taken = msi.signal(v, deviceId, eventId);
+    } catch (e) {
+      dropCallbacks(v);
+      throw e;
+    }
+    releaseCallbacks(v);
+    rethrowCallbackError(v);
+    return taken;
   }
 
   /** Set a line level without injection's validation (KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO). `level` as for `inject`. */

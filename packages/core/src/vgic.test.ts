@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bareVgic } from '../test/fixtures/bare.js';
-import { APR_WORDS, CTL_WORDS, LINE_BYTES, LINE_WORDS, LR_STRIDE, NONE, VGIC_STATE_ARRAYS, Vgic } from './vgic.js';
+import { APR_WORDS, CTL_WORDS, LPI_INTID_SPACE, LINE_BYTES, LINE_WORDS, LR_STRIDE, NONE, VGIC_STATE_ARRAYS, Vgic } from './vgic.js';
 
 describe('Vgic.slotOf', () => {
   it('banks private interrupts per vCPU and shares SPIs', () => {
@@ -83,7 +83,11 @@ describe('the state layout (VGIC_STATE_ARRAYS)', () => {
     expect(v.headBase).toBe(slots);
     expect(v.apListHead(2)).toBe(slots + 2 * LINE_WORDS);
     expect(v.next.length).toBe(v.apListHead(2) + 1);
-    expect(v.lockWords.length).toBe(v.apListHead(2) + 1);
+    // Then, a line past the last head, the ITS's two locks and the LPI map's.
+    expect(v.lockIndexItsCmd).toBe(v.apListHead(2) + LINE_WORDS);
+    expect(v.lockWords.length).toBe(v.lockIndexItsCmd + 3);
+    expect(v.lpiMap.length).toBe(0);
+    expect(v.backendState.length).toBe(0);
     expect(v.pmr.length).toBe(3);
     expect(v.apr.length).toBe(v.aprBase(2) + APR_WORDS);
     expect(v.lrState.length).toBe(2 * LR_STRIDE + 4);
@@ -98,5 +102,35 @@ describe('the state layout (VGIC_STATE_ARRAYS)', () => {
     }
     v.pendingLatch[100] = 1;
     expect(w.pendingLatch[100]).toBe(1);
+  });
+
+  it('puts LPI slots after the SPIs, covered by every per-slot array, with the INTID map and the backend words', () => {
+    const lpiShape = { ...shape, nrLpis: 100, backendWords: 40 };
+    const v = Vgic.create(lpiShape, true);
+    const spiEnd = 3 * 32 + 64;
+    expect(v.lpiBase).toBe(spiEnd);
+    expect(v.nrSlots).toBe(spiEnd + 100);
+    expect(v.priority.length).toBe(spiEnd + 100);
+    expect(v.headBase).toBeGreaterThanOrEqual(spiEnd + 100);
+    expect(v.lpiRefs.length).toBe(100);
+    expect(v.lpiMap.length).toBe(LPI_INTID_SPACE);
+    expect(v.backendState.length).toBe(40);
+    expect(v.isLpiSlot(spiEnd)).toBe(true);
+    expect(v.isLpiSlot(spiEnd - 1)).toBe(false);
+    // Another thread reads the same shape from the header.
+    const w = Vgic.open(v.buffer);
+    expect(w.shape).toEqual(lpiShape);
+    expect(Vgic.shapeOf(v.buffer)).toEqual(lpiShape);
+    w.backendState[39] = 7;
+    expect(v.backendState[39]).toBe(7);
+  });
+
+  it('answers slotOf for an LPI from the map, and NONE for one that is not mapped', () => {
+    const v = Vgic.create({ ...shape, nrLpis: 4 }, false);
+    expect(v.slotOf(8192, 0)).toBe(NONE);
+    v.lpiMap[5] = v.lpiBase + 2 + 1;
+    expect(v.slotOf(8197, 1)).toBe(v.lpiBase + 2);
+    expect(v.slotOf(8191, 0)).toBe(NONE);
+    expect(v.slotOf(65536, 0)).toBe(NONE);
   });
 });

@@ -3,15 +3,20 @@
  *
  * An interrupt is an integer handle, its slot. Slots 0..32*nrVcpus-1 are the
  * private interrupts (SGIs 0-15, PPIs 16-31) banked per vCPU, vCPU k's at
- * 32k..32k+31; SPIs follow, INTID 32+n at slot 32*nrVcpus+n. Each field of
- * Linux's `struct vgic_irq` is one typed array indexed by slot.
+ * 32k..32k+31; SPIs follow, INTID 32+n at slot 32*nrVcpus+n; then the LPI
+ * slots (`lpiBase`..`nrSlots`-1), each given to an LPI INTID while it is
+ * mapped (lpi.ts). Each field of Linux's `struct vgic_irq` is one typed array
+ * indexed by slot, LPI slots included, so the ap_list, flush and sync code
+ * knows no difference.
  *
  * The same layout over a SharedArrayBuffer is what lets vCPUs run on worker
  * threads: every thread builds its own `Vgic` of views over the one buffer
  * (`Vgic.open`), and nothing on the hot path is a JS object.
  *
  * Locks are words of `lockWords`: slot s's irq_lock at s, vCPU k's
- * ap_list_lock at `apListHead(k)`; each records the id of the thread holding
+ * ap_list_lock at `apListHead(k)`, then, in a line of their own past the
+ * last head, the ITS's cmd_lock and its_lock and the LPI map lock
+ * (`lockIndexItsCmd` + 0, 1, 2); each records the id of the thread holding
  * it, from the thread table (`threadTable`, lock-owners.ts). The ap_list is
  * intrusive: `next`/`prev` links per slot, with vCPU k's list head a
  * sentinel at index `apListHead(k)`.
@@ -30,6 +35,7 @@ import { CheckedLocks, LockDep } from './lockdep.js';
 import { atomicLocks, plainLocks, type LockOps } from './locks.js';
 import type { Notice } from './notify.js';
 import type { Tracer } from './trace.js';
+import { GuestMemory } from './guest-memory.js';
 
 /** "No vCPU": an interrupt on no ap_list, or with no target. */
 export const NONE = -1;
@@ -89,7 +95,17 @@ export const CTL_SGI_SOURCES = 9;
 export const CTL_BROKEN = 10;
 /** The bytes the shape in words 2-5 lays out: opening a buffer checks the shape against it. */
 export const CTL_BYTES = 14;
-export const CTL_WORDS = 16;
+/** The LPI capacity (`VgicShape.nrLpis`). */
+export const CTL_LPIS = 16;
+/** Words of the backend's own shared state (`VgicShape.backendWords`). */
+export const CTL_BACKEND_WORDS = 17;
+/** Where the LPI allocator looks for a free slot next (lpi.ts; changed under the LPI map lock). */
+export const CTL_LPI_CURSOR = 18;
+/** MSIs that found their LPI pending already (coalesced; KVM's vgic_its_trigger_msi on a pending LPI). */
+export const CTL_MSI_COALESCED = 19;
+/** LPIs unmapped while pending and in no list register: their pending state was dropped. */
+export const CTL_LPI_DROPPED_PENDING = 20;
+export const CTL_WORDS = 24;
 
 /** Words the backend may use for distributor-wide state of its own. */
 export const DIST_WORDS = 32;
@@ -110,9 +126,20 @@ export { LINE_BYTES, LINE_WORDS } from './cache-line.js';
 export const VGIC_MAGIC = 0x56474943;
 /**
  * The buffer layout this build reads and writes (its second word). 2: the thread table of lock owners; 3: the header
- * records the state's size; 4: each vCPU's list head, active priorities and list registers in cache lines of their own.
+ * records the state's size; 4: each vCPU's list head, active priorities and list registers in cache lines of their own;
+ * 5: LPI slots, the INTID → slot map, the ITS and LPI map lock words and the backend's own state words.
  */
-export const LAYOUT_VERSION = 4;
+export const LAYOUT_VERSION = 5;
+
+/** The first LPI INTID (GICv3). */
+export const LPI_INTID_BASE = 8192;
+/** LPI INTIDs are this many bits wide: INTIDs 8192..65535. */
+export const LPI_INTID_BITS = 16;
+/** LPI INTIDs any machine can name: the length of the INTID → slot map. */
+export const LPI_INTID_SPACE: number = (1 << LPI_INTID_BITS) - LPI_INTID_BASE;
+
+/** Lock words past the ap_list_locks: the ITS's cmd_lock, its its_lock, the LPI map lock. */
+export const EXTRA_LOCK_WORDS = 3;
 
 /** What fixes the layout of a machine's buffer. */
 export interface VgicShape {
@@ -123,6 +150,10 @@ export interface VgicShape {
   priorityBits: number;
   /** GICv2 SGIs carry a source bitmap. */
   sgiSources: boolean;
+  /** LPI capacity: how many LPIs may be mapped at once (0, the default: no LPIs). */
+  nrLpis?: number;
+  /** Words of shared state the backend lays out for itself (`Vgic.backendState`; default 0). */
+  backendWords?: number;
 }
 
 export interface VgicOpenOptions {
@@ -136,7 +167,21 @@ export interface VgicOpenOptions {
 export type StateElement = 'i32' | 'u32' | 'u8';
 
 /** How many elements a state array has, for a machine's shape. */
-export type StateExtent = 'header' | 'dist' | 'threads' | 'slots' | 'slotsAndHeads' | 'routeHalves' | 'vcpus' | 'aprWords' | 'vcpuWords' | 'lrs';
+export type StateExtent =
+  | 'header'
+  | 'dist'
+  | 'threads'
+  | 'locks'
+  | 'slots'
+  | 'slotsAndHeads'
+  | 'routeHalves'
+  | 'vcpus'
+  | 'aprWords'
+  | 'vcpuWords'
+  | 'lrs'
+  | 'lpis'
+  | 'lpiIntids'
+  | 'backendWords';
 
 /** The typed array of each element type. */
 export interface StateArrayOf {
@@ -156,8 +201,26 @@ export const VGIC_STATE_ARRAYS = {
   header: ['i32', 'header'],
   /** Words the backend keeps distributor-wide state of its own in. */
   dist: ['u32', 'dist'],
-  /** The locks: slot s's irq_lock at s, vCPU k's ap_list_lock at apListHead(k); each holds its holder's thread id. */
-  lockWords: ['i32', 'slotsAndHeads'],
+  /**
+   * The backend's own shared state, as many words as `VgicShape.backendWords`
+   * (the ITS's tables and translation cache): every thread sees it. Int32 so
+   * that any word can be taken with `Atomics`, and waited on.
+   */
+  backendState: ['i32', 'backendWords'],
+  /**
+   * INTID → slot for LPIs: entry `intid - LPI_INTID_BASE` holds the slot + 1
+   * of the mapped LPI, 0 for none (a zeroed buffer maps nothing). Written
+   * under the LPI map lock, read lock-free (`lpiSlot`).
+   */
+  lpiMap: ['i32', 'lpiIntids'],
+  /** References to each LPI slot (KVM's vgic_irq refcount), `slot - lpiBase`; changed under the LPI map lock. */
+  lpiRefs: ['i32', 'lpis'],
+  /**
+   * The locks: slot s's irq_lock at s, vCPU k's ap_list_lock at apListHead(k),
+   * then, a line past the last, the ITS's cmd_lock, its_lock and the LPI map
+   * lock (`lockIndexItsCmd`); each holds its holder's thread id.
+   */
+  lockWords: ['i32', 'locks'],
   /** What became of each thread id the lock words may name (lock-owners.ts). */
   threadTable: ['i32', 'threads'],
   // --- per slot (struct vgic_irq), 32-bit ---
@@ -205,6 +268,8 @@ export const VGIC_STATE_ARRAYS = {
   activeSrc: ['u8', 'slots'],
   /** Changes to apply when the list register holding the interrupt is folded back (FOLD_*). */
   foldChanges: ['u8', 'slots'],
+  /** 1 while LPI slot `lpiBase + i` is mapped (changed under its irq lock): an unmapped LPI takes no MSI. */
+  lpiLive: ['u8', 'lpis'],
   // --- per vCPU, bytes ---
   /** Underflow requested: more queued than LRs hold. */
   underflowRequested: ['u8', 'vcpus'],
@@ -248,10 +313,16 @@ function headBaseOf(nrSlots: number): number {
 }
 
 /** Extents whose arrays hold per-vCPU blocks a line apart: laid at a line's start, so each block keeps to its lines. */
-const LINE_ALIGNED: ReadonlySet<StateExtent> = new Set<StateExtent>(['slotsAndHeads', 'aprWords', 'lrs']);
+const LINE_ALIGNED: ReadonlySet<StateExtent> = new Set<StateExtent>(['slotsAndHeads', 'locks', 'aprWords', 'lrs']);
+
+/** The ITS's cmd_lock in `lockWords`: the start of the line past the last vCPU's head (its_lock and the LPI map lock follow). */
+function extraLocksOf(nrSlots: number, nrVcpus: number): number {
+  return headBaseOf(nrSlots) + nrVcpus * LINE_WORDS;
+}
 
 function extentOf(e: StateExtent, s: VgicShape): number {
-  const slots = s.nrVcpus * 32 + s.nrSpis;
+  const lpis = s.nrLpis ?? 0;
+  const slots = s.nrVcpus * 32 + s.nrSpis + lpis;
   switch (e) {
     case 'header':
       return CTL_WORDS;
@@ -259,6 +330,8 @@ function extentOf(e: StateExtent, s: VgicShape): number {
       return DIST_WORDS;
     case 'threads':
       return threadTableWords(s.nrVcpus);
+    case 'locks':
+      return extraLocksOf(slots, s.nrVcpus) + EXTRA_LOCK_WORDS;
     case 'slots':
       return slots;
     // The arrays of per-vCPU blocks end with the last vCPU's last word, so
@@ -275,6 +348,12 @@ function extentOf(e: StateExtent, s: VgicShape): number {
       return s.nrVcpus * VCPU_WORDS;
     case 'lrs':
       return Math.max(0, s.nrVcpus - 1) * LR_STRIDE + s.nrLrs;
+    case 'lpis':
+      return lpis;
+    case 'lpiIntids':
+      return lpis > 0 ? LPI_INTID_SPACE : 0;
+    case 'backendWords':
+      return s.backendWords ?? 0;
   }
 }
 
@@ -323,6 +402,14 @@ export class Vgic {
   readonly nrSpis: number;
   readonly nrLrs: number;
   readonly nrSlots: number;
+  /** LPI capacity (0: no LPIs). */
+  readonly nrLpis: number;
+  /** The first LPI slot: nrVcpus*32 + nrSpis (= nrSlots on a machine without LPIs). */
+  readonly lpiBase: number;
+  /** Words of `backendState`. */
+  readonly backendWords: number;
+  /** The ITS's cmd_lock in `lockWords`; its_lock is the next word, the LPI map lock the one after. */
+  readonly lockIndexItsCmd: number;
   /** vCPU 0's ap_list head in `lockWords`/`next`/`prev`; vCPU k's is LINE_WORDS·k further (`apListHead`). */
   readonly headBase: number;
   readonly priorityBits: number;
@@ -345,6 +432,12 @@ export class Vgic {
   /** This thread, as the lock words it takes name it. */
   readonly lockOwner: LockOwner;
   tracer: Tracer | null = null;
+  /**
+   * Guest physical memory as this thread reaches it (the LPI tables, the
+   * ITS's tables and command queue): set by the machine from its
+   * `guestMemory` option; without one every access faults.
+   */
+  memory: GuestMemory = new GuestMemory();
   /** Called when a vCPU's virtual IRQ/FIQ line changes. */
   onLine: ((vcpu: number, irq: boolean, fiq: boolean) => void) | null = null;
   /** Called when something is queued for a vCPU (kvm_vcpu_kick). */
@@ -399,6 +492,8 @@ export class Vgic {
     ctl[CTL_LRS] = shape.nrLrs;
     ctl[CTL_PRIBITS] = shape.priorityBits;
     ctl[CTL_SGI_SOURCES] = shape.sgiSources ? 1 : 0;
+    ctl[CTL_LPIS] = shape.nrLpis ?? 0;
+    ctl[CTL_BACKEND_WORDS] = shape.backendWords ?? 0;
     ctl[CTL_BYTES] = Vgic.bytesFor(shape);
     if (options.lockCheck ?? envLockCheck()) ctl[CTL_DEBUG] = (ctl[CTL_DEBUG] ?? 0) | DEBUG_LOCKDEP;
     const v = new Vgic(buffer, shape, options);
@@ -423,6 +518,8 @@ export class Vgic {
       nrLrs: ctl[CTL_LRS]!,
       priorityBits: ctl[CTL_PRIBITS]!,
       sgiSources: ctl[CTL_SGI_SOURCES] === 1,
+      nrLpis: ctl[CTL_LPIS]!,
+      backendWords: ctl[CTL_BACKEND_WORDS]!,
     };
   }
 
@@ -432,8 +529,12 @@ export class Vgic {
     this.nrVcpus = shape.nrVcpus;
     this.nrSpis = shape.nrSpis;
     this.nrLrs = shape.nrLrs;
-    this.nrSlots = shape.nrVcpus * 32 + shape.nrSpis;
+    this.nrLpis = shape.nrLpis ?? 0;
+    this.backendWords = shape.backendWords ?? 0;
+    this.lpiBase = shape.nrVcpus * 32 + shape.nrSpis;
+    this.nrSlots = this.lpiBase + this.nrLpis;
     this.headBase = headBaseOf(this.nrSlots);
+    this.lockIndexItsCmd = extraLocksOf(this.nrSlots, shape.nrVcpus);
     this.priorityBits = shape.priorityBits;
     this.priorityMask = (0xff << (8 - shape.priorityBits)) & 0xff;
     this.bprMin = 8 - shape.priorityBits;
@@ -452,6 +553,7 @@ export class Vgic {
       this.header.subarray(CTL_BROKEN, CTL_BROKEN + BROKEN_RECORD_WORDS),
       this.nrSlots,
       this.headBase,
+      this.lockIndexItsCmd,
       this.intid,
     );
     this.lockOwner = ownerFor(buffer, this.lockSpace);
@@ -459,7 +561,7 @@ export class Vgic {
     const base = given.forOwner ? given.forOwner(this.lockOwner) : given;
     const check = options.lockCheck ?? ((this.header[CTL_DEBUG]! & DEBUG_LOCKDEP) !== 0 || envLockCheck());
     if (check) {
-      this.lockdep = new LockDep(this.nrSlots, this.headBase, this.header, CTL_LOCK_VIOLATIONS);
+      this.lockdep = new LockDep(this.nrSlots, this.headBase, this.lockIndexItsCmd, this.header, CTL_LOCK_VIOLATIONS);
       this.locks = new CheckedLocks(base, this.lockdep);
     } else {
       this.lockdep = null;
@@ -474,6 +576,8 @@ export class Vgic {
       nrLrs: this.nrLrs,
       priorityBits: this.priorityBits,
       sgiSources: this.sgiSources,
+      nrLpis: this.nrLpis,
+      backendWords: this.backendWords,
     };
   }
 
@@ -505,16 +609,30 @@ export class Vgic {
    */
   slotOf(intid: number, vcpu: number): number {
     if (intid < 32) return intid >= 0 ? vcpu * 32 + intid : NONE;
-    return intid < this.spiLimit ? this.nrVcpus * 32 + intid - 32 : NONE;
+    if (intid < this.spiLimit) return this.nrVcpus * 32 + intid - 32;
+    return this.lpiSlotOf(intid);
   }
 
-  /** The vCPU a private slot belongs to, or NONE for an SPI. */
+  /** The slot LPI `intid` is mapped to, or NONE (lock-free: lpi.ts's `lpiSlot`). */
+  lpiSlotOf(intid: number): number {
+    const i = intid - LPI_INTID_BASE;
+    if (i < 0 || i >= this.lpiMap.length) return NONE;
+    return Atomics.load(this.lpiMap, i) - 1;
+  }
+
+  /** The vCPU a private slot belongs to, or NONE for an SPI or an LPI. */
   slotVcpu(slot: number): number {
     return slot < this.nrVcpus * 32 ? slot >> 5 : NONE;
   }
 
+  /** A shared interrupt's slot (an SPI's or an LPI's). */
   isSpiSlot(slot: number): boolean {
     return slot >= this.nrVcpus * 32;
+  }
+
+  /** An LPI slot (mapped or not). */
+  isLpiSlot(slot: number): boolean {
+    return slot >= this.lpiBase && slot < this.nrSlots;
   }
 
   /** Highest INTID + 1 of this machine's SPIs. */
@@ -553,6 +671,33 @@ export class Vgic {
 
   unlockApList(vcpu: number): void {
     this.locks.release(this.lockWords, this.apListHead(vcpu));
+  }
+
+  /** its->cmd_lock: held while the ITS works through its command queue. Outermost of all. */
+  lockItsCmd(): void {
+    this.locks.acquire(this.lockWords, this.lockIndexItsCmd);
+  }
+
+  unlockItsCmd(): void {
+    this.locks.release(this.lockWords, this.lockIndexItsCmd);
+  }
+
+  /** its->its_lock: the ITS's device, collection and translation mappings. Inside cmd_lock, outside every ap_list_lock. */
+  lockIts(): void {
+    this.locks.acquire(this.lockWords, this.lockIndexItsCmd + 1);
+  }
+
+  unlockIts(): void {
+    this.locks.release(this.lockWords, this.lockIndexItsCmd + 1);
+  }
+
+  /** The LPI map lock (KVM's lpi_xa lock): inside the ap_list_locks, outside every irq lock. */
+  lockLpiMap(): void {
+    this.locks.acquire(this.lockWords, this.lockIndexItsCmd + 2);
+  }
+
+  unlockLpiMap(): void {
+    this.locks.release(this.lockWords, this.lockIndexItsCmd + 2);
   }
 
   get debugFlags(): number {

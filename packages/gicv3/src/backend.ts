@@ -11,6 +11,7 @@
  * - GICD_CTLR.EnableGrp0 exists beside EnableGrp1.
  */
 import {
+  LPI_INTID_SPACE,
   NONE,
   VgicError,
   frameBase,
@@ -55,8 +56,12 @@ export const GICV3_OPTION_KEYS: readonly string[] = Object.freeze(['gicdBase', '
 export const DEFAULT_GICD_BASE = 0x0800_0000;
 export const DEFAULT_GICR_BASE = 0x080a_0000;
 
-/** KVM's limits for a GICv3 guest: VGIC_V3_MAX_CPUS, VGIC_V3_MAX_LRS, 1020 - 32 SPIs. */
-const LIMITS = { maxVcpus: 512, maxLrs: 16, maxSpis: 988 } as const;
+/**
+ * KVM's limits for a GICv3 guest: VGIC_V3_MAX_CPUS, VGIC_V3_MAX_LRS, 1020 - 32
+ * SPIs; LPIs: as many as 16-bit INTIDs name (8192..65535), the IDbits KVM's
+ * GICD_TYPER reports.
+ */
+const LIMITS = { maxVcpus: 512, maxLrs: 16, maxSpis: 988, maxLpis: LPI_INTID_SPACE } as const;
 
 /**
  * A frame base from the options: 64 KiB-aligned, and below 2^52, the

@@ -33,12 +33,19 @@ export function createGicv3(options: Gicv3Options): Gicv3Machine {
 /**
  * Open, on another thread, the machine whose `handle` was made with
  * `m.handle(backendOptions)` — the same `gicdBase`, `gicrBase` and `mpidr`
- * the machine was created with. Throws INVALID_ARGUMENT for a handle that is
+ * the machine was created with; the guest memory regions over shared
+ * buffers come with the handle (a callback region does not: give this
+ * thread's own as `guestMemory`). Throws INVALID_ARGUMENT for a handle that is
  * not one (of another GIC version, its buffer too short or its header
  * altered), INVALID_CONFIG for backend options that describe no GICv3.
  */
-export function attachGicv3(handle: MachineHandle, options: Pick<MachineOptions, 'lockCheck' | 'locks'> = {}): Gicv3Machine {
-  const { buffer, backendOptions } = readMachineHandle(handle, 'v3');
+export function attachGicv3(
+  handle: MachineHandle,
+  options: Pick<MachineOptions, 'lockCheck' | 'locks' | 'guestMemory'> = {},
+): Gicv3Machine {
+  const { buffer, backendOptions, guestMemory } = readMachineHandle(handle, 'v3');
   const open = readOptions(options, ATTACH_OPTION_KEYS, 'INVALID_CONFIG', 'attachGicv3 options');
-  return Machine.attach(createGicv3Backend(backendOptions), buffer as ArrayBufferLike, open) as Gicv3Machine;
+  // The handle's shared regions, unless this thread brings its own.
+  const withMemory = open['guestMemory'] === undefined && guestMemory !== undefined ? { ...open, guestMemory } : open;
+  return Machine.attach(createGicv3Backend(backendOptions), buffer as ArrayBufferLike, withMemory) as Gicv3Machine;
 }

@@ -17,7 +17,7 @@ describe('the backend value', () => {
   test('says GICv3 with KVM\'s limits, 5 priority bits and no SGI sources', () => {
     const b = createGicv3Backend();
     expect(b.version).toBe('v3');
-    expect(b.limits).toEqual({ maxVcpus: 512, maxLrs: 16, maxSpis: 988 });
+    expect(b.limits).toEqual({ maxVcpus: 512, maxLrs: 16, maxSpis: 988, maxLpis: 65536 - 8192 });
     expect(b.priorityBits).toBe(5);
     expect(b.sgiSources).toBe(false);
     expect(b.frames.map((f) => [f.name, f.base, f.size, f.perVcpu, f.traps])).toEqual([

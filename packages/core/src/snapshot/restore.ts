@@ -13,6 +13,7 @@
  * written half-way, or accepted and break the machine later. Call it when no
  * other thread is inside the engine.
  */
+import { lpiResetAll } from '../lpi.js';
 import { describeValue, isArray } from '../args.js';
 import { apListAddTail } from '../aplist.js';
 import { cpuifUpdateLines } from '../cpuif.js';
@@ -256,6 +257,8 @@ function applySnapshot(m: Machine, doc: GicSnapshot): void {
   // a dead thread left broken is sound again: its locks start free.
   v.resetLocks();
   v.resetLinks();
+  // A document holds no LPI (yet): every LPI is unmapped, as after a reset.
+  if (v.nrLpis !== 0) lpiResetAll(v);
   v.runState.fill(VCPU_OUTSIDE);
   v.kick.fill(0);
   v.underflowRequested.fill(0);
@@ -284,7 +287,7 @@ function applySnapshot(m: Machine, doc: GicSnapshot): void {
 
   // Targets come from the routing words, through the backend, once every
   // word they may depend on (affinities in the per-vCPU words) is in place.
-  for (let s = 0; s < v.nrSlots; s++) v.target[s] = m.backend.routeTarget(v, s);
+  for (let s = 0; s < v.lpiBase; s++) v.target[s] = m.backend.routeTarget(v, s);
 
   // Rebuild the ap_lists: an active interrupt on the vCPU it is active on,
   // everything else wherever the target oracle routes it.
@@ -293,7 +296,7 @@ function applySnapshot(m: Machine, doc: GicSnapshot): void {
     const irq = k !== NONE ? doc.vcpus[k]!.private[s - k * 32]! : doc.spis[s - v.nrVcpus * 32]!;
     return irq.active ? (irq.activeOn ?? null) : null;
   };
-  for (let s = 0; s < v.nrSlots; s++) {
+  for (let s = 0; s < v.lpiBase; s++) {
     const on = activeOn(s);
     if (on !== null) queueOn(v, on, s);
     else requeue(v, s);
