@@ -171,6 +171,8 @@ export class GuestMemory {
   fault = false;
   private readonly regions: Region[];
   private last = 0;
+  /** Where in the view `readView` returned the access is. */
+  private at = 0;
   private readonly scratch = new Uint8Array(SCRATCH_BYTES);
   private readonly scratchView = new DataView(this.scratch.buffer);
   private readonly scratchOf: Uint8Array[] = [];
@@ -261,29 +263,33 @@ export class GuestMemory {
     return ok;
   }
 
+  /** An access of `n` (1, 2 or 4) bytes: the view and the offset it is at, or null (the fault set). */
+  private readView(addr: number, n: number): DataView | null {
+    const r = this.region(addr, n);
+    if (r === null) return null;
+    if (r.callbacks !== null) return this.callRead(r, addr, n);
+    this.at = addr - r.start;
+    return this.viewOf(r);
+  }
+
+  private readN(addr: number, n: 1 | 2 | 4): number {
+    this.at = 0;
+    const d = this.readView(addr, n);
+    if (d === null) return 0;
+    return n === 1 ? d.getUint8(this.at) : n === 2 ? d.getUint16(this.at, true) : d.getUint32(this.at, true);
+  }
+
   read8(addr: number): number {
-    const r = this.region(addr, 1);
-    if (r === null) return 0;
-    if (r.callbacks === null) return this.viewOf(r).getUint8(addr - r.start);
-    const d = this.callRead(r, addr, 1);
-    return d === null ? 0 : d.getUint8(0);
+    return this.readN(addr, 1);
   }
 
   read16(addr: number): number {
-    const r = this.region(addr, 2);
-    if (r === null) return 0;
-    if (r.callbacks === null) return this.viewOf(r).getUint16(addr - r.start, true);
-    const d = this.callRead(r, addr, 2);
-    return d === null ? 0 : d.getUint16(0, true);
+    return this.readN(addr, 2);
   }
 
   /** A 32-bit word, as an unsigned number. */
   read32(addr: number): number {
-    const r = this.region(addr, 4);
-    if (r === null) return 0;
-    if (r.callbacks === null) return this.viewOf(r).getUint32(addr - r.start, true);
-    const d = this.callRead(r, addr, 4);
-    return d === null ? 0 : d.getUint32(0, true);
+    return this.readN(addr, 4);
   }
 
   /**
@@ -309,37 +315,28 @@ export class GuestMemory {
     return true;
   }
 
-  write8(addr: number, value: number): boolean {
-    const r = this.region(addr, 1);
+  private writeN(addr: number, n: 1 | 2 | 4, value: number): boolean {
+    const r = this.region(addr, n);
     if (r === null) return false;
-    if (r.callbacks === null) {
-      this.viewOf(r).setUint8(addr - r.start, value);
-      return true;
-    }
-    this.scratchView.setUint8(0, value);
-    return this.callWrite(r, addr, 1);
+    const direct = r.callbacks === null;
+    const d = direct ? this.viewOf(r) : this.scratchView;
+    const off = direct ? addr - r.start : 0;
+    if (n === 1) d.setUint8(off, value);
+    else if (n === 2) d.setUint16(off, value, true);
+    else d.setUint32(off, value >>> 0, true);
+    return direct || this.callWrite(r, addr, n);
+  }
+
+  write8(addr: number, value: number): boolean {
+    return this.writeN(addr, 1, value);
   }
 
   write16(addr: number, value: number): boolean {
-    const r = this.region(addr, 2);
-    if (r === null) return false;
-    if (r.callbacks === null) {
-      this.viewOf(r).setUint16(addr - r.start, value, true);
-      return true;
-    }
-    this.scratchView.setUint16(0, value, true);
-    return this.callWrite(r, addr, 2);
+    return this.writeN(addr, 2, value);
   }
 
   write32(addr: number, value: number): boolean {
-    const r = this.region(addr, 4);
-    if (r === null) return false;
-    if (r.callbacks === null) {
-      this.viewOf(r).setUint32(addr - r.start, value >>> 0, true);
-      return true;
-    }
-    this.scratchView.setUint32(0, value >>> 0, true);
-    return this.callWrite(r, addr, 4);
+    return this.writeN(addr, 4, value);
   }
 
   /** `count` 32-bit words of `src[at..]` to `addr`; false (nothing written, the fault set) outside one region. */

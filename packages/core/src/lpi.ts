@@ -15,11 +15,8 @@
  *
  *   its cmd_lock > its_lock > ap_list_lock > LPI map lock > irq_lock
  */
-import { apListAddTail, apListDel } from './aplist.js';
 import { VgicError } from './errors.js';
-import { targetOracle } from './oracle.js';
-import { kickVcpu, queueIrqUnlock } from './queue.js';
-import { emitTrace } from './notify.js';
+import { kickVcpu, migrateIrq, queueIrqUnlock, requeue } from './queue.js';
 import {
   CONFIG_EDGE,
   CTL_LPI_CURSOR,
@@ -184,9 +181,11 @@ export function lpiRelease(v: Vgic, slot: number): void {
  * Retarget an LPI (MAPTI, MAPI, MOVI, MOVALL): `vcpu` is its new target
  * (NONE: none). A pending LPI queued on another vCPU's ap_list and in no
  * list register moves there at once, taking the two ap_list_locks lower vCPU
- * first as prune does (KVM's vgic_its_move_lpi_... via vgic_queue/prune);
- * one in a list register stays until that vCPU exits, whose prune moves it,
- * as in KVM. One on no list is queued if it is now deliverable. The caller
+ * first as prune does. (KVM's update_affinity only sets the target and
+ * leaves the move to the old vCPU's next prune, which may be long in coming
+ * for a vCPU asleep in WFI; moving now ends in the state that prune would
+ * make, sooner.) One in a list register stays until that vCPU exits, whose
+ * prune moves it, as in KVM. One on no list is queued if it is now deliverable. The caller
  * may hold the ITS's locks, no ap_list_lock or irq lock.
  */
 export function lpiSetTarget(v: Vgic, slot: number, vcpu: number): void {
@@ -208,32 +207,8 @@ export function lpiSetTarget(v: Vgic, slot: number, vcpu: number): void {
     return;
   }
   v.unlockIrq(slot);
-  const a = owner < vcpu ? owner : vcpu;
-  const b = owner < vcpu ? vcpu : owner;
-  v.lockApList(a);
-  v.lockApList(b);
-  v.lockIrq(slot);
-  let moved = false;
-  // Anything may have happened in the window: move only what is still where
-  // it was, out of every list register, and still belongs on `vcpu`.
-  if (v.apListVcpu[slot] === owner && v.inLr[slot] === NONE && targetOracle(v, slot) === vcpu) {
-    apListDel(v, slot);
-    v.apListVcpu[slot] = vcpu;
-    apListAddTail(v, vcpu, slot);
-    moved = true;
-  }
-  const offList = v.apListVcpu[slot] === NONE;
-  v.unlockIrq(slot);
-  v.unlockApList(b);
-  v.unlockApList(a);
-  if (moved) {
-    if (v.tracer !== null) emitTrace(v, { type: 'migrate', intid: v.intid[slot]!, from: owner, to: vcpu });
-    kickVcpu(v, vcpu);
-  } else if (offList) {
-    // Pruned meanwhile: queue it afresh where it now belongs.
-    v.lockIrq(slot);
-    queueIrqUnlock(v, slot);
-  }
+  // Pruned in the window (no longer on a list): queue it afresh where it now belongs.
+  if (!migrateIrq(v, slot, owner, vcpu)) requeue(v, slot);
 }
 
 /**

@@ -7,7 +7,7 @@
  * Always take an ap_list_lock before an irq lock. When two ap_list_locks are
  * needed (prune migrating an interrupt), take the lower vCPU id's first.
  */
-import { apListAddTail } from './aplist.js';
+import { apListAddTail, apListDel } from './aplist.js';
 import { emitTrace, notifyKick } from './notify.js';
 import { targetOracle } from './oracle.js';
 import { CTL_DEBUG, DEBUG_NO_QUEUE_RECHECK, NONE, VCPU_WFI, type Vgic } from './vgic.js';
@@ -77,4 +77,35 @@ export function queueIrqUnlock(v: Vgic, slot: number): boolean {
 export function requeue(v: Vgic, slot: number): boolean {
   v.lockIrq(slot);
   return queueIrqUnlock(v, slot);
+}
+
+/**
+ * Move `slot` from `from`'s ap_list to `to`'s (prune's migration, an LPI's
+ * MOVI): both ap_list_locks, the lower vCPU's first, then the irq lock; it
+ * moves only if it is still on `from`'s list, in no list register, and the
+ * oracle still routes it to `to` — anything may have changed while the
+ * caller held no lock. The caller holds none of these locks. Returns whether
+ * it moved; the new vCPU is kicked once the locks are dropped.
+ */
+export function migrateIrq(v: Vgic, slot: number, from: number, to: number): boolean {
+  const a = from < to ? from : to;
+  const b = from < to ? to : from;
+  v.lockApList(a);
+  v.lockApList(b);
+  v.lockIrq(slot);
+  let moved = false;
+  if (v.apListVcpu[slot] === from && v.inLr[slot] === NONE && targetOracle(v, slot) === to) {
+    apListDel(v, slot);
+    v.apListVcpu[slot] = to;
+    apListAddTail(v, to, slot);
+    moved = true;
+  }
+  v.unlockIrq(slot);
+  v.unlockApList(b);
+  v.unlockApList(a);
+  if (moved) {
+    if (v.tracer !== null) emitTrace(v, { type: 'migrate', intid: v.intid[slot]!, from, to });
+    kickVcpu(v, to);
+  }
+  return moved;
 }

@@ -4,11 +4,11 @@
  *
  * Runs on the vCPU's own thread.
  */
-import { apListAddTail, apListDel } from './aplist.js';
+import { apListDel } from './aplist.js';
 import { cpuifUpdateLines } from './cpuif.js';
 import { dropCallbacks, emitTrace, holdCallbacks, notifyEoi, releaseCallbacks } from './notify.js';
 import { targetOracle } from './oracle.js';
-import { kickVcpu } from './queue.js';
+import { migrateIrq } from './queue.js';
 import {
   CONFIG_EDGE,
   CONFIG_LEVEL,
@@ -113,25 +113,7 @@ function prune(v: Vgic, vcpu: number): void {
 
       v.unlockIrq(it);
       v.unlockApList(vcpu);
-      const a = vcpu < target ? vcpu : target;
-      const b = vcpu < target ? target : vcpu;
-      v.lockApList(a);
-      v.lockApList(b);
-      v.lockIrq(it);
-      let moved = false;
-      if (v.apListVcpu[it] === vcpu && targetOracle(v, it) === target) {
-        apListDel(v, it);
-        v.apListVcpu[it] = target;
-        apListAddTail(v, target, it);
-        moved = true;
-      }
-      v.unlockIrq(it);
-      v.unlockApList(b);
-      v.unlockApList(a);
-      if (moved) {
-        if (v.tracer !== null) emitTrace(v, { type: 'migrate', intid: v.intid[it]!, from: vcpu, to: target });
-        kickVcpu(v, target);
-      }
+      migrateIrq(v, it, vcpu, target);
       continue retry;
     }
     v.unlockApList(vcpu);
