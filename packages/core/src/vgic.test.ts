@@ -32,7 +32,7 @@ describe('the state layout (VGIC_STATE_ARRAYS)', () => {
     for (const [name, [kind, extent]] of Object.entries(VGIC_STATE_ARRAYS)) {
       const a = v[name as keyof typeof VGIC_STATE_ARRAYS];
       // Arrays of per-vCPU blocks a line apart begin a line.
-      const align = extent === 'slotsAndHeads' || extent === 'aprWords' || extent === 'lrs' ? LINE_BYTES : a.BYTES_PER_ELEMENT;
+      const align = ['slotsAndHeads', 'locks', 'aprWords', 'lrs'].includes(extent) ? LINE_BYTES : a.BYTES_PER_ELEMENT;
       expect(a.buffer, name).toBe(v.buffer);
       expect(a.constructor, name).toBe(kind === 'i32' ? Int32Array : kind === 'u32' ? Uint32Array : Uint8Array);
       expect(a.byteOffset % align, name).toBe(0);
