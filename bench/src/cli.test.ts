@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseBenchArgs, runBenchCli, UsageError } from './cli.js';
 import type { BenchReport } from './report.js';
 import { relaunchFor } from './run.js';
-import { coresUsed, scalingAvailable, workerCounts } from './scaling.js';
+import { coresUsed, cpuPerDelivery, scalingAvailable, workerCounts } from './scaling.js';
 
 const RESULT_KEYS = ['workload', 'gic', 'mode', 'nsPerOp', 'opsPerSec', 'rme', 'samples'];
 
@@ -138,8 +138,8 @@ describe('filters', () => {
 });
 
 describe('scaling', () => {
-  it('gives a row per GIC and worker count, delivered interrupts per second, or a note when core cannot measure it', async () => {
-    const { code, stdout, stderr } = await cli(['--json', '--time', '2', '--workload', 'scaling', '--gic', 'v3', '--in-process']);
+  it('gives a row per GIC and worker count, delivered interrupts per second over --repeat passes, or a note when core cannot measure it', async () => {
+    const { code, stdout, stderr } = await cli(['--json', '--time', '2', '--repeat', '4', '--workload', 'scaling', '--gic', 'v3', '--in-process']);
     expect(code).toBe(0);
     const doc = JSON.parse(stdout) as BenchReport;
     if (!scalingAvailable()) {
@@ -150,7 +150,7 @@ describe('scaling', () => {
     expect(doc.results.map((r) => r.mode)).toEqual(workerCounts().map((n) => `workers-${n}`));
     for (const r of doc.results) {
       expect(Object.keys(r)).toEqual(RESULT_KEYS);
-      expect([r.workload, r.gic, r.samples]).toEqual(['scaling', 'v3', 3]);
+      expect([r.workload, r.gic, r.samples]).toEqual(['scaling', 'v3', 4]);
       expect(r.opsPerSec).toBeGreaterThan(0);
       expect(Math.abs((r.nsPerOp * r.opsPerSec) / 1e9 - 1)).toBeLessThan(1e-3);
     }
@@ -169,6 +169,22 @@ describe('cores a scaling point had', () => {
 
   it('is unknown when a repeat does not say (a core without cpuSeconds)', () => {
     expect(coresUsed([[{ workers: 1, perSecond: 1, seconds: 1, cpuSeconds: 1 }], [{ workers: 1, perSecond: 1 }]], 1)).toBeNull();
+  });
+});
+
+describe('CPU time per delivery of a scaling point', () => {
+  it('is all the repeats\' CPU time over all their deliveries, for the worker count asked', () => {
+    const runs = [
+      [{ workers: 1, perSecond: 1, cpuSeconds: 1, delivered: 1e6 }, { workers: 2, perSecond: 1, cpuSeconds: 2, delivered: 1e6 }],
+      [{ workers: 1, perSecond: 1, cpuSeconds: 1, delivered: 3e6 }, { workers: 2, perSecond: 1, cpuSeconds: 2, delivered: 3e6 }],
+    ];
+    expect(cpuPerDelivery(runs, 1)).toBeCloseTo(500, 9);
+    expect(cpuPerDelivery(runs, 2)).toBeCloseTo(1000, 9);
+  });
+
+  it('is unknown when a repeat does not say, or nothing was delivered', () => {
+    expect(cpuPerDelivery([[{ workers: 1, perSecond: 1, cpuSeconds: 1 }]], 1)).toBeNull();
+    expect(cpuPerDelivery([[{ workers: 1, perSecond: 0, cpuSeconds: 1, delivered: 0 }]], 1)).toBeNull();
   });
 });
 

@@ -34,7 +34,8 @@ Options:
   --time MS          milliseconds measured per cell, after warm-up (default 1000)
   --repeat N         N passes over the grid, interleaved (and the C floor N
                      times, between them): each figure is the median, and
-                     ↔ the spread between passes (default 1)
+                     ↔ the spread between passes (default 1); scaling makes
+                     N passes (at least 3) over both GICs and worker counts
   --json             print the results as JSON: { results: [{ workload, gic,
                      mode, nsPerOp, opsPerSec, rme, samples }], env, floor? }
   --out DIR          also write DIR/bench.json and DIR/bench.svg (a chart)
@@ -281,7 +282,7 @@ export async function runBenchCli(args: readonly string[]): Promise<number> {
     const results: BenchResult[] = [...grid.results];
     notes.push(...grid.notes);
     if (a.workloads.includes(SCALING)) {
-      const s = await runScaling(a.gics, a.time, progress);
+      const s = await runScaling(a.gics, a.time, a.repeat, progress);
       results.push(...s.results);
       notes.push(...s.notes);
     }

@@ -5,7 +5,8 @@
  */
 import { VgicError } from '../errors.js';
 import { stressDistToggle, stressIrouterHalf } from './stress-races.js';
-import { scalingGuest, stressGuest, stressInjector, stressRetarget } from './stress-roles.js';
+import { scalingGuest } from './scaling-guest.js';
+import { stressGuest, stressInjector, stressRetarget } from './stress-roles.js';
 
 const BUILTINS: Record<string, Record<string, unknown>> = {
   'stress-guest': { default: stressGuest },

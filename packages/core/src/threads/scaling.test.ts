@@ -18,6 +18,14 @@ describe('measureScaling', () => {
     expect((e as Error).message).toMatch(/spiSpacing must be an integer of at least spisPerVcpu \(8\); got 4/);
   });
 
+  it('refuses a warm-up that is not a number of seconds, zero or more', async () => {
+    for (const warmupSeconds of [-1, Number.NaN]) {
+      const e = await failure(measureScaling({ gic: 'v3', workers: 1, seconds: 1, backends: {}, warmupSeconds }));
+      expect(isVgicError(e, 'INVALID_ARGUMENT')).toBe(true);
+      expect((e as Error).message).toMatch(/warmupSeconds must be zero or more/);
+    }
+  });
+
   it('refuses a count of SPIs per vCPU that is not a positive integer', async () => {
     const e = await failure(measureScaling({ gic: 'v3', workers: 1, seconds: 1, backends: {}, spisPerVcpu: 0 }));
     expect(isVgicError(e, 'INVALID_ARGUMENT')).toBe(true);

@@ -16,11 +16,19 @@
  * Blocks that touch (`spiSpacing` equal to `spisPerVcpu`) measure the other
  * case: two threads writing one cache line, which cost a second worker more
  * than half of its gain on a 2-CPU machine.
+ *
+ * A point counts only what is delivered in its window: the threads start,
+ * deliver for `warmupSeconds` (V8 compiles the hot path meanwhile), and
+ * then the deliveries each vCPU counts in a shared word (scaling-guest.ts)
+ * and the process's CPU time are read at the window's two ends. Thread start
+ * and warm-up would otherwise weigh on a short point, more on some than on
+ * others.
  */
 import { cpuUsage } from 'node:process';
 import { VgicError } from '../errors.js';
 import { DEBUG_LOCKDEP } from '../vgic.js';
 import { VcpuThreads } from './pool.js';
+import { deliveredOf, deliveredWords, type ScalingGuestData } from './scaling-guest.js';
 import type { BackendRef } from './protocol.js';
 import { backendFor, loadBackend } from './stress.js';
 
@@ -29,8 +37,10 @@ export interface ScalingOptions {
   gic: string;
   /** Worker counts to measure: N means 1..N; a list is taken as is. */
   workers: number | readonly number[];
-  /** Seconds per point. */
+  /** Seconds per point: the window measured, after the warm-up. */
   seconds: number;
+  /** Seconds each point delivers before its window opens (default 0.25). */
+  warmupSeconds?: number;
   /** Where each version's backend lives (`create`, `attach` and `guest` named). */
   backends: Readonly<Record<string, BackendRef>>;
   /** SPIs kept firing per vCPU (default 8, twice the default list registers). */
@@ -46,7 +56,11 @@ export interface ScalingOptions {
 
 export interface ScalingPoint {
   workers: number;
+  /** Interrupts delivered in the window, all vCPUs together. */
   delivered: number;
+  /** Each vCPU's share of `delivered`, by vCPU. */
+  deliveredPerVcpu: number[];
+  /** The window's length. */
   seconds: number;
   /** Delivered interrupts per second, all vCPUs together. */
   perSecond: number;
@@ -54,7 +68,7 @@ export interface ScalingPoint {
   perWorker: number;
   /**
    * CPU time the whole process (workers and measuring thread) used over the
-   * point, in seconds. Below `workers × seconds` the workers did not have a
+   * window, in seconds. Below `workers × seconds` the workers did not have a
    * core each — the host's other load took them — and `perSecond` shows that
    * rather than the engine.
    */
@@ -75,6 +89,8 @@ export async function measureScaling(o: ScalingOptions): Promise<ScalingPoint[]>
   if (!Number.isInteger(spacing) || spacing < per) {
     throw new VgicError('INVALID_ARGUMENT', `spiSpacing must be an integer of at least spisPerVcpu (${per}); got ${String(o.spiSpacing)}`);
   }
+  const warmup = o.warmupSeconds ?? 0.25;
+  if (!(warmup >= 0)) throw new VgicError('INVALID_ARGUMENT', `warmupSeconds must be zero or more; got ${String(o.warmupSeconds)}`);
   const ref = backendFor(o.backends, o.gic);
   const { create, guest } = await loadBackend(ref);
   const counts = typeof o.workers === 'number' ? Array.from({ length: o.workers }, (_, i) => i + 1) : [...o.workers];
@@ -99,17 +115,31 @@ export async function measureScaling(o: ScalingOptions): Promise<ScalingPoint[]>
       }
     }
     for (let k = 0; k < n; k++) m.exit(k);
-    const threads = await VcpuThreads.start({ machine: m, backend: ref, backendOptions: {}, guest: { module: 'vgic:scaling-guest' } });
+    const data: ScalingGuestData = { delivered: new SharedArrayBuffer(deliveredWords(n) * 4) };
+    const counts = new Int32Array(data.delivered);
+    const threads = await VcpuThreads.start({ machine: m, backend: ref, backendOptions: {}, guest: { module: 'vgic:scaling-guest', data } });
     for (let k = 0; k < n; k++) for (let j = 0; j < per; j++) m.inject(32 + k * apart + j, 1);
+    await sleep(warmup * 1000);
+    const before = Array.from({ length: n }, (_, k) => deliveredOf(counts, k));
     const started = performance.now();
     const cpuAtStart = cpuUsage();
     await sleep(o.seconds * 1000);
-    const shut = await threads.shutdown({ drain: false });
+    const after = Array.from({ length: n }, (_, k) => deliveredOf(counts, k));
     const seconds = (performance.now() - started) / 1000;
     const cpu = cpuUsage(cpuAtStart);
+    const shut = await threads.shutdown({ drain: false });
     if (shut.problems.length > 0) throw new VgicError('INVALID_STATE', `the scaling run with ${n} workers failed: ${shut.problems.join('; ')}`);
-    const delivered = shut.counters.reduce((a, c) => a + c.acks, 0);
-    points.push({ workers: n, delivered, seconds, perSecond: Math.round(delivered / seconds), perWorker: Math.round(delivered / seconds / n), cpuSeconds: (cpu.user + cpu.system) / 1e6 });
+    const deliveredPerVcpu = after.map((a, k) => a - before[k]!);
+    const delivered = deliveredPerVcpu.reduce((a, b) => a + b, 0);
+    points.push({
+      workers: n,
+      delivered,
+      deliveredPerVcpu,
+      seconds,
+      perSecond: Math.round(delivered / seconds),
+      perWorker: Math.round(delivered / seconds / n),
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    });
   }
   return points;
 }

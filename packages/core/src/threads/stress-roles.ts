@@ -1,7 +1,7 @@
 /**
- * The threads of the stress run (`runStress`) and of the scaling
- * measurement (`measureScaling`): a guest for every vCPU, injector threads,
- * and a thread that retargets interrupts and toggles their enables.
+ * The threads of the stress run (`runStress`): a guest for every vCPU,
+ * injector threads, and a thread that retargets interrupts and toggles their
+ * enables. (The scaling measurement's guest is scaling-guest.ts.)
  *
  * How the run counts, so that `lost = injected − delivered − coalesced`
  * comes out 0 on a sound engine:
@@ -260,19 +260,4 @@ export function stressRetarget(ctx: TaskContext): RetargetResult {
     for (let intid = first; intid < first + count; intid++) guarded(() => enables[i]!.write(m, intid, true));
   });
   return r;
-}
-
-/** The scaling guest: each vCPU keeps its own edge SPIs firing — acknowledge, EOI, raise again. */
-export function scalingGuest(cpu: GuestCpu): Guest {
-  const m = cpu.machine;
-  return {
-    take(cpu: GuestCpu): boolean {
-      const raw = cpu.ack();
-      const intid = raw & 0x3ff;
-      if (intid >= 1020) return false;
-      cpu.eoi(raw);
-      if (cpu.phase === PHASE_RUN && intid >= 32) m.inject(intid, 1);
-      return true;
-    },
-  };
 }
