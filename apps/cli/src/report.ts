@@ -46,6 +46,7 @@ const LIMIT_OPTIONS: Partial<Record<NonNullable<LoadError['limit']>, string>> = 
   maxFileSize: '--max-file-size',
   fullYamlSize: '--max-file-size',
   snapshotBudget: '--snapshot-budget',
+  maxMemory: '--max-memory',
 };
 
 export function formatLoadError(e: LoadError): string {
@@ -112,6 +113,7 @@ function readText(value: bigint): string {
 export function formatStep(r: StepRecord, p: Paint, file: string | undefined): string {
   let line = `${String(r.index).padStart(4)}  ${r.action}`;
   if (r.read !== undefined) line += ` → ${p.bold(readText(r.read))}`;
+  if (r.result !== undefined) line += ` → ${p.bold(r.result)}`;
   if (r.check !== undefined) {
     // A check step's action already says what it checks.
     const what = r.step.action === 'check' && r.step.expectError === undefined ? '' : r.check.what;

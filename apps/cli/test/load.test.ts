@@ -56,7 +56,7 @@ describe('the header', () => {
 
   it('names unknown keys and suggests the one meant', () => {
     expect(only('gic: v2\nvcpus: 1\nstpes: []\nsteps: []\n')).toBe(
-      '3:1: unknown key stpes in a scenario — did you mean steps? (allowed: name, gic, vcpus, spis, lrs, mpidr, steps)',
+      '3:1: unknown key stpes in a scenario — did you mean steps? (allowed: name, gic, vcpus, spis, lrs, mpidr, its, lpis, memory, steps)',
     );
   });
 
@@ -97,7 +97,7 @@ describe('steps', () => {
 
   it('refuses a step with no action, guessing a misspelt one', () => {
     expect(only(`${V2}  - wirte: GICD_CTLR\n    value: 1\n`)).toBe(
-      '4:5: step 1 has no action (did you mean write, not wirte?): a step needs one of write, read, inject, map, run, exit, check, snapshot, restore',
+      '4:5: step 1 has no action (did you mean write, not wirte?): a step needs one of write, read, inject, map, run, exit, check, snapshot, restore, poke, peek, its, msi',
     );
   });
 

@@ -42,13 +42,15 @@ Options:
                          of a .gz file, what it decompresses to); 512k, 64M, 1G
   --snapshot-budget SIZE the most the snapshots a scenario keeps may take at
                          once (default ${bytesText(DEFAULT_LIMITS.snapshotBudget)})
+  --max-memory SIZE      the most guest RAM a scenario's memory: may declare
+                         (default ${bytesText(DEFAULT_LIMITS.maxMemory)})
   -h, --help             show this help
 
 Exit status: 0 every check held, 1 a check failed, 2 a file is not a valid
 scenario (or the command line is wrong).
 `;
 
-const SPEC: Spec = { flags: ['trace', 'json', 'quiet', 'explain'], values: ['max-file-size', 'snapshot-budget'] };
+const SPEC: Spec = { flags: ['trace', 'json', 'quiet', 'explain'], values: ['max-file-size', 'snapshot-budget', 'max-memory'] };
 
 function summary(r: ScenarioResult): string {
   const total = r.passed + r.failed;
@@ -77,7 +79,7 @@ function buffered(write: (text: string) => void): { out: (text: string) => void;
 /** The limits the command line sets, or what is wrong with it. */
 function limitsOf(values: ReadonlyMap<string, string>): Partial<LoadLimits> | string {
   const limits: Partial<LoadLimits> = {};
-  for (const [option, key] of [['max-file-size', 'maxFileSize'], ['snapshot-budget', 'snapshotBudget']] as const) {
+  for (const [option, key] of [['max-file-size', 'maxFileSize'], ['snapshot-budget', 'snapshotBudget'], ['max-memory', 'maxMemory']] as const) {
     const text = values.get(option);
     if (text === undefined) continue;
     const bytes = parseSize(text);

@@ -1,7 +1,7 @@
 /**
  * The bounds that keep loading and running a scenario file within time and
  * memory whatever the file holds. Each can be raised (LoadOptions.limits;
- * `vgic run --max-file-size`, `--snapshot-budget`).
+ * `vgic run --max-file-size`, `--snapshot-budget`, `--max-memory`).
  */
 import { DEFAULT_SNAPSHOT_BUDGET } from '@vgic/core';
 
@@ -23,6 +23,12 @@ export interface LoadLimits {
    * name it snapshots under, times the size of one saved machine. Default 256 MiB.
    */
   snapshotBudget: number;
+  /**
+   * The most guest RAM a scenario's `memory` may declare, all regions
+   * together: the runner allocates every byte of it (and so does the loader,
+   * to build the machine it checks against). Default 256 MiB.
+   */
+  maxMemory: number;
 }
 
 const MiB = 1024 * 1024;
@@ -33,4 +39,5 @@ export const DEFAULT_LIMITS: Readonly<LoadLimits> = {
   maxDepth: 64,
   maxErrors: 100,
   snapshotBudget: DEFAULT_SNAPSHOT_BUDGET,
+  maxMemory: 256 * MiB,
 };

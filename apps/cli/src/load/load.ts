@@ -6,8 +6,9 @@
  *   bad.yaml:7:10: step 4: unknown register GICD_ISENABLE1 on GICv3 — did you mean GICD_ISENABLER1?
  *
  * In order: the bytes are UTF-8 text within the size limit; the text reads
- * as a document (document.ts); the header matches its schema and, when it
- * does, the machine it describes is built (nothing runs); then each step in
+ * as a document (document.ts); the header matches its schema, its guest RAM
+ * is laid out (lpi-checks.ts) and, when they hold, the machine it describes
+ * is built (nothing runs); then each step in
  * one pass — its one action, its schema, its values, and what the machine
  * says of its registers, vCPUs and widths — so that every error of the file
  * is reported at once, up to `maxErrors`.
@@ -18,6 +19,7 @@ import { type Scenario, type ScenarioBackend, type SourcePos, type Step, type St
 import type { ValidateFunction } from 'ajv';
 import { readDocument } from './document.js';
 import { DEFAULT_LIMITS, type LoadLimits } from './limits.js';
+import { checkLpiHeader, LpiChecks, lpiShape } from './lpi-checks.js';
 import { checkMpidr, MachineChecks } from './machine-checks.js';
 import { Reporter, type LoadError } from './reporter.js';
 import { ACTION_VALUE, HEADER_SCHEMA, STEP_SCHEMAS } from './schema.js';
@@ -89,10 +91,14 @@ export function loadScenario(source: string | Uint8Array, file: string, options:
     ...(header['spis'] !== undefined && { spis: num(header['spis']) }),
     ...(header['lrs'] !== undefined && { lrs: num(header['lrs']) }),
     ...(header['mpidr'] !== undefined && headerOk && { mpidr: (header['mpidr'] as unknown[]).map((x, k) => u64(r, ['mpidr'], k, x)) }),
+    ...(headerOk && lpiShape(r, header)),
   };
+  const memory = headerOk ? checkLpiHeader(r, header, limits) : null;
+  if (memory !== null && memory.length > 0) Object.assign(shape, { memory });
   const steps: Step[] = [];
-  // The machine would refuse a bad mpidr list again, in other words.
-  const machine = headerOk && checkMpidr(r, shape) ? MachineChecks.create(r, { ...shape, steps }, options.backends, limits.snapshotBudget) : null;
+  // The machine would refuse a bad mpidr list or bad memory again, in other words.
+  const machine = headerOk && memory !== null && checkMpidr(r, shape) ? MachineChecks.create(r, { ...shape, steps }, options.backends, limits.snapshotBudget) : null;
+  const lpi = memory !== null ? new LpiChecks(r, memory, 'its' in shape, options.backends[shape.gic]) : null;
 
   const stepsPath = ['steps'] as const;
   for (let index = 0; rawSteps !== null && index < rawSteps.length && !r.full; index++) {
@@ -121,6 +127,7 @@ export function loadScenario(source: string | Uint8Array, file: string, options:
     const pos: SourcePos = doc.locations.itemPos(stepsPath, index) ?? lines.pos(r.offsetOf(path));
     const step = buildStep(r, path, action, stepJs, pos);
     machine?.step(step, path);
+    lpi?.step(step, path);
     steps.push(step);
   }
   if (r.count > 0 || r.full) return refused(r);

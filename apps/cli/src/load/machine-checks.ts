@@ -21,10 +21,12 @@ import { U64_MAX } from './steps.js';
 import { bytesText, fieldName, shown } from './words.js';
 
 /** Why a whole family of names is missing on this version. */
-function familyHint(name: string, version: string): string {
+function familyHint(name: string, version: string, hasIts: boolean): string {
   if (version === 'v2' && name.startsWith('ICC_')) return ' (GICv2 has no GIC system registers: its CPU interface is the GICC_* registers)';
   if (version === 'v2' && name.startsWith('GICR')) return ' (GICv2 has no redistributors: private interrupts are in the GICD_* registers, banked per vCPU)';
   if (version === 'v3' && name.startsWith('GICC')) return ' (on GICv3 the CPU interface is the ICC_*_EL1 system registers)';
+  if (version === 'v2' && name.startsWith('GITS')) return ' (GICv2 has no ITS)';
+  if (version === 'v3' && name.startsWith('GITS') && !hasIts) return ' (this machine has no ITS: add its: true to the header)';
   return '';
 }
 
@@ -65,15 +67,18 @@ export class MachineChecks {
     private readonly r: Reporter,
     private readonly m: Machine,
     private readonly snapshotBudget: number,
+    private readonly hasIts: boolean,
   ) {}
 
   /** Build the header's machine (nothing runs), or report why it cannot be built and return null. */
   static create(r: Reporter, s: Scenario, backends: Readonly<Record<string, ScenarioBackend>>, snapshotBudget: number): MachineChecks | null {
     try {
-      return new MachineChecks(r, createScenarioMachine(s, backends), snapshotBudget);
+      return new MachineChecks(r, createScenarioMachine(s, backends), snapshotBudget, s.its !== undefined);
     } catch (e) {
       if (!(e instanceof VgicError)) throw e;
-      const key = /^(vcpus|spis|lrs|mpidr)\b/i.exec(e.message)?.[1]?.toLowerCase() ?? 'gic';
+      // The header key the message is about: named first, or as the option the backend does not take.
+      const named = /^(vcpus|spis|lrs|mpidr|its|lpis|memory|guestMemory)\b/i.exec(e.message) ?? /\bno option "(its|lpis|guestMemory)"/.exec(e.message);
+      const key = named?.[1] === 'guestMemory' ? 'memory' : (named?.[1]?.toLowerCase() ?? 'gic');
       r.fail([key], e.message);
       return null;
     }
@@ -113,7 +118,7 @@ export class MachineChecks {
       resolved = m.resolve(step.register, { vcpu: step.vcpu ?? 0, ...(step.rd !== undefined && { rd: step.rd }) });
     } catch (e) {
       if (isVgicError(e) && e.code === step.expectError) return;
-      if (isVgicError(e, 'UNKNOWN_REGISTER')) this.r.fail([...path, step.action], `${fieldName(path).prefix}${e.message}${familyHint(step.register, m.version)}`);
+      if (isVgicError(e, 'UNKNOWN_REGISTER')) this.r.fail([...path, step.action], `${fieldName(path).prefix}${e.message}${familyHint(step.register, m.version, this.hasIts)}`);
       else if (!isVgicError(e, 'INVALID_VCPU')) throw e;
       return;
     }

@@ -8,7 +8,7 @@ import type { Locations, Path } from './document.js';
 import type { LineIndex } from './text.js';
 
 /** The limits a loader error can be about, so that a front end can say how to raise it. */
-export type LimitName = 'maxFileSize' | 'fullYamlSize' | 'maxDepth' | 'maxErrors' | 'snapshotBudget';
+export type LimitName = 'maxFileSize' | 'fullYamlSize' | 'maxDepth' | 'maxErrors' | 'snapshotBudget' | 'maxMemory';
 
 export interface LoadError {
   file: string;

@@ -59,6 +59,17 @@ function pointer(instancePath: string): (string | number)[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
+/** The part of `schema` that checks the value at `rel`: down through map properties and list items. */
+function schemaAt(schema: Schema, rel: Path): Schema {
+  let at: Schema = schema;
+  for (const seg of rel) {
+    const next = typeof seg === 'number' ? at['items'] : (at['properties'] as Record<string, Schema> | undefined)?.[seg];
+    if (next === undefined || typeof next !== 'object' || Array.isArray(next)) return {};
+    at = next as Schema;
+  }
+  return at;
+}
+
 function allowedKeys(schema: Schema): string[] {
   return Object.keys((schema['properties'] as Schema | undefined) ?? {});
 }
@@ -81,7 +92,7 @@ export function reportSchemaErrors(r: Reporter, errors: readonly ErrorObject[], 
     switch (e.keyword) {
       case 'additionalProperties': {
         const key = String(e.params['additionalProperty']);
-        const sub = rel.length === 0 ? schema : (((schema['properties'] as Record<string, Schema>)[String(rel[0])] ?? {}) as Schema);
+        const sub = schemaAt(schema, rel);
         const allowed = allowedKeys(sub);
         const hint = closestName(key, allowed);
         const whose = rel.length === 0 ? what : field;
@@ -115,6 +126,12 @@ export function reportSchemaErrors(r: Reporter, errors: readonly ErrorObject[], 
         break;
       case 'minLength':
         r.fail(path, `${prefix}${field} must not be empty`);
+        break;
+      case 'minItems':
+        r.fail(path, `${prefix}${field} must list at least ${String(e.params['limit'])}`);
+        break;
+      case 'maxItems':
+        r.fail(path, `${prefix}${field} may list ${String(e.params['limit'])} at most (it lists ${(found as unknown[]).length})`);
         break;
       case 'maxLength':
         r.fail(path, `${prefix}${field} is ${(found as string).length} characters long; it may be ${String(e.params['limit'])} at most`);

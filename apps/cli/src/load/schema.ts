@@ -26,6 +26,21 @@ export const ERROR_CODES: readonly string[] = [
 
 /** An unsigned 64-bit number: an integer, or a decimal or 0x-hex string (JSON has no hex). */
 const U64: Schema = { type: ['integer', 'string'], minimum: 0, pattern: '^(0[xX][0-9a-fA-F]+|[0-9]+)$' };
+/** A 32-bit quantity: an ID a device or the ITS gives. */
+const U32: Schema = { type: 'integer', minimum: 0, maximum: 0xffffffff };
+
+/** The fields an `its:` step's command may carry (which a command takes is the backend's to say). */
+export const COMMAND_FIELDS: readonly string[] = ['device', 'event', 'intid', 'collection', 'itt', 'size', 'valid', 'target', 'from'];
+
+/** The most regions `memory` may list. */
+export const MAX_MEMORY_REGIONS = 64;
+
+const MEMORY_REGION: Schema = {
+  type: 'object',
+  properties: { base: U64, size: U64 },
+  required: ['base', 'size'],
+  additionalProperties: false,
+};
 const VCPU: Schema = { type: 'integer', minimum: 0 };
 const INTID: Schema = { type: 'integer', minimum: 0 };
 /** Register and snapshot names: the longest register name is some 20 characters. */
@@ -40,6 +55,9 @@ export const HEADER_SCHEMA: Schema = {
     spis: { type: 'integer', minimum: 0, maximum: 988, multipleOf: 32 },
     lrs: { type: 'integer', minimum: 1, maximum: 16 },
     mpidr: { type: 'array', items: U64 },
+    its: { type: ['boolean', 'object'], properties: { base: U64 }, additionalProperties: false },
+    lpis: { type: 'integer', minimum: 1, maximum: 65536 - 8192 },
+    memory: { type: 'array', items: MEMORY_REGION, minItems: 1, maxItems: MAX_MEMORY_REGIONS },
     steps: { type: 'array', items: { type: 'object' } },
   },
   required: ['gic', 'vcpus', 'steps'],
@@ -95,6 +113,10 @@ export const STEP_SCHEMAS: Readonly<Record<StepAction, Schema>> = {
   check: step('check', CHECK_SCHEMA, { expectError: COMMON['expectError'] }),
   snapshot: step('snapshot', NAME, { expectError: COMMON['expectError'] }),
   restore: step('restore', NAME, { expectError: COMMON['expectError'] }),
+  poke: step('poke', U64, { value: U64, width: ACCESS['width'], expectError: COMMON['expectError'] }, ['value']),
+  peek: step('peek', U64, { width: ACCESS['width'], expect: U64, mask: U64, expectError: COMMON['expectError'] }),
+  its: step('its', { type: 'string', minLength: 1, maxLength: 32 }, { ...Object.fromEntries(COMMAND_FIELDS.map((f) => [f, U64])), ...COMMON }),
+  msi: step('msi', U32, { event: U32, expectError: COMMON['expectError'] }, ['event']),
 };
 
 /** What each action's value is, for messages. */
@@ -108,4 +130,8 @@ export const ACTION_VALUE: Readonly<Record<StepAction, string>> = {
   check: 'a map of fields to check',
   snapshot: 'a snapshot name',
   restore: 'a snapshot name',
+  poke: 'a guest-physical address',
+  peek: 'a guest-physical address',
+  its: 'an ITS command name',
+  msi: 'a DeviceID',
 };

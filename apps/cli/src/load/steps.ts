@@ -6,6 +6,7 @@
 import { closestName, STEP_ACTIONS, type CheckSpec, type SourcePos, type Step, type StepAction } from '@vgic/core';
 import type { Path } from './document.js';
 import type { Reporter } from './reporter.js';
+import { COMMAND_FIELDS } from './schema.js';
 import { fieldName, shown } from './words.js';
 
 export type Plain = Record<string, unknown>;
@@ -13,7 +14,7 @@ export type Plain = Record<string, unknown>;
 export const U64_MAX: bigint = (1n << 64n) - 1n;
 
 /** Keys that are not actions, so a misspelt action is looked for among the others. */
-const NOT_ACTIONS = new Set(['vcpu', 'expectError', 'value', 'width', 'rd', 'expect', 'mask', 'level', 'host']);
+const NOT_ACTIONS = new Set(['vcpu', 'expectError', 'value', 'width', 'rd', 'expect', 'mask', 'level', 'host', ...COMMAND_FIELDS]);
 
 /** Which action a step is, or an error: it needs exactly one. */
 export function stepAction(r: Reporter, path: Path, index: number, js: Plain): StepAction | null {
@@ -92,6 +93,26 @@ export function buildStep(r: Reporter, path: Path, action: StepAction, js: Plain
     case 'snapshot':
     case 'restore':
       step['name'] = String(js[action]);
+      break;
+    case 'poke':
+      step['address'] = u64(r, path, 'poke', js['poke']);
+      step['value'] = u64(r, path, 'value', js['value']);
+      break;
+    case 'peek':
+      step['address'] = u64(r, path, 'peek', js['peek']);
+      if (js['expect'] !== undefined) step['expect'] = u64(r, path, 'expect', js['expect']);
+      if (js['mask'] !== undefined) step['mask'] = u64(r, path, 'mask', js['mask']);
+      break;
+    case 'its': {
+      step['command'] = String(js['its']);
+      const fields: Record<string, bigint> = {};
+      for (const f of COMMAND_FIELDS) if (js[f] !== undefined) fields[f] = u64(r, path, f, js[f]);
+      step['fields'] = fields;
+      break;
+    }
+    case 'msi':
+      step['device'] = num(js['msi']);
+      step['event'] = num(js['event']);
       break;
   }
   if (js['width'] !== undefined) step['width'] = num(js['width']);

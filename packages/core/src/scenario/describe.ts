@@ -1,4 +1,4 @@
-/** A step in words, for reports: `vCPU0 write GICD_CTLR = 0x12`, `inject 40 level 1`. */
+/** A step in words, for reports: `vCPU0 write GICD_CTLR = 0x12`, `inject 40 level 1`, `msi device 1 event 0`. */
 import { describeCheck } from './checks.js';
 import type { Step } from './types.js';
 import { hex } from './view.js';
@@ -34,5 +34,15 @@ export function describeStep(step: Step): string {
       return `snapshot ${step.name}`;
     case 'restore':
       return `restore ${step.name}`;
+    case 'poke':
+      return `poke ${hex(step.address)} (${step.width ?? 64}-bit) = ${hex(step.value)}`;
+    case 'peek':
+      return `peek ${hex(step.address)} (${step.width ?? 64}-bit)`;
+    case 'its': {
+      const fields = Object.entries(step.fields).map(([k, v]) => ` ${k} ${v > 9n ? hex(v) : v}`);
+      return `vCPU${step.vcpu ?? 0} its ${step.command}${fields.join('')}`;
+    }
+    case 'msi':
+      return `msi device ${step.device} event ${step.event}`;
   }
 }

@@ -14,6 +14,7 @@ import { restoreMachine, saveMachine } from '../snapshot/index.js';
 import type { TraceEvent } from '../trace.js';
 import { evaluateCheck, type CheckOutcome } from './checks.js';
 import { describeStep } from './describe.js';
+import { ScenarioRam, type ScenarioRamRegion } from './ram.js';
 import { ChangeTracker, hex } from './view.js';
 import type { Scenario, Step } from './types.js';
 
@@ -24,9 +25,40 @@ export interface ScenarioMachineOptions {
   lrs: number;
   /** GICv3: each vCPU's MPIDR affinity, when the scenario gives them. */
   mpidr?: readonly bigint[];
+  /** An ITS, at `base` or the backend's default. */
+  its?: { base?: bigint };
+  /** The machine's LPI capacity. */
+  lpis?: number;
+  /** The guest RAM the machine reads and writes (its `memory`), one buffer per region; the runner's `poke`/`peek` share them. */
+  ram?: readonly ScenarioRamRegion[];
 }
 
-export type ScenarioBackend = (options: ScenarioMachineOptions) => Machine;
+/** A field of an ITS command, as `its:` steps write it. */
+export interface CommandField {
+  readonly name: string;
+  /** The range the value must be in (`min` default 0). */
+  readonly min?: bigint;
+  readonly max: bigint;
+  /** The value is a multiple of this (an address of which the command holds the high bits). */
+  readonly align?: number;
+  /** Whether a step must give it: always, or when the command's `valid` is 1. */
+  readonly required: boolean | 'whenValid';
+  /** What the field holds, for messages. */
+  readonly doc: string;
+}
+
+/**
+ * A scenario's machine factory. One whose machines can have an ITS also
+ * names the commands `its:` steps may issue, with their fields, and issues
+ * one as the guest's driver does: the command written into the queue in
+ * guest RAM, then the queue's write pointer moved past it by `vcpu` (a
+ * guest access). It throws a `VgicError` when the queue is not in guest RAM.
+ */
+export interface ScenarioBackend {
+  (options: ScenarioMachineOptions): Machine;
+  commands?: Readonly<Record<string, readonly CommandField[]>>;
+  issueCommand?: (m: Machine, command: string, fields: Readonly<Record<string, bigint>>, vcpu: number) => void;
+}
 
 export interface RunScenarioOptions {
   /** Machine factories by the name scenarios give in `gic:` (`v2`, `v3`). */
@@ -62,8 +94,10 @@ export interface StepRecord {
   step: Step;
   /** The action in words: `vCPU0 read ICC_IAR1_EL1`. */
   action: string;
-  /** The value a `read` returned. */
+  /** The value a `read` or `peek` returned. */
   read?: bigint;
+  /** What an `msi` came to: `delivered` or `dropped` (no translation). */
+  result?: string;
   /** The error the step failed with (expected or not). */
   error?: { code: string; message: string };
   /** What changed, one phrase per interrupt or vCPU (empty when nothing did). */
@@ -88,17 +122,33 @@ export interface ScenarioResult {
   machine: Machine;
 }
 
-/** Build the scenario's machine in its reset state. */
-export function createScenarioMachine(s: Scenario, backends: Readonly<Record<string, ScenarioBackend>>): Machine {
+function backendOf(s: Scenario, backends: Readonly<Record<string, ScenarioBackend>>): ScenarioBackend {
   const make = backends[s.gic];
   if (make === undefined) {
     throw new VgicError('INVALID_CONFIG', `no backend for gic: ${s.gic}; known: ${Object.keys(backends).join(', ')}`);
   }
-  return make({ vcpus: s.vcpus, spis: s.spis ?? 32, lrs: s.lrs ?? 4, ...(s.mpidr && { mpidr: s.mpidr }) });
+  return make;
+}
+
+/** Build the scenario's machine in its reset state, over `ram` (default: the scenario's `memory`, zeroed). */
+export function createScenarioMachine(s: Scenario, backends: Readonly<Record<string, ScenarioBackend>>, ram?: ScenarioRam): Machine {
+  const make = backendOf(s, backends);
+  const regions = s.memory !== undefined ? (ram ?? new ScenarioRam(s.memory)).regions : undefined;
+  return make({
+    vcpus: s.vcpus,
+    spis: s.spis ?? 32,
+    lrs: s.lrs ?? 4,
+    ...(s.mpidr && { mpidr: s.mpidr }),
+    ...(s.its && { its: s.its }),
+    ...(s.lpis !== undefined && { lpis: s.lpis }),
+    ...(regions && { ram: regions }),
+  });
 }
 
 interface RunContext {
   m: Machine;
+  backend: ScenarioBackend;
+  ram: ScenarioRam;
   /** Each snapshot as the JSON text of its save document: a fraction of the size of the objects. */
   snapshots: Map<string, string>;
   snapshotBytes: number;
@@ -113,8 +163,8 @@ function guestOptions(step: { vcpu?: number; width?: AccessWidth; rd?: number })
   };
 }
 
-/** Perform one step's action. Returns the value read, for a read, and the outcome, for a check. */
-function perform(ctx: RunContext, step: Step): bigint | CheckOutcome | undefined {
+/** Perform one step's action. Returns the value read, for a read, the outcome, for a check, and what an MSI came to. */
+function perform(ctx: RunContext, step: Step): bigint | CheckOutcome | string | undefined {
   const m = ctx.m;
   switch (step.action) {
     case 'write':
@@ -160,6 +210,19 @@ function perform(ctx: RunContext, step: Step): bigint | CheckOutcome | undefined
       restoreMachine(m, JSON.parse(text));
       return undefined;
     }
+    case 'poke':
+      ctx.ram.store(step.address, step.width ?? 64, step.value);
+      return undefined;
+    case 'peek':
+      return ctx.ram.load(step.address, step.width ?? 64);
+    case 'its': {
+      const issue = ctx.backend.issueCommand;
+      if (issue === undefined) throw new VgicError('INVALID_CONFIG', `this machine has no ITS to take ${step.command}`);
+      issue(m, step.command, step.fields, step.vcpu ?? 0);
+      return undefined;
+    }
+    case 'msi':
+      return m.signalMsi(step.device, step.event) ? 'delivered' : 'dropped';
   }
 }
 
@@ -206,6 +269,7 @@ function runStep(ctx: RunContext, step: Step, index: number, trace: boolean): St
   try {
     const done = perform(ctx, step);
     if (typeof done === 'bigint') record.read = done;
+    else if (typeof done === 'string') record.result = done;
     else outcome = done;
   } catch (e) {
     record.error = errorOf(e);
@@ -219,7 +283,7 @@ function runStep(ctx: RunContext, step: Step, index: number, trace: boolean): St
     record.check = { ok: false, what: 'step', message: `failed with ${record.error.code}: ${record.error.message}` };
   } else if (outcome !== undefined) {
     record.check = outcome;
-  } else if (step.action === 'read' && step.expect !== undefined) {
+  } else if ((step.action === 'read' || step.action === 'peek') && step.expect !== undefined) {
     record.check = judgeRead(step.expect, step.mask, record.read!);
   }
   return record;
@@ -230,8 +294,10 @@ function runStep(ctx: RunContext, step: Step, index: number, trace: boolean): St
  * failed check, so a report shows every failure.
  */
 export function runScenario(s: Scenario, options: RunScenarioOptions): ScenarioResult {
-  const m = createScenarioMachine(s, options.backends);
-  const ctx: RunContext = { m, snapshots: new Map(), snapshotBytes: 0, snapshotBudget: options.snapshotBudget ?? DEFAULT_SNAPSHOT_BUDGET };
+  const backend = backendOf(s, options.backends);
+  const ram = new ScenarioRam(s.memory ?? []);
+  const m = createScenarioMachine(s, options.backends, ram);
+  const ctx: RunContext = { m, backend, ram, snapshots: new Map(), snapshotBytes: 0, snapshotBudget: options.snapshotBudget ?? DEFAULT_SNAPSHOT_BUDGET };
   const keep = options.keepSteps ?? true;
   const last = Math.min(s.steps.length, options.until ?? s.steps.length);
   const result: ScenarioResult = { gic: s.gic, passed: 0, failed: 0, ran: 0, steps: [], machine: m };

@@ -26,7 +26,19 @@ export interface Scenario {
   lrs?: number;
   /** GICv3: each vCPU's MPIDR affinity. */
   mpidr?: readonly bigint[];
+  /** An ITS (`its: true`: at the backend's default base). */
+  its?: { base?: bigint };
+  /** How many LPIs may be mapped at once (the machine's LPI capacity). */
+  lpis?: number;
+  /** Guest RAM the GIC reads and writes (its tables, the command queue), and `poke`/`peek` touch. */
+  memory?: readonly MemoryRegionSpec[];
   steps: readonly Step[];
+}
+
+/** A region of guest RAM: `size` bytes from guest-physical address `base`, zero at the start. */
+export interface MemoryRegionSpec {
+  base: bigint;
+  size: number;
 }
 
 /** What every step may carry. */
@@ -107,12 +119,63 @@ export interface RestoreStep extends StepCommon {
   name: string;
 }
 
-export type Step = WriteStep | ReadStep | InjectStep | MapStep | RunStep | ExitStep | CheckStep | SnapshotStep | RestoreStep;
+/** A guest store to RAM, as the guest's CPU makes it (little-endian). */
+export interface PokeStep extends StepCommon {
+  action: 'poke';
+  address: bigint;
+  value: bigint;
+  /** Bits, default 64. */
+  width?: AccessWidth;
+}
+
+/** A guest load from RAM; with `expect`, `(value & mask) == expect` must hold. */
+export interface PeekStep extends StepCommon {
+  action: 'peek';
+  address: bigint;
+  /** Bits, default 64. */
+  width?: AccessWidth;
+  expect?: bigint;
+  mask?: bigint;
+}
+
+/**
+ * A command the guest's ITS driver issues: written at the queue's write
+ * pointer in guest RAM, then the write pointer advanced by `vcpu`. The
+ * fields are those the command takes (`device`, `event`, `intid`,
+ * `collection`, `itt`, `size`, `valid`, `target`, `from`).
+ */
+export interface ItsStep extends StepCommon {
+  action: 'its';
+  command: string;
+  fields: Readonly<Record<string, bigint>>;
+}
+
+/** A device's message-signalled interrupt: `event` written to the ITS with DeviceID `device` (KVM_SIGNAL_MSI). */
+export interface MsiStep extends StepCommon {
+  action: 'msi';
+  device: number;
+  event: number;
+}
+
+export type Step =
+  | WriteStep
+  | ReadStep
+  | InjectStep
+  | MapStep
+  | RunStep
+  | ExitStep
+  | CheckStep
+  | SnapshotStep
+  | RestoreStep
+  | PokeStep
+  | PeekStep
+  | ItsStep
+  | MsiStep;
 
 export type StepAction = Step['action'];
 
 /** Every action, in the order the scenario format lists them. */
-export const STEP_ACTIONS: readonly StepAction[] = ['write', 'read', 'inject', 'map', 'run', 'exit', 'check', 'snapshot', 'restore'];
+export const STEP_ACTIONS: readonly StepAction[] = ['write', 'read', 'inject', 'map', 'run', 'exit', 'check', 'snapshot', 'restore', 'poke', 'peek', 'its', 'msi'];
 
 /**
  * A `check`: with `irq`, fields of that interrupt (private ones on `vcpu`,
