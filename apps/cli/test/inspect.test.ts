@@ -85,4 +85,15 @@ describe('vgic inspect', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain('not a scenario, and not a saved GIC');
   });
+
+  it('lists no free LPI slot, even with --all: a machine with LPI capacity shows the same interrupts as one without', async () => {
+    const rows = (out: string): number => out.split('\n').filter((l) => /^\s+\d+ (vCPU\d+|-)\s/.test(l)).length;
+    const plain = await vgic(['inspect', '--all', scenarioFile('gic: v3\nvcpus: 1\nsteps: []\n')]);
+    const withLpis = await vgic(['inspect', '--all', scenarioFile('gic: v3\nvcpus: 1\nlpis: 64\nsteps: []\n')]);
+    expect(withLpis.code).toBe(0);
+    expect(rows(plain.out)).toBe(64);
+    expect(rows(withLpis.out)).toBe(64);
+    const json = JSON.parse((await vgic(['inspect', '--json', scenarioFile('gic: v3\nvcpus: 1\nlpis: 64\nsteps: []\n')])).out) as { machine: { interrupts: unknown[] } };
+    expect(json.machine.interrupts).toHaveLength(64);
+  });
 });

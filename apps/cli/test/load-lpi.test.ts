@@ -1,3 +1,4 @@
+import { runScenario } from '@vgic/core';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS } from '../src/backends.js';
 import { loadScenario, type LoadError, type LoadLimits } from '../src/load/index.js';
@@ -109,3 +110,16 @@ describe('poke and peek', () => {
   });
 });
 
+describe('guest RAM, run', () => {
+  it('is the guest memory of the machine: what a poke stores, the GIC reads, and each region is its own', () => {
+    const s = loads('gic: v3\nvcpus: 1\nlpis: 64\nmemory:\n  - { base: 0x40000000, size: 0x1000 }\n  - { base: 0x80000000, size: 0x1000 }\nsteps:\n  - { poke: 0x40000ffc, value: 0xa1b2c3d4, width: 32 }\n  - { poke: 0x80000000, value: 0x0102030405060708 }\n  - { peek: 0x80000004, width: 32, expect: 0x01020304 }\n');
+    const r = runScenario(s, { backends: BACKENDS });
+    expect([r.passed, r.failed]).toEqual([1, 0]);
+    const mem = r.machine.memory;
+    expect(mem.read32(0x4000_0ffc)).toBe(0xa1b2c3d4);
+    expect(mem.read8(0x8000_0000)).toBe(0x08);
+    mem.fault = false;
+    mem.read32(0x4000_1000);
+    expect(mem.fault).toBe(true);
+  });
+});

@@ -13,6 +13,7 @@ import {
   createScenarioMachine,
   hex,
   irqState,
+  lpiMapped,
   runScenario,
   type FrameDef,
   type IrqState,
@@ -102,7 +103,8 @@ function irqRow(m: Machine, st: IrqState, slot: number): string {
     pad(hex(st.priority), 6),
     pad(String(st.group), 4),
     pad(st.config, 6),
-    pad(st.vcpu === null ? m.backend.describeRoute(m.vgic, slot) : '-', 14),
+    // An LPI's route is its collection's, which the ITS section shows.
+    pad(st.vcpu !== null ? '-' : m.vgic.isLpiSlot(slot) ? 'LPI' : m.backend.describeRoute(m.vgic, slot), 14),
     pad(who(st.target), 7),
     pad(who(st.queued), 7),
     pad(st.lr === null ? '-' : `LR${st.lr}`, 5),
@@ -129,6 +131,8 @@ function printMachine(m: Machine, fresh: Machine, io: Io, p: Paint, all: boolean
   io.out(p.dim(`  INTID vCPU   PAE  prio  grp cfg   route         target queued LR   hw\n`));
   let shown = 0;
   for (let slot = 0; slot < v.nrSlots; slot++) {
+    // A free LPI slot is no interrupt.
+    if (v.isLpiSlot(slot) && !lpiMapped(v, slot)) continue;
     const st = irqState(v, slot);
     if (!all && sameState(st, irqState(fresh.vgic, slot))) continue;
     io.out(`  ${irqRow(m, st, slot)}\n`);
@@ -164,7 +168,7 @@ function printMachine(m: Machine, fresh: Machine, io: Io, p: Paint, all: boolean
 
 function machineJson(m: Machine): unknown {
   const irqs: IrqState[] = [];
-  for (let s = 0; s < m.vgic.nrSlots; s++) irqs.push(irqState(m.vgic, s));
+  for (let s = 0; s < m.vgic.nrSlots; s++) if (!m.vgic.isLpiSlot(s) || lpiMapped(m.vgic, s)) irqs.push(irqState(m.vgic, s));
   const vcpus = Array.from({ length: m.vcpus }, (_, k) => ({ ...m.vcpu(k), hasPending: m.hasPending(k), lrs: m.listRegisters(k).map((lr) => ({ ...lr, encoded: hex(lr.encoded) })) }));
   return { gic: m.version, vcpus: m.vcpus, spis: m.spis, lrs: m.lrs, interrupts: irqs, cpus: vcpus };
 }
