@@ -30,6 +30,7 @@ import { encodeLr } from './lr.js';
 import { checkGicv3Snapshot } from './restore-check.js';
 import { gicdRegisters, GICD_SIZE } from './regs/gicd.js';
 import { gicrRegisters, GICR_SIZE } from './regs/gicr.js';
+import { NO_LPI_HOOKS, lpiResetDist, lpiResetVcpu, type LpiHooks } from './regs/lpi.js';
 import { iccRegisters } from './regs/icc.js';
 import { gicv3Distributor, gicv3GuestCpu } from './roles.js';
 import { IROUTER_IRM, routeAffinity, slotTarget } from './routing.js';
@@ -108,6 +109,7 @@ function resetIrq(v: Vgic, t: Topology, slot: number, intid: number, vcpu: numbe
  */
 function resetVcpu(v: Vgic, vcpu: number): void {
   resetCpuInterface(v, vcpu, { bpr0: v.bprMin - 1, bpr1: v.bprMin, fiqEn: 1 });
+  lpiResetVcpu(v, vcpu);
 }
 
 function describeRoute(v: Vgic, t: Topology, slot: number): string {
@@ -126,10 +128,12 @@ export function createGicv3Backend(options: Gicv3BackendOptions = {}): GicBacken
   const given = o['mpidr'] === undefined ? null : parseMpidrs(o['mpidr'], LIMITS.maxVcpus);
   const registry = new TopologyRegistry(given);
   const topo = (v: Vgic): Topology => registry.of(v);
+  // What the redistributors tell the ITS (none yet: a GICv3 without an ITS).
+  const lpiHooks: LpiHooks = NO_LPI_HOOKS;
 
   const frames: FrameDef[] = [
     { name: 'GICD', base: gicdBase, size: GICD_SIZE, perVcpu: false, traps: true, registers: gicdRegisters(topo) },
-    { name: 'GICR', base: gicrBase, size: GICR_SIZE, perVcpu: true, traps: true, registers: gicrRegisters(topo) },
+    { name: 'GICR', base: gicrBase, size: GICR_SIZE, perVcpu: true, traps: true, registers: gicrRegisters(topo, lpiHooks) },
   ];
   const sysregs: SysregDef[] = iccRegisters(topo);
 
@@ -144,7 +148,10 @@ export function createGicv3Backend(options: Gicv3BackendOptions = {}): GicBacken
     },
     resetIrq: (v, slot, intid, vcpu) => resetIrq(v, topo(v), slot, intid, vcpu),
     resetVcpu,
-    resetDist: (v) => setDistEnable(v, 0),
+    resetDist: (v) => {
+      setDistEnable(v, 0);
+      lpiResetDist(v);
+    },
     routeTarget: (v, slot) => slotTarget(v, topo(v), slot),
     frames,
     sysregs,

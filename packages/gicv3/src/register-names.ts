@@ -10,12 +10,18 @@ import type { GicrRegisterName } from './regs/gicr.js';
 import type { IccRegisterName } from './regs/icc.js';
 
 /** The 64-bit MMIO registers of a GICv3: the rest of the GICD and GICR frames are 32-bit. */
-export type Gicv3WideMmioName = `GICD_IROUTER${number}` | 'GICR_TYPER';
+export type Gicv3WideMmioName =
+  | `GICD_IROUTER${number}`
+  | 'GICR_TYPER'
+  | 'GICR_PROPBASER'
+  | 'GICR_PENDBASER'
+  | 'GICR_INVLPIR'
+  | 'GICR_INVALLR';
 
 export interface Gicv3Registers extends RegisterNames {
   /** Every GICD and GICR register but the 64-bit ones, and a raw frame offset (`GICD+0x429`, read 32 bits wide). */
   readonly bits32: Exclude<GicdRegisterName | GicrRegisterName, Gicv3WideMmioName> | `${'GICD' | 'GICR'}+${string}`;
-  /** `GICD_IROUTER<n>`, `GICR_TYPER`, and the ICC system registers (AArch64 makes every system register 64 bits wide). */
+  /** `GICD_IROUTER<n>`, `GICR_TYPER`, the 64-bit LPI registers (`GICR_PROPBASER`, ...), and the ICC system registers (AArch64 makes every system register 64 bits wide). */
   readonly bits64: Gicv3WideMmioName | IccRegisterName;
 }
 

@@ -7,6 +7,7 @@
  */
 import { parseRoute, type GicSnapshot, type IrqSnapshot, type Vgic } from '@vgic/core';
 import { formatAffinity, type Topology } from './affinity.js';
+import { checkLpiDistWords, checkLpiVcpuWords } from './regs/lpi.js';
 import { IROUTER_HI_MASK, IROUTER_LO_MASK } from './routing.js';
 
 /**
@@ -34,10 +35,12 @@ function checkSpi(irq: IrqSnapshot, at: string): string | null {
 }
 
 export function checkGicv3Snapshot(v: Vgic, t: Topology, doc: GicSnapshot): string | null {
-  if (doc.distributor.words.some((w) => w !== 0)) return 'distributor.words: GICv3 keeps no distributor words of its own; they are all 0';
+  const distProblem = checkLpiDistWords(v, doc.distributor.words);
+  if (distProblem !== null) return `distributor.words: ${distProblem}`;
   for (let k = 0; k < doc.vcpus.length; k++) {
     const c = doc.vcpus[k]!;
-    if (c.words.some((w) => w !== 0)) return `vcpus[${k}].words: GICv3 keeps no per-vCPU words of its own; they are all 0`;
+    const vcpuProblem = checkLpiVcpuWords(v, c.words);
+    if (vcpuProblem !== null) return `vcpus[${k}].words: ${vcpuProblem}`;
     // The system-register CPU interface has no AckCtl, and signals group 0 as FIQ (FIQEn is RES1).
     if (c.cpuInterface.ackCtl) return `vcpus[${k}].cpuInterface.ackCtl: GICv3's CPU interface has no AckCtl; it must be false`;
     if (!c.cpuInterface.fiqEn) return `vcpus[${k}].cpuInterface.fiqEn: GICv3 signals group 0 as FIQ (FIQEn is RES1); it must be true`;

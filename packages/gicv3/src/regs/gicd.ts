@@ -104,8 +104,12 @@ export const GICD_CTLR_ARE: number = 1 << 4;
 export const GICD_CTLR_DS: number = 1 << 6;
 
 // --- GICD_TYPER (12.9.38) ---
-/** IDbits [23:19]: 10 INTID bits (no LPIs), encoded as bits - 1. */
+/** IDbits [23:19]: 10 INTID bits without LPIs, encoded as bits - 1 (KVM's INTERRUPT_ID_BITS_SPIS). */
 const TYPER_IDBITS = 9 << 19;
+/** IDbits with LPIs: 16 INTID bits (KVM's INTERRUPT_ID_BITS_ITS). */
+const TYPER_IDBITS_LPIS = 15 << 19;
+/** LPIS [17]: LPIs are supported. */
+export const GICD_TYPER_LPIS: number = 1 << 17;
 /** A3V: Aff3 is supported (beyond KVM). */
 export const GICD_TYPER_A3V: number = 1 << 24;
 /** RSS: SGI targets with Aff0 0..255 through ICC_SGI1R_EL1.RS (beyond KVM). */
@@ -141,12 +145,14 @@ function gicdCtlrWrite(v: Vgic, value: number): void {
 
 /**
  * ITLinesNumber as KVM computes it; CPUNumber 0, as KVM reports it (it means
- * nothing with ARE = 1); no LPIs, no extended SPIs, no security extension;
- * 1-of-N supported (No1N = 0).
+ * nothing with ARE = 1); LPIs and 16 INTID bits on a machine with LPIs (KVM:
+ * with an ITS), else 10; no extended SPIs, no security extension; 1-of-N
+ * supported (No1N = 0).
  */
 function gicdTyperRead(v: Vgic): number {
   const itLines = itLinesNumber(v);
-  return (itLines | TYPER_IDBITS | GICD_TYPER_A3V | GICD_TYPER_RSS) >>> 0;
+  const ids = v.nrLpis !== 0 ? TYPER_IDBITS_LPIS | GICD_TYPER_LPIS : TYPER_IDBITS;
+  return (itLines | ids | GICD_TYPER_A3V | GICD_TYPER_RSS) >>> 0;
 }
 
 export function gicdRegisters(topo: (v: Vgic) => Topology): RegisterDef[] {

@@ -5,9 +5,10 @@
  * interrupts' configuration. Any vCPU can reach any redistributor; the
  * handlers' `vcpu` is the redistributor's own vCPU.
  *
- * No LPIs: GICR_CTLR has nothing to control (its writes are ignored, as
- * KVM ignores them without an ITS) and the LPI registers PROPBASER and
- * PENDBASER are absent (RAZ/WI).
+ * The LPI registers (GICR_CTLR.EnableLPIs, PROPBASER, PENDBASER, INVLPIR,
+ * INVALLR, SYNCR) are lpi.ts's. A machine without LPIs has nothing for them
+ * to control: GICR_CTLR's writes are ignored (as KVM ignores them without an
+ * ITS), GICR_TYPER.PLPIS reads 0 and the rest are RAZ/WI.
  */
 import {
   arrayPlace,
@@ -32,6 +33,20 @@ import {
 } from '@vgic/core';
 import type { Topology } from '../affinity.js';
 import { KVM_IMPLEMENTATION_REVISION, PIDR2_VALUE } from './gicd.js';
+import {
+  GICR_TYPER_PLPIS,
+  NO_LPI_HOOKS,
+  ctlrLpiBits,
+  hasLpis,
+  readPendbaser,
+  readPropbaser,
+  writeCtlrLpis,
+  writeInvallr,
+  writeInvlpir,
+  writePendbaser,
+  writePropbaser,
+  type LpiHooks,
+} from './lpi.js';
 
 /** One redistributor: RD_base (64 KiB) + SGI_base (64 KiB). */
 export const GICR_SIZE = 0x20000;
@@ -46,6 +61,11 @@ export type GicrRegister =
   | 'GICR_TYPER'
   | 'GICR_STATUSR'
   | 'GICR_WAKER'
+  | 'GICR_PROPBASER'
+  | 'GICR_PENDBASER'
+  | 'GICR_INVLPIR'
+  | 'GICR_INVALLR'
+  | 'GICR_SYNCR'
   | 'GICR_PIDR2'
   | 'GICR_IGROUPR0'
   | 'GICR_ISENABLER0'
@@ -75,6 +95,11 @@ export const GICR_OFFSETS: Readonly<Record<GicrRegister | GicrArrayRegister, num
   GICR_TYPER: 0x0008,
   GICR_STATUSR: 0x0010,
   GICR_WAKER: 0x0014,
+  GICR_PROPBASER: 0x0070,
+  GICR_PENDBASER: 0x0078,
+  GICR_INVLPIR: 0x00a0,
+  GICR_INVALLR: 0x00b0,
+  GICR_SYNCR: 0x00c0,
   GICR_PIDR2: 0xffe8,
   GICR_IGROUPR0: 0x1_0080,
   GICR_ISENABLER0: 0x1_0100,
@@ -100,9 +125,10 @@ export const GICR_CTLR_CES: number = 1 << 1;
 export const GICR_CTLR_IR: number = 1 << 2;
 
 /**
- * GICR_CTLR as KVM reads it (vgic_mmio_read_v3r_ctlr): from implementation
- * revision 3 on, IR | CES are set on every redistributor, with or without an
- * ITS; EnableLPIs stays 0, there being no LPIs to enable.
+ * GICR_CTLR as KVM reads it (vgic_mmio_read_v3r_ctlr) on a machine without
+ * LPIs: from implementation revision 3 on, IR | CES are set on every
+ * redistributor, with or without an ITS; EnableLPIs stays 0, there being no
+ * LPIs to enable. With LPIs, EnableLPIs reads as the guest set it.
  */
 export const GICR_CTLR_VALUE: number = KVM_IMPLEMENTATION_REVISION >= 3 ? GICR_CTLR_IR | GICR_CTLR_CES : 0;
 
@@ -118,16 +144,42 @@ export const GICR_TYPER_LAST: number = 1 << 4;
  */
 function gicrTyperWord(v: Vgic, t: Topology, vcpu: number, high: boolean): number {
   if (high) return t.affinity[vcpu]!;
-  return (((vcpu & 0xffff) << 8) | (vcpu === v.nrVcpus - 1 ? GICR_TYPER_LAST : 0)) >>> 0;
+  const plpis = hasLpis(v) ? GICR_TYPER_PLPIS : 0;
+  return (((vcpu & 0xffff) << 8) | (vcpu === v.nrVcpus - 1 ? GICR_TYPER_LAST : 0) | plpis) >>> 0;
+}
+
+/** A 64-bit LPI register, 32- or 64-bit accessible, whose handlers see which half an access is. */
+function lpiRegister(
+  name: GicrRegister,
+  read: (v: Vgic, vcpu: number, high: boolean) => number,
+  write: (v: Vgic, vcpu: number, high: boolean, value: number) => void,
+): RegisterDef {
+  return {
+    name,
+    offset: O[name],
+    width: 64,
+    access: ACCESS_32 | ACCESS_64,
+    spec: `IHI 0069, ${name}`,
+    read: (v, vcpu, offset) => read(v, vcpu, (offset & 4) !== 0),
+    write: (v, vcpu, offset, _width, value) => write(v, vcpu, (offset & 4) !== 0, value),
+  };
 }
 
 /** Every bit register of the SGI frame covers INTIDs 0-31 of the redistributor's vCPU. */
 const privateWord = (): number => 0;
 
-export function gicrRegisters(topo: (v: Vgic) => Topology): RegisterDef[] {
+export function gicrRegisters(topo: (v: Vgic) => Topology, hooks: LpiHooks = NO_LPI_HOOKS): RegisterDef[] {
   return [
     // --- RD_base ---
-    readOnly('GICR_CTLR', O.GICR_CTLR, 'IHI 0069, GICR_CTLR', () => GICR_CTLR_VALUE),
+    {
+      name: 'GICR_CTLR',
+      offset: O.GICR_CTLR,
+      width: 32,
+      access: ACCESS_32,
+      spec: 'IHI 0069, GICR_CTLR',
+      read: (v, vcpu) => (GICR_CTLR_VALUE | ctlrLpiBits(v, vcpu)) >>> 0,
+      write: (v, vcpu, _offset, _width, value) => writeCtlrLpis(v, vcpu, value, hooks),
+    },
     readOnly('GICR_IIDR', O.GICR_IIDR, 'IHI 0069, GICR_IIDR', () => GICR_IIDR_VALUE),
     {
       name: 'GICR_TYPER',
@@ -144,6 +196,12 @@ export function gicrRegisters(topo: (v: Vgic) => Topology): RegisterDef[] {
     // redistributor is always awake, and a guest polling ChildrenAsleep
     // after clearing ProcessorSleep finishes at once.
     razWi('GICR_WAKER', O.GICR_WAKER, 'IHI 0069, GICR_WAKER'),
+    lpiRegister('GICR_PROPBASER', (v, _vcpu, high) => readPropbaser(v, high), writePropbaser),
+    lpiRegister('GICR_PENDBASER', readPendbaser, writePendbaser),
+    lpiRegister('GICR_INVLPIR', () => 0, writeInvlpir),
+    lpiRegister('GICR_INVALLR', () => 0, (v, vcpu, high) => writeInvallr(v, vcpu, high)),
+    // Never busy: an invalidation is done when its write returns.
+    razWi('GICR_SYNCR', O.GICR_SYNCR, 'IHI 0069, GICR_SYNCR'),
     {
       name: 'GICR_PIDR2',
       offset: O.GICR_PIDR2,
