@@ -30,6 +30,8 @@
  *   the machine's buffer (`Vgic.backendState`): the ITS's tables and cache.
  * - `msi` — message-signalled interrupts (an ITS): `Machine.signalMsi`
  *   (KVM_SIGNAL_MSI); a machine whose backend lacks it refuses the call.
+ * - `snapshotState` — state of the backend's own beyond its words (the
+ *   ITS's): its part of a saved document (`saveMachine`, `restoreMachine`).
  *
  * The core names no register of any GIC version (a test in core keeps it
  * so). A backend must pass the conformance suite in `@vgic/core/testing`.
@@ -187,6 +189,25 @@ export interface BackendLimits {
   readonly maxSpis: number;
   /** The largest LPI capacity (`lpis`) a machine may have; absent or 0: the backend has no LPIs. */
   readonly maxLpis?: number;
+}
+
+/**
+ * Optional capability: the backend's own part of a saved document (version
+ * 2's `backend`), for state its distributor and per-vCPU words do not hold
+ * (the ITS's devices, collections, translations and registers).
+ *
+ * Restore order: core checks the document (`check` last, before anything is
+ * written), writes its own state — the LPIs mapped with no reference — then
+ * calls `restore`, which takes a reference (`lpiAllocate(v, intid)`) on each
+ * LPI it maps; LPIs nobody took a reference on are unmapped after it.
+ */
+export interface BackendSnapshot {
+  /** The backend's state, JSON-safe (plain objects, arrays, strings, finite numbers, booleans, null). */
+  save(v: Vgic): unknown;
+  /** null when `value` (the document's `backend`, or undefined) can be restored on `v`; else a sentence naming what is wrong. */
+  check(v: Vgic, value: unknown, doc: GicSnapshot): string | null;
+  /** Put `value` back (it passed `check`). Called with no engine lock held. */
+  restore(v: Vgic, value: unknown, doc: GicSnapshot): void;
 }
 
 /**
@@ -406,4 +427,6 @@ export interface GicBackend {
   stateWords?(shape: VgicShape): number;
   /** Message-signalled interrupts (see `MsiCapability`). */
   readonly msi?: MsiCapability;
+  /** The backend's own part of a saved document (see `BackendSnapshot`). */
+  readonly snapshotState?: BackendSnapshot;
 }

@@ -41,6 +41,7 @@ export {
   type HandlerWidth,
   type BackendLimits,
   type MsiCapability,
+  type BackendSnapshot,
   type CpuInterfaceNames,
   type DistributorRegisters,
   type FrameDef,

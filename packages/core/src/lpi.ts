@@ -162,18 +162,44 @@ export function lpiRelease(v: Vgic, slot: number): void {
     throw new VgicError('INVALID_STATE', `lpiRelease: LPI slot ${slot} holds no reference`);
   }
   v.lpiRefs[k] = refs - 1;
-  if (refs === 1) {
-    const intid = v.intid[slot]!;
-    Atomics.store(v.lpiMap, intid - LPI_INTID_BASE, 0);
-    v.lockIrq(slot);
-    v.lpiLive[k] = 0;
-    const live = v.inLr[slot] !== NONE;
-    if (live) v.foldChanges[slot] = v.foldChanges[slot]! | FOLD_UNPEND;
-    else if (v.pendingLatch[slot] !== 0) Atomics.add(v.header, CTL_LPI_DROPPED_PENDING, 1);
-    v.pendingLatch[slot] = 0;
-    v.enabled[slot] = 0;
-    v.unlockIrq(slot);
-  }
+  if (refs === 1) unmap(v, slot);
+  v.unlockLpiMap();
+}
+
+/** The last reference is gone: unmap the LPI of `slot`. Caller holds the LPI map lock. */
+function unmap(v: Vgic, slot: number): void {
+  const k = slot - v.lpiBase;
+  Atomics.store(v.lpiMap, v.intid[slot]! - LPI_INTID_BASE, 0);
+  v.lockIrq(slot);
+  v.lpiLive[k] = 0;
+  const live = v.inLr[slot] !== NONE;
+  if (live) v.foldChanges[slot] = v.foldChanges[slot]! | FOLD_UNPEND;
+  else if (v.pendingLatch[slot] !== 0) Atomics.add(v.header, CTL_LPI_DROPPED_PENDING, 1);
+  v.pendingLatch[slot] = 0;
+  v.enabled[slot] = 0;
+  v.unlockIrq(slot);
+}
+
+/**
+ * Restore: map LPI `intid` to the `i`th LPI slot with `refs` references, in
+ * its new-LPI state (the caller writes the rest). For a machine no other
+ * thread is inside, whose LPIs were all unmapped (`lpiResetAll`), each `i`
+ * used once. Returns the slot.
+ */
+export function lpiRestoreMapping(v: Vgic, i: number, intid: number, refs: number): number {
+  const slot = v.lpiBase + i;
+  initLpiSlot(v, slot, intid);
+  v.lpiLive[i] = 1;
+  v.lpiRefs[i] = refs;
+  Atomics.store(v.lpiMap, intid - LPI_INTID_BASE, slot + 1);
+  v.header[CTL_LPI_CURSOR] = (i + 1) % v.nrLpis;
+  return slot;
+}
+
+/** Unmap every mapped LPI that holds no reference (after a restore whose backend took its references again). */
+export function lpiUnmapUnreferenced(v: Vgic): void {
+  v.lockLpiMap();
+  for (let k = 0; k < v.nrLpis; k++) if (v.lpiLive[k] !== 0 && v.lpiRefs[k] === 0) unmap(v, v.lpiBase + k);
   v.unlockLpiMap();
 }
 

@@ -14,8 +14,15 @@
  * is a string of 16 hex digits (`"0x0000000100000000"`).
  */
 
-/** The document version this build writes and reads. */
-export const GIC_SNAPSHOT_VERSION = 1;
+/**
+ * The document version this build writes for a machine with LPIs or state
+ * of its backend's own (2); a machine with neither is saved as version 1, as
+ * before. Both versions restore.
+ */
+export const GIC_SNAPSHOT_VERSION = 2;
+
+/** The document versions this build reads: 1 (no LPIs) and 2. */
+export const GIC_SNAPSHOT_VERSIONS: readonly number[] = Object.freeze([1, 2]);
 
 /** The GIC version a document was saved from: the backend's `version`. */
 export type GicSnapshotVersionName = 'v2' | 'v3' | (string & {});
@@ -47,6 +54,28 @@ export interface IrqSnapshot {
   sources?: number;
   /** GICv2 SGIs only: the source vCPU of the active instance. */
   activeSource?: number;
+}
+
+/**
+ * One mapped LPI (version 2). Edge-triggered, group 1, with no line: only
+ * what can differ is kept.
+ */
+export interface LpiSnapshot {
+  /** 8192..65535; the list is in INTID order. */
+  intid: number;
+  /** From its property byte. */
+  enabled: boolean;
+  pendingLatch: boolean;
+  /** Acknowledged and not yet deactivated (held in a list register when saved). */
+  active: boolean;
+  /** The vCPU an active LPI is active on; absent or null: its target. */
+  activeOn?: number | null;
+  /** From its property byte: bits 7:2. */
+  priority: number;
+  /** The vCPU it is delivered to (its collection's), or null. */
+  target: number | null;
+  /** References that keep it mapped (the ITS's translations). */
+  refs: number;
 }
 
 /** A vCPU's virtual CPU interface (ICH_VMCR / GICH_VMCR fields and the active-priority registers). */
@@ -83,7 +112,8 @@ export interface VcpuSnapshot {
 }
 
 export interface GicSnapshot {
-  version: 1;
+  /** 1, or 2 for a document that may hold LPIs and the backend's own part. */
+  version: 1 | 2;
   gic: GicSnapshotVersionName;
   shape: {
     vcpus: number;
@@ -96,6 +126,8 @@ export interface GicSnapshot {
      * routing words name vCPUs by these, so a restore needs the same ones.
      */
     mpidr?: string[];
+    /** Version 2: the saved machine's LPI capacity (absent: 0). */
+    lpis?: number;
   };
   distributor: {
     /** Group enables: bit g set when the distributor forwards group g. */
@@ -106,6 +138,10 @@ export interface GicSnapshot {
   vcpus: VcpuSnapshot[];
   /** SPIs 32.. by INTID. */
   spis: IrqSnapshot[];
+  /** Version 2: the mapped LPIs, by INTID (absent: none). */
+  lpis?: LpiSnapshot[];
+  /** Version 2: what the backend saves of its own (`GicBackend.snapshotState`, the ITS), JSON; absent: nothing. */
+  backend?: unknown;
 }
 
 /** A JSON Schema (draft 2020-12) as a plain object. */
@@ -146,6 +182,23 @@ const irqSchema: JsonSchema = {
   },
 };
 
+const lpiSchema: JsonSchema = {
+  type: 'object',
+  description: 'One mapped LPI.',
+  required: ['intid', 'enabled', 'pendingLatch', 'active', 'priority', 'target', 'refs'],
+  additionalProperties: false,
+  properties: {
+    intid: { type: 'integer', minimum: 8192, maximum: 65535 },
+    enabled: { type: 'boolean' },
+    pendingLatch: { type: 'boolean' },
+    active: { type: 'boolean' },
+    activeOn: { type: ['integer', 'null'], minimum: 0, maximum: 65535, description: 'The vCPU an active LPI is active on; absent or null: its target.' },
+    priority: { ...u8, description: 'Bits 7:2 of its property byte (bits 1:0 clear).' },
+    target: { type: ['integer', 'null'], minimum: 0, maximum: 65535, description: 'The vCPU it is delivered to, or null.' },
+    refs: { type: 'integer', minimum: 1, maximum: 0x7fffffff, description: 'References that keep it mapped.' },
+  },
+};
+
 const cpuInterfaceSchema: JsonSchema = {
   type: 'object',
   description: "A vCPU's virtual CPU interface: the VMCR fields and the active-priority registers.",
@@ -167,7 +220,7 @@ const cpuInterfaceSchema: JsonSchema = {
 };
 
 /**
- * The JSON Schema of a saved GIC (version 1). `restoreMachine` checks a
+ * The JSON Schema of a saved GIC (versions 1 and 2). `restoreMachine` checks a
  * document against it before anything else; the checks the schema cannot
  * express (lengths that follow the shape, INTIDs in order, fields that only
  * GICv2 SGIs carry) are made there too.
@@ -181,7 +234,7 @@ export const gicSnapshotSchema: JsonSchema = {
   required: ['version', 'gic', 'shape', 'distributor', 'vcpus', 'spis'],
   additionalProperties: false,
   properties: {
-    version: { const: 1, description: 'Document version.' },
+    version: { enum: [1, 2], description: 'Document version: 2 may hold LPIs and the backend part.' },
     gic: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: "The saved machine's GIC version (its backend's `version`): v2 or v3." },
     shape: {
       type: 'object',
@@ -196,6 +249,7 @@ export const gicSnapshotSchema: JsonSchema = {
           items: { type: 'string', pattern: '^0x[0-9a-f]{16}$' },
           description: "For a GIC that names vCPUs by affinity (GICv3): each vCPU's affinity fields, Aff3 in bits 39:32, as 0x and 16 lower-case hex digits.",
         },
+        lpis: { type: 'integer', minimum: 0, maximum: 57344, description: "Version 2: the saved machine's LPI capacity." },
       },
     },
     distributor: {
@@ -223,5 +277,7 @@ export const gicSnapshotSchema: JsonSchema = {
       },
     },
     spis: { type: 'array', items: irqSchema, maxItems: 988, description: 'SPIs from INTID 32 up.' },
+    lpis: { type: 'array', items: lpiSchema, maxItems: 57344, description: 'Version 2: the mapped LPIs, in INTID order.' },
+    backend: { description: "Version 2: the backend's own saved state (the ITS's), as it writes it." },
   },
 };

@@ -6,7 +6,9 @@
  */
 export {
   GIC_SNAPSHOT_VERSION,
+  GIC_SNAPSHOT_VERSIONS,
   gicSnapshotSchema,
+  type LpiSnapshot,
   type GicSnapshot,
   type GicSnapshotVersionName,
   type IrqSnapshot,

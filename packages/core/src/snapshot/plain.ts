@@ -18,8 +18,11 @@ export const MAX_SNAPSHOT_DEPTH = 8;
 const MAX_STRING = 64;
 
 /** The most values a document for a machine of this shape can hold (every field of every interrupt and vCPU, with room to spare). */
-export function maxSnapshotValues(vcpus: number, spis: number): number {
-  return 1024 + vcpus * 1024 + spis * 32;
+export function maxSnapshotValues(vcpus: number, spis: number, lpis = 0): number {
+  // A version-2 document's LPIs (10 values each) and the backend's own part
+  // (the ITS's translations, at most one per LPI, with its devices and collections).
+  const lpiValues = lpis > 0 ? lpis * 48 + 65536 : 0;
+  return 1024 + vcpus * 1024 + spis * 32 + lpiValues;
 }
 
 function refuse(message: string): never {

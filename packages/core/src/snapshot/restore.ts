@@ -13,7 +13,7 @@
  * written half-way, or accepted and break the machine later. Call it when no
  * other thread is inside the engine.
  */
-import { lpiResetAll } from '../lpi.js';
+import { LPI_PROP_PRIORITY, lpiResetAll, lpiRestoreMapping, lpiUnmapUnreferenced } from '../lpi.js';
 import { describeValue, isArray } from '../args.js';
 import { apListAddTail } from '../aplist.js';
 import { cpuifUpdateLines } from '../cpuif.js';
@@ -32,7 +32,7 @@ import {
   type Vgic,
 } from '../vgic.js';
 import { formatMpidr, machineAffinities } from './affinity.js';
-import { GIC_SNAPSHOT_VERSION, gicSnapshotSchema, type CpuInterfaceSnapshot, type GicSnapshot, type IrqSnapshot, type JsonSchema } from './document.js';
+import { GIC_SNAPSHOT_VERSIONS, gicSnapshotSchema, type CpuInterfaceSnapshot, type GicSnapshot, type IrqSnapshot, type JsonSchema } from './document.js';
 import { maxSnapshotValues, plainCopy } from './plain.js';
 import { checkSchema } from './schema-check.js';
 
@@ -50,6 +50,8 @@ interface Heading {
   gic: unknown;
   vcpus: number;
   spis: number;
+  /** The LPI capacity a version-2 document names (0 when it names none). */
+  lpis: number;
 }
 
 /** One field of a value the caller gave, as plain data (`limit` values at most), or undefined. */
@@ -76,8 +78,8 @@ function readHeading(doc: unknown): Heading {
   }
   const version = readField(doc, 'version', '$.version', 1);
   if (version === undefined) refuse('the document has no "version": it is not a GIC snapshot');
-  if (version !== GIC_SNAPSHOT_VERSION) {
-    refuse(`snapshot version ${describeValue(version)} is not supported; this build reads version ${GIC_SNAPSHOT_VERSION}`);
+  if (!GIC_SNAPSHOT_VERSIONS.includes(version as number)) {
+    refuse(`snapshot version ${describeValue(version)} is not supported; this build reads versions ${GIC_SNAPSHOT_VERSIONS.join(' and ')}`);
   }
   let shape: unknown;
   try {
@@ -87,15 +89,22 @@ function readHeading(doc: unknown): Heading {
   }
   const vcpus = readField(shape, 'vcpus', '$.shape.vcpus', 1);
   const spis = readField(shape, 'spis', '$.shape.spis', 1);
+  const lpis = readField(shape, 'lpis', '$.shape.lpis', 1);
   if (typeof shape === 'object' && shape !== null) {
     const problem =
       (vcpus === undefined ? null : checkSchema(vcpus, SHAPE_SCHEMA['vcpus']!, '$.shape.vcpus')) ??
-      (spis === undefined ? null : checkSchema(spis, SHAPE_SCHEMA['spis']!, '$.shape.spis'));
+      (spis === undefined ? null : checkSchema(spis, SHAPE_SCHEMA['spis']!, '$.shape.spis')) ??
+      (lpis === undefined ? null : checkSchema(lpis, SHAPE_SCHEMA['lpis']!, '$.shape.lpis'));
     if (problem !== null) refuse(`the snapshot does not match its schema: ${problem}`);
   }
   // A missing or malformed shape is reported by the schema check of the whole document.
   const ok = typeof vcpus === 'number' && typeof spis === 'number';
-  return { gic: readField(doc, 'gic', '$.gic', 1), vcpus: ok ? vcpus : 1, spis: ok ? spis : 0 };
+  return {
+    gic: readField(doc, 'gic', '$.gic', 1),
+    vcpus: ok ? vcpus : 1,
+    spis: ok ? spis : 0,
+    lpis: typeof lpis === 'number' ? lpis : 0,
+  };
 }
 
 /** The whole document as plain data, checked against the schema; at most as much as a document of its own shape holds. */
@@ -112,8 +121,8 @@ function readDocument(doc: unknown, maxValues: number): GicSnapshot {
  * the original runs once, while it is copied.
  */
 export function checkSnapshotDocument(doc: unknown): GicSnapshot {
-  const { vcpus, spis } = readHeading(doc);
-  return readDocument(doc, maxSnapshotValues(vcpus, spis));
+  const { vcpus, spis, lpis } = readHeading(doc);
+  return readDocument(doc, maxSnapshotValues(vcpus, spis, lpis));
 }
 
 /** The checks the schema cannot make, against the machine the document is for. */
@@ -156,8 +165,42 @@ function checkAgainstMachine(m: Machine, doc: GicSnapshot): void {
     c.private.forEach((irq, i) => checkIrq(v, irq, i, k, `${at}.private[${i}]`));
   });
   doc.spis.forEach((irq, n) => checkIrq(v, irq, 32 + n, NONE, `spis[${n}]`));
+  checkLpis(m, doc);
   const problem = m.backend.checkSnapshot?.(v, doc) ?? null;
   if (problem !== null) refuse(problem);
+  const extra = m.backend.snapshotState;
+  if (doc.backend !== undefined && extra === undefined) refuse(`the snapshot holds a backend part; this GIC${m.version} backend keeps none`);
+  const extraProblem = extra?.check(v, doc.backend, doc) ?? null;
+  if (extraProblem !== null) refuse(`backend: ${extraProblem}`);
+}
+
+/**
+ * A version-2 document's LPIs, as this machine can hold them: no more than
+ * its capacity, in INTID order, a priority a property byte gives (bits 1:0
+ * clear), vCPUs it has. A version-1 document holds none.
+ */
+function checkLpis(m: Machine, doc: GicSnapshot): void {
+  const v = m.vgic;
+  if (doc.version === 1 && (doc.lpis !== undefined || doc.backend !== undefined || doc.shape.lpis !== undefined)) {
+    refuse('a version-1 snapshot holds no LPIs, LPI capacity or backend part: those are version 2');
+  }
+  const lpis = doc.lpis ?? [];
+  if (lpis.length > v.nrLpis) {
+    refuse(`the snapshot maps ${lpis.length} LPIs; this machine has room for ${v.nrLpis} (its lpis option)`);
+  }
+  let last = 0;
+  lpis.forEach((lpi, i) => {
+    const at = `lpis[${i}]`;
+    if (lpi.intid <= last) refuse(`${at}.intid ${lpi.intid} is out of order: LPIs are listed once each, in INTID order`);
+    last = lpi.intid;
+    if ((lpi.priority & ~LPI_PROP_PRIORITY) !== 0) refuse(`${at}.priority 0x${lpi.priority.toString(16)}: a property byte gives bits 7:2 only`);
+    if (lpi.target !== null && lpi.target >= v.nrVcpus) refuse(`${at}.target must be a vCPU 0..${v.nrVcpus - 1} or null; got ${lpi.target}`);
+    const on = lpi.activeOn ?? null;
+    if (on !== null) {
+      if (!lpi.active) refuse(`${at}.activeOn is only meaningful for an active LPI`);
+      if (on >= v.nrVcpus) refuse(`${at}.activeOn must be a vCPU 0..${v.nrVcpus - 1}; got ${on}`);
+    }
+  });
 }
 
 /**
@@ -216,7 +259,7 @@ function checkIrq(v: Vgic, irq: IrqSnapshot, intid: number, vcpu: number, at: st
  */
 function validateFor(m: Machine, doc: unknown): GicSnapshot {
   readHeading(doc);
-  const checked = readDocument(doc, maxSnapshotValues(m.vgic.nrVcpus, m.vgic.nrSpis));
+  const checked = readDocument(doc, maxSnapshotValues(m.vgic.nrVcpus, m.vgic.nrSpis, m.vgic.nrLpis));
   checkAgainstMachine(m, checked);
   return checked;
 }
@@ -257,7 +300,6 @@ function applySnapshot(m: Machine, doc: GicSnapshot): void {
   // a dead thread left broken is sound again: its locks start free.
   v.resetLocks();
   v.resetLinks();
-  // A document holds no LPI (yet): every LPI is unmapped, as after a reset.
   if (v.nrLpis !== 0) lpiResetAll(v);
   v.runState.fill(VCPU_OUTSIDE);
   v.kick.fill(0);
@@ -284,6 +326,17 @@ function applySnapshot(m: Machine, doc: GicSnapshot): void {
     c.private.forEach((irq, i) => writeIrq(v, k * 32 + i, irq));
   });
   doc.spis.forEach((irq, n) => writeIrq(v, v.nrVcpus * 32 + n, irq));
+  // The LPIs, each in a slot of its own. A backend with a part of its own
+  // takes their references again when it restores (its translations).
+  const retake = m.backend.snapshotState !== undefined;
+  (doc.lpis ?? []).forEach((lpi, i) => {
+    const slot = lpiRestoreMapping(v, i, lpi.intid, retake ? 0 : lpi.refs);
+    v.enabled[slot] = lpi.enabled ? 1 : 0;
+    v.pendingLatch[slot] = lpi.pendingLatch ? 1 : 0;
+    v.active[slot] = lpi.active ? 1 : 0;
+    v.priority[slot] = lpi.priority;
+    v.target[slot] = lpi.target ?? NONE;
+  });
 
   // Targets come from the routing words, through the backend, once every
   // word they may depend on (affinities in the per-vCPU words) is in place.
@@ -300,6 +353,15 @@ function applySnapshot(m: Machine, doc: GicSnapshot): void {
     const on = activeOn(s);
     if (on !== null) queueOn(v, on, s);
     else requeue(v, s);
+  }
+  (doc.lpis ?? []).forEach((lpi, i) => {
+    const on = lpi.active ? (lpi.activeOn ?? null) : null;
+    if (on !== null) queueOn(v, on, v.lpiBase + i);
+    else requeue(v, v.lpiBase + i);
+  });
+  if (retake) {
+    m.backend.snapshotState!.restore(v, doc.backend, doc);
+    lpiUnmapUnreferenced(v);
   }
   for (let k = 0; k < v.nrVcpus; k++) cpuifUpdateLines(v, k);
 }
@@ -344,7 +406,7 @@ export function createFromSnapshot(
   const problem = checkSchema(gic, props['gic']!, '$.gic') ?? checkSchema(shape, props['shape']!, '$.shape');
   if (problem !== null) refuse(`the snapshot does not match its schema: ${problem}`);
   const name = gic as string;
-  const { spis, lrs, mpidr } = shape as GicSnapshot['shape'];
+  const { spis, lrs, mpidr, lpis } = shape as GicSnapshot['shape'];
   let factory: unknown;
   let known: string[];
   try {
@@ -365,6 +427,7 @@ export function createFromSnapshot(
       spis,
       lrs,
       ...(mpidr !== undefined && { mpidr: mpidr.map((x) => BigInt(x)) }),
+      ...(lpis !== undefined && lpis > 0 && { lpis }),
     });
   } catch (e) {
     refuse(`no GIC${name} machine of the snapshot's shape can be built: ${e instanceof VgicError ? e.message : describeValue(e)}`);

@@ -12,7 +12,7 @@ import { rethrowCallbackError } from '../notify.js';
 import { pruneApList, syncHwState } from '../sync.js';
 import { APR_WORDS, CONFIG_EDGE, CTL_DIST_ENABLE, DIST_WORDS, NONE, VCPU_RUNNING, VCPU_WORDS, type Vgic } from '../vgic.js';
 import { formatMpidr, machineAffinities } from './affinity.js';
-import type { CpuInterfaceSnapshot, GicSnapshot, IrqSnapshot, VcpuSnapshot } from './document.js';
+import type { CpuInterfaceSnapshot, GicSnapshot, IrqSnapshot, LpiSnapshot, VcpuSnapshot } from './document.js';
 
 /** A 64-bit word from two 32-bit halves, as the document writes it: `0x` and 16 hex digits. */
 export function formatRoute(lo: number, hi: number): string {
@@ -100,14 +100,20 @@ export function saveMachine(m: Machine): GicSnapshot {
   const spis: IrqSnapshot[] = [];
   for (let n = 0; n < v.nrSpis; n++) spis.push(saveIrq(v, v.nrVcpus * 32 + n));
   const affinities = machineAffinities(m);
+  // Version 2 only when there is something only it can hold: a machine
+  // without LPIs or backend state saves the version-1 document it always did.
+  const extra = m.backend.snapshotState;
+  const v2 = v.nrLpis !== 0 || extra !== undefined;
+  const backendPart = extra?.save(v);
   return {
-    version: 1,
+    version: v2 ? 2 : 1,
     gic: m.version,
     shape: {
       vcpus: v.nrVcpus,
       spis: v.nrSpis,
       lrs: v.nrLrs,
       ...(affinities !== null && { mpidr: affinities.map(formatMpidr) }),
+      ...(v2 && { lpis: v.nrLpis }),
     },
     distributor: {
       enable: Atomics.load(v.header, CTL_DIST_ENABLE),
@@ -115,5 +121,32 @@ export function saveMachine(m: Machine): GicSnapshot {
     },
     vcpus,
     spis,
+    ...(v2 && { lpis: saveLpis(v) }),
+    ...(backendPart !== undefined && { backend: backendPart }),
   };
+}
+
+/** The mapped LPIs, in INTID order (the map is INTID-indexed). */
+function saveLpis(v: Vgic): LpiSnapshot[] {
+  const out: LpiSnapshot[] = [];
+  for (let i = 0; i < v.lpiMap.length; i++) {
+    const slot = v.lpiMap[i]! - 1;
+    if (slot === NONE) continue;
+    v.lockIrq(slot);
+    const active = v.active[slot] !== 0;
+    const owner = v.apListVcpu[slot]!;
+    const target = v.target[slot]!;
+    out.push({
+      intid: v.intid[slot]!,
+      enabled: v.enabled[slot] !== 0,
+      pendingLatch: v.pendingLatch[slot] !== 0,
+      active,
+      activeOn: active && owner !== NONE ? owner : null,
+      priority: v.priority[slot]!,
+      target: target === NONE ? null : target,
+      refs: v.lpiRefs[slot - v.lpiBase]!,
+    });
+    v.unlockIrq(slot);
+  }
+  return out;
 }

@@ -268,7 +268,7 @@ describe('restoreMachine refuses a document it cannot restore, and changes nothi
     ['not an object', () => 'snapshot', /a GIC snapshot is a JSON object; got string/],
     ['null', () => null, /JSON object; got null/],
     ['no version', edit((d) => delete (d as Record<string, unknown>)['version']), /no "version": it is not a GIC snapshot/],
-    ['an unknown version', edit((d) => ((d as Record<string, unknown>)['version'] = 2)), /snapshot version 2 is not supported; this build reads version 1/],
+    ['an unknown version', edit((d) => ((d as Record<string, unknown>)['version'] = 3)), /snapshot version 3 is not supported; this build reads versions 1 and 2/],
     ['a priority out of range', edit((d) => (d.spis[0]!.priority = 256)), /\$\.spis\[0\]\.priority must be at most 255/],
     ['an unknown field', edit((d) => ((d.spis[3] as unknown as Record<string, unknown>)['extra'] = 1)), /\$\.spis\[3\] has an unknown field "extra"/],
     ['a missing field', edit((d) => delete (d.vcpus[0]!.cpuInterface as unknown as Record<string, unknown>)['pmr']), /\$\.vcpus\[0\]\.cpuInterface has no "pmr"/],
