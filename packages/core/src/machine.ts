@@ -34,7 +34,7 @@ import { injectSlot, mapHwSlot, setLineLevel, unmapHwSlot } from './inject.js';
 import { irqState, vcpuState, type IrqState, type VcpuState } from './inspect.js';
 import { dropCallbacks, holdCallbacks, releaseCallbacks, rethrowCallbackError } from './notify.js';
 import { GuestMemory, checkGuestMemory } from './guest-memory.js';
-import { lpiResetAll } from './lpi.js';
+import { LPI_INTID_BASE, lpiResetAll, lpiSlot } from './lpi.js';
 import { checkInvariants, noLockHeld } from './invariants.js';
 import { syncHwState } from './sync.js';
 import { unhandledMmio, unhandledSysreg } from './unhandled.js';
@@ -764,6 +764,12 @@ export class Machine<R extends RegisterNames = RegisterNames> {
   /** The architectural state of an interrupt (private ones name their vCPU, default 0), including live list registers. */
   irq(intid: number, vcpu?: number): IrqState {
     const priv = typeof intid === 'number' && intid < 32;
+    if (typeof intid === 'number' && intid >= LPI_INTID_BASE && this.vgic.nrLpis !== 0) {
+      // An LPI is inspected while it is mapped: its INTID names no slot otherwise.
+      const slot = lpiSlot(this.vgic, intid);
+      if (slot === NONE) throw new VgicError('INVALID_INTID', `LPI ${describeValue(intid)} is not mapped on this machine`);
+      return irqState(this.vgic, slot);
+    }
     return irqState(this.vgic, this.hostSlot(intid, priv ? (vcpu ?? 0) : vcpu, 'inspection', true));
   }
 

@@ -35,6 +35,7 @@ import { GROUP_ENABLE_TESTS, describeGroupEnable } from './conformance/group-ena
 import { HW_STATE_TESTS, describeHwState } from './conformance/hw-state.js';
 import { LEVEL_LATCH_TESTS, describeLevelLatch } from './conformance/level-latch.js';
 import { SPILLED_EOI_TESTS, describeSpilledEoi } from './conformance/spilled-eoi.js';
+import { LPI_TESTS, describeLpi } from './conformance/lpi.js';
 
 export type { ConformanceContext, ConformanceTarget } from './conformance/context.js';
 
@@ -58,6 +59,7 @@ export const CONFORMANCE_TESTS: readonly string[] = [
   ...HW_STATE_TESTS,
   ...LEVEL_LATCH_TESTS,
   ...CALLBACK_TESTS,
+  ...LPI_TESTS,
 ];
 
 const SPIS = 64;
@@ -100,8 +102,8 @@ export function describeConformance(target: ConformanceTarget): void {
   }
 
   /** A machine brought up as an OS would, recorded for the after-test checks. */
-  function boot(o: { vcpus?: number; lrs?: number; eoiMode?: 0 | 1 } = {}): Machine {
-    const m = target.create({ vcpus: o.vcpus ?? vcpus, spis: SPIS, lrs: o.lrs ?? 4 });
+  function boot(o: { vcpus?: number; lrs?: number; eoiMode?: 0 | 1; lpis?: number } = {}): Machine {
+    const m = target.create({ vcpus: o.vcpus ?? vcpus, spis: SPIS, lrs: o.lrs ?? 4, ...(o.lpis !== undefined && { lpis: o.lpis }) });
     machines.push(m);
     guest.init(m, { eoiMode: o.eoiMode ?? 0 });
     return m;
@@ -144,6 +146,11 @@ export function describeConformance(target: ConformanceTarget): void {
       finish(m, vcpu, t, eoiMode);
     }
     return out;
+  }
+
+  function skipTest(reason: string): never {
+    if (running !== null) running.skip(reason);
+    throw new Error(reason);
   }
 
   function setDist(m: Machine, groups: number): void {
@@ -192,6 +199,7 @@ export function describeConformance(target: ConformanceTarget): void {
     drain,
     setDist,
     bprFor,
+    skip: skipTest,
     expectError,
   };
 
@@ -223,5 +231,6 @@ export function describeConformance(target: ConformanceTarget): void {
     describeHwState(ctx);
     describeLevelLatch(ctx);
     describeCallbacks(ctx);
+    describeLpi(ctx);
   });
 }

@@ -36,6 +36,8 @@ export interface BootOptions {
   vcpus?: number;
   lrs?: number;
   eoiMode?: 0 | 1;
+  /** An LPI capacity (the `lpis` machine option); default none. */
+  lpis?: number;
 }
 
 export interface SpiOptions {
@@ -70,6 +72,8 @@ export interface ConformanceContext {
   setDist(m: Machine, groups: number): void;
   /** The BPR value whose group priority is bits [7:shift] of the guest's group (BPR0 counts one less). */
   bprFor(shift: number): number;
+  /** Skip the running test, saying why (what the backend or its guest driver lacks). */
+  skip(reason: string): never;
   /** `fn` throws a VgicError with `code` and leaves every byte of `m`'s state as it was. */
   expectError(fn: () => unknown, code: VgicErrorCode, m: Machine): void;
 }
