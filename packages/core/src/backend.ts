@@ -359,6 +359,13 @@ export interface KvmSemantics {
   readonly redistributor?: string;
   readonly cpuRegs?: KvmCpuRegs;
   readonly cpuSysregs?: KvmCpuSysregs;
+  /**
+   * KVM_DEV_ARM_VGIC_GRP_CTRL / KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES: write
+   * every LPI's pending state to the guest's pending tables (GICv3's
+   * vgic_v3_save_pending_tables). Called with every vCPU outside. Without it
+   * the attribute is refused.
+   */
+  savePendingTables?(v: Vgic): void;
 }
 
 export interface GicBackend {

@@ -1,5 +1,15 @@
 import { describe, expect, test } from 'vitest';
-import { lpiAllocate, lpiSetTarget, lpiSlot, restoreMachine, saveMachine, type Machine } from '@vgic/core';
+import {
+  KVM_DEV_ARM_VGIC_GRP_CTRL,
+  KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES,
+  kvmDevice,
+  lpiAllocate,
+  lpiSetTarget,
+  lpiSlot,
+  restoreMachine,
+  saveMachine,
+  type Machine,
+} from '@vgic/core';
 import { createGicv3, type Gicv3Machine } from './index.js';
 import { bringUp, read32 } from './fixtures.js';
 import { LPI_BASER_RESET, lpiIntidLimit, lpiReadConfig, lpiSavePendingTables, lpiSyncPendingBit, lpisEnabled } from './regs/lpi.js';
@@ -257,6 +267,10 @@ describe('the pending tables', () => {
     lpiSavePendingTables(m.vgic);
     expect(ram[PEND(1) - RAM + 1024]).toBe(0b010);
     expect(lpiSlot(m.vgic, 8193)).toBe(a);
+    // The same through KVM's device attribute, as a VMM saves before migrating.
+    m.vgic.pendingLatch[a] = 0;
+    kvmDevice(m).setAttr(KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES, 0);
+    expect(ram[PEND(1) - RAM + 1024]).toBe(0);
   });
 });
 

@@ -10,8 +10,11 @@
  *   A3V must match what this GIC reports.
  * - ICC_SRE_EL1 (set_gic_sre): SRE cannot be cleared.
  * - AP0Rn/AP1Rn exist only for n below the words the priority bits use.
+ * - KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES writes the LPIs' pending bits to the
+ *   guest's pending tables.
  */
 import type { KvmSemantics, SysregDef, Vgic } from '@vgic/core';
+import { lpiSavePendingTables } from './regs/lpi.js';
 
 /** ICC_CTLR_EL1 fields userspace may not change (IHI 0069 12.2.6). */
 const ICC_CTLR_PRIBITS_SHIFT = 8;
@@ -60,6 +63,8 @@ const AP_REGISTER = /^ICC_AP[01]R(\d)_EL1$/;
 export const gicv3Kvm: KvmSemantics = Object.freeze({
   distributor: 'GICD',
   redistributor: 'GICR',
+  // KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES: vgic_v3_save_pending_tables.
+  savePendingTables: lpiSavePendingTables,
   cpuSysregs: Object.freeze({
     names: CPU_SYSREG_NAMES,
     available(v: Vgic, r: SysregDef): string | null {

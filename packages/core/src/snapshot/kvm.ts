@@ -36,6 +36,7 @@ import { readIrqBits } from '../mmio.js';
 import { rethrowCallbackError } from '../notify.js';
 import { queueIrqUnlock } from '../queue.js';
 import { syncHwState } from '../sync.js';
+import { quiesceMachine } from './save.js';
 import { machineAffinities } from './affinity.js';
 import { CONFIG_LEVEL, NONE, VCPU_RUNNING, type Vgic } from '../vgic.js';
 
@@ -51,6 +52,8 @@ export const KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO = 7;
 
 /** KVM_DEV_ARM_VGIC_GRP_CTRL attributes. */
 export const KVM_DEV_ARM_VGIC_CTRL_INIT = 0;
+/** Write the LPIs' pending state to the guest's pending tables (a GIC with LPIs). */
+export const KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES = 3;
 /** KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO: the info type of line levels, in attr bits 31:10. */
 export const VGIC_LEVEL_INFO_LINE_LEVEL = 0;
 
@@ -172,9 +175,20 @@ export class KvmVgicDevice {
           throw new VgicError('INVALID_STATE', `the machine has ${this.v.spiLimit} interrupts, fixed when it was made; got ${val}`);
         }
         return;
-      case KVM_DEV_ARM_VGIC_GRP_CTRL:
-        if (low !== KVM_DEV_ARM_VGIC_CTRL_INIT) bad(`KVM_DEV_ARM_VGIC_GRP_CTRL attribute ${low} is not supported (only KVM_DEV_ARM_VGIC_CTRL_INIT)`);
+      case KVM_DEV_ARM_VGIC_GRP_CTRL: {
+        const save = this.machine.backend.kvm?.savePendingTables;
+        if (low === KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES && save !== undefined) {
+          // As KVM, with every vCPU stopped: a pending state a list register holds is folded back first.
+          quiesceMachine(this.machine);
+          save(this.v);
+          return;
+        }
+        if (low !== KVM_DEV_ARM_VGIC_CTRL_INIT) {
+          const also = save !== undefined ? ' and KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES' : '';
+          bad(`KVM_DEV_ARM_VGIC_GRP_CTRL attribute ${low} is not supported (only KVM_DEV_ARM_VGIC_CTRL_INIT${also})`);
+        }
         return; // A machine is initialised when it is made.
+      }
       default:
         bad(`attribute group ${describeValue(group)} cannot be written on this device`);
     }
