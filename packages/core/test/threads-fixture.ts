@@ -25,7 +25,23 @@ export const TOY_CPU_INTERFACE: CpuInterfaceNames = {
 };
 
 export function attachToy(handle: MachineHandle): Machine {
-  return Machine.attach(createToyBackend((handle.backendOptions ?? {}) as ToyBackendOptions), handle.buffer);
+  const guestMemory = handle.guestMemory;
+  return Machine.attach(createToyBackend((handle.backendOptions ?? {}) as ToyBackendOptions), handle.buffer, {
+    ...(guestMemory !== undefined && { guestMemory }),
+  });
+}
+
+/**
+ * Reads the word the main thread left in guest memory at `data.at`, writes
+ * its complement at `data.at + 4`, and signals device 0's event 0 (the toy's
+ * LPI 8192): what a device model on a thread of its own does.
+ */
+export function guestMemoryTask(ctx: TaskContext): { read: number; fault: boolean; msi: boolean } {
+  const { machine } = ctx;
+  const at = (ctx.data as { at: number }).at;
+  const read = machine.memory.read32(at);
+  machine.memory.write32(at + 4, ~read >>> 0);
+  return { read, fault: machine.memory.fault, msi: machine.signalMsi(0, 0) };
 }
 
 export const FIXTURE_URL: string = import.meta.url;

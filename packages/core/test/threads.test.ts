@@ -3,7 +3,7 @@
  * counters by message, and the lock-order checker across threads.
  */
 import { describe, expect, it } from 'vitest';
-import { hostRegisterWrite, isVgicError, type Machine, type VcpuCounters } from '../src/index.js';
+import { hostRegisterWrite, isVgicError, lpiAllocate, lpiSetConfig, lpiSetTarget, type Machine, type VcpuCounters } from '../src/index.js';
 import { startVcpus } from '../src/threads/index.js';
 import { errorCode } from './fixtures/errors.js';
 import { createToy } from './fixtures/toy-gic.js';
@@ -117,6 +117,33 @@ describe('vCPU threads', () => {
     expect(r.problems).toEqual(['1 lock-order violation in the threads: the engine broke its own lock order']);
     expect(r.broken).toBeNull();
     expect(m.noLockHeld()).toBe(true);
+  });
+
+  it('give a task thread the guest memory over shared buffers, and its MSIs reach a vCPU thread', async () => {
+    const ram = new SharedArrayBuffer(0x1000);
+    const m = createToy({ vcpus: 1, spis: 32, shared: true, lpis: 8, msi: true, guestMemory: [{ base: 0x4000_0000, buffer: ram }] });
+    toyGuest.init(m, { eoiMode: 0 });
+    const slot = lpiAllocate(m.vgic, 8192);
+    lpiSetConfig(m.vgic, slot, 0xa1);
+    lpiSetTarget(m.vgic, slot, 0);
+    m.exit(0);
+    m.memory.write32(0x4000_0100, 0x1234_5678);
+    const threads = await startVcpus({
+      machine: m,
+      backend: { module: FIXTURE_URL, attach: 'attachToy' },
+      backendOptions: { msi: true },
+      guest: { module: FIXTURE_URL, export: 'countingGuest' },
+      cpuInterface: TOY_CPU_INTERFACE,
+    });
+    await threads.startTask('device', { module: FIXTURE_URL, export: 'guestMemoryTask', data: { at: 0x4000_0100 } });
+    const r = await threads.shutdown();
+
+    expect(r.problems).toEqual([]);
+    expect(r.tasks).toEqual({ device: { read: 0x1234_5678, fault: false, msi: true } });
+    expect(new DataView(ram).getUint32(0x104, true)).toBe(~0x1234_5678 >>> 0);
+    // The guest on vCPU 0 took the LPI (the counting guest keys INTIDs by their low 10 bits).
+    expect(acksOf(r.counters)).toBe(1);
+    expect(m.checkInvariants()).toEqual([]);
   });
 
   describe('callbacks on worker threads', () => {
