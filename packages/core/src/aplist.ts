@@ -6,7 +6,7 @@
  * checks it under the lock-order checker — but `apListSlots`, which reads a
  * list for inspection when no other thread is inside the engine.
  */
-import { apListCmp } from './oracle.js';
+import { apListKey } from './oracle.js';
 import { NONE, type Vgic } from './vgic.js';
 
 export function apListAddTail(v: Vgic, vcpu: number, slot: number): void {
@@ -45,29 +45,66 @@ export function apListLength(v: Vgic, vcpu: number): number {
 }
 
 /**
- * Insertion sort by `apListCmp`. The lists are short (a handful of
- * interrupts), and mostly sorted already from the previous entry.
+ * This thread's scratch for `apListSort`: the list's slots and their keys,
+ * grown to the longest list sorted yet (so a sort allocates only when a list
+ * is longer than any before it). Per thread, as every module's state is; a
+ * sort runs to its end before another starts.
+ */
+let sortSlots = new Int32Array(32);
+let sortKeys = new Int32Array(32);
+
+/**
+ * Sort the ap_list by `apListKey` (the order `apListCmp` compares): each
+ * entry's key is computed once, the keys are insertion-sorted with their
+ * slots (stable; the lists are short and mostly sorted already from the
+ * previous entry), and the list is relinked only when the order changed.
  */
 export function apListSort(v: Vgic, vcpu: number): void {
   if (v.lockdep !== null) v.lockdep.assertApListHeld(vcpu, 'apListSort');
   const head = v.apListHead(vcpu);
-  let it = v.next[head]!;
-  if (it === head) return;
-  it = v.next[it]!;
-  while (it !== head) {
-    const following = v.next[it]!;
-    let p = v.prev[it]!;
-    while (p !== head && apListCmp(v, p, it) > 0) p = v.prev[p]!;
-    if (p !== v.prev[it]) {
-      apListDel(v, it);
-      const after = v.next[p]!;
-      v.prev[it] = p;
-      v.next[it] = after;
-      v.prev[after] = it;
-      v.next[p] = it;
+  const next = v.next;
+  const prev = v.prev;
+  let n = 0;
+  for (let it = next[head]!; it !== head; it = next[it]!) {
+    if (n === sortSlots.length) {
+      const slots = new Int32Array(n * 2);
+      const keys = new Int32Array(n * 2);
+      slots.set(sortSlots);
+      keys.set(sortKeys);
+      sortSlots = slots;
+      sortKeys = keys;
     }
-    it = following;
+    sortSlots[n] = it;
+    sortKeys[n] = apListKey(v, it);
+    n++;
   }
+  const slots = sortSlots;
+  const keys = sortKeys;
+  let moved = false;
+  for (let i = 1; i < n; i++) {
+    const key = keys[i]!;
+    if (keys[i - 1]! <= key) continue;
+    const slot = slots[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      slots[j + 1] = slots[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+    slots[j + 1] = slot;
+    moved = true;
+  }
+  if (!moved) return;
+  let p = head;
+  for (let i = 0; i < n; i++) {
+    const s = slots[i]!;
+    next[p] = s;
+    prev[s] = p;
+    p = s;
+  }
+  next[p] = head;
+  prev[head] = p;
 }
 
 /** The slots on a vCPU's ap_list, in list order (allocates: for inspection, not the hot path). */
