@@ -110,13 +110,37 @@ describe('LPI slots: allocate and release (vgic_add_lpi, vgic_put_irq)', () => {
     flushLrState(v, 0);
     expect(lrIntids(v, 0)).toEqual([8192]);
     lpiRelease(v, slot);
-    // In a list register: dropped by the fold, not counted here.
+    // In a list register: dropped by the fold, and counted there.
     expect(lpiDroppedPending(v)).toBe(0);
     expect(lpiAllocate(v, 8300)).toBe(NONE);
     syncHwState(v, 0);
+    expect(lpiDroppedPending(v)).toBe(1);
     expect(v.pendingLatch[slot]).toBe(0);
     expect(apListSlots(v, 0)).toEqual([]);
     expect(lpiAllocate(v, 8300)).toBe(slot);
+    expect(checkInvariants(v)).toEqual([]);
+  });
+
+  it('counts as dropped what an unmapped LPI had pending and no vCPU took: the latch of a second MSI at once, the list register at the fold unless acknowledged', () => {
+    const v = bareVgic({ nrLpis: 2 });
+    // Taken from the list register after the release, before the exit: delivered, not dropped.
+    const taken = liveLpi(v, 8192, 0);
+    lpiSetPending(v, taken);
+    flushLrState(v, 0);
+    lpiRelease(v, taken);
+    expect(cpuifAck(v, 0, 2, 1023)).toBe(8192);
+    syncHwState(v, 0);
+    expect(lpiDroppedPending(v)).toBe(0);
+    // Pending in a list register and latched again by a second MSI: two pending states dropped.
+    const twice = liveLpi(v, 8193, 1);
+    lpiSetPending(v, twice);
+    flushLrState(v, 1);
+    lpiSetPending(v, twice);
+    expect(msiCoalesced(v)).toBe(0);
+    lpiRelease(v, twice);
+    expect(lpiDroppedPending(v)).toBe(1);
+    syncHwState(v, 1);
+    expect(lpiDroppedPending(v)).toBe(2);
     expect(checkInvariants(v)).toEqual([]);
   });
 });

@@ -49,7 +49,12 @@ export function msiCoalesced(v: Vgic): number {
   return Atomics.load(v.header, CTL_MSI_COALESCED);
 }
 
-/** LPIs unmapped while pending and in no list register (their pending state dropped), machine-wide. */
+/**
+ * Pending states dropped because their LPI was unmapped before a vCPU took
+ * them (KVM's DISCARD of a pending LPI), machine-wide: counted at the last
+ * release for a latch, and — for an LPI a list register holds pending — at
+ * the fold, if the guest had not acknowledged it by then.
+ */
 export function lpiDroppedPending(v: Vgic): number {
   return Atomics.load(v.header, CTL_LPI_DROPPED_PENDING);
 }
@@ -173,8 +178,9 @@ function unmap(v: Vgic, slot: number): void {
   v.lockIrq(slot);
   v.lpiLive[k] = 0;
   const live = v.inLr[slot] !== NONE;
+  // The list register's own pending state is counted at the fold (sync.ts), if the guest has not taken it by then.
   if (live) v.foldChanges[slot] = v.foldChanges[slot]! | FOLD_UNPEND;
-  else if (v.pendingLatch[slot] !== 0) Atomics.add(v.header, CTL_LPI_DROPPED_PENDING, 1);
+  if (v.pendingLatch[slot] !== 0) Atomics.add(v.header, CTL_LPI_DROPPED_PENDING, 1);
   v.pendingLatch[slot] = 0;
   v.enabled[slot] = 0;
   v.unlockIrq(slot);

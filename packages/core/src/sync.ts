@@ -12,6 +12,7 @@ import { migrateIrq } from './queue.js';
 import {
   CONFIG_EDGE,
   CONFIG_LEVEL,
+  CTL_LPI_DROPPED_PENDING,
   FOLD_ACTIVATE,
   FOLD_DEACTIVATE,
   FOLD_UNPEND,
@@ -42,7 +43,11 @@ export function foldLr(v: Vgic, vcpu: number, k: number): void {
     // from another vCPU, ...) win over what the LR says.
     if ((f & FOLD_DEACTIVATE) !== 0) state &= ~LR_ACTIVE;
     if ((f & FOLD_ACTIVATE) !== 0) state |= LR_ACTIVE;
-    if ((f & FOLD_UNPEND) !== 0) state &= ~LR_PENDING;
+    if ((f & FOLD_UNPEND) !== 0) {
+      // An LPI unmapped while this LR held it pending: that pending state is dropped (lpi.ts, lpiDroppedPending).
+      if ((state & LR_PENDING) !== 0 && v.isLpiSlot(slot) && v.lpiLive[slot - v.lpiBase] === 0) Atomics.add(v.header, CTL_LPI_DROPPED_PENDING, 1);
+      state &= ~LR_PENDING;
+    }
     v.foldChanges[slot] = 0;
   }
   v.inLr[slot] = NONE;
