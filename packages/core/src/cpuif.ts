@@ -21,6 +21,7 @@ import {
   DEBUG_STALE_LIVE_ACTIVE,
   FOLD_ACTIVATE,
   FOLD_DEACTIVATE,
+  LPI_INTID_BASE,
   LR_ACTIVE,
   LR_PENDING,
   NONE,
@@ -331,7 +332,7 @@ const ANY_PRIORITY = -1;
  * register may not change what the guest sees. DIR passes ANY_PRIORITY.
  */
 function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, source: number, requireOwn: boolean, grp: number, dropped: number): boolean {
-  const slot = v.slotOf(intid, vcpu);
+  const slot = outsideSlot(v, vcpu, intid);
   if (slot === NONE) return false;
   v.lockIrq(slot);
   const owner = v.apListVcpu[slot]!;
@@ -362,6 +363,32 @@ function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, source: numb
   if (host !== NONE) hostDeactivate(v, vcpu, intid, host);
   if (level && k === NONE && v.onEoiNotify !== null) notifyEoi(v, intid, vcpu);
   return true;
+}
+
+/**
+ * The slot an EOI or DIR of `intid` from outside the list registers names.
+ * An LPI unmapped (DISCARD) while active stays on the ap_list it is active
+ * on, its slot no longer mapped to its INTID — KVM's ap_list keeps a
+ * reference to its vgic_irq, and the EOIcount path finds it there — so the
+ * guest's end of it must find it there too: that instance, when `vcpu`'s
+ * list holds one, else what the INTID maps to now. (The walk happens only
+ * when the guest ends an LPI that is in none of its list registers.)
+ */
+function outsideSlot(v: Vgic, vcpu: number, intid: number): number {
+  const slot = v.slotOf(intid, vcpu);
+  if (intid < LPI_INTID_BASE || v.nrLpis === 0) return slot;
+  let found = NONE;
+  v.lockApList(vcpu);
+  const head = v.apListHead(vcpu);
+  for (let s = v.next[head]!; s !== head; s = v.next[s]!) {
+    // `active` is only a hint here; the caller looks again under the irq lock.
+    if (v.intid[s] === intid && v.isLpiSlot(s) && v.lpiLive[s - v.lpiBase] === 0 && v.active[s] !== 0) {
+      found = s;
+      break;
+    }
+  }
+  v.unlockApList(vcpu);
+  return found !== NONE ? found : slot;
 }
 
 /**

@@ -121,6 +121,32 @@ describe('LPI slots: allocate and release (vgic_add_lpi, vgic_put_irq)', () => {
     expect(checkInvariants(v)).toEqual([]);
   });
 
+  it('an LPI unmapped while active and spilled from the only list register ends with the guest\'s EOI from outside the LRs (KVM finds it on the ap_list)', () => {
+    const v = bareVgic({ nrLpis: 4, nrLrs: 1 });
+    const a = liveLpi(v, 8192, 0, 0x80);
+    lpiSetPending(v, a);
+    flushLrState(v, 0);
+    expect(cpuifAck(v, 0, 2, 1023)).toBe(8192);
+    // A second LPI waits; the exit folds the active one back, the entry spills it to make room.
+    liveLpi(v, 8193, 0, 0x40);
+    lpiSetPending(v, lpiSlot(v, 8193));
+    lpiRelease(v, a);
+    syncHwState(v, 0);
+    flushLrState(v, 0);
+    expect(lrIntids(v, 0)).toEqual([8193]);
+    expect(v.active[a]).toBe(1);
+    // Its INTID maps to nothing now, and may map to a new LPI: the EOI still ends the old one.
+    const again = lpiAllocate(v, 8192);
+    expect(again).not.toBe(a);
+    cpuifEoi(v, 0, 8192, 0, 1);
+    expect(v.active[a]).toBe(0);
+    expect(cpuifAck(v, 0, 2, 1023)).toBe(8193);
+    cpuifEoi(v, 0, 8193, 0, 1);
+    syncHwState(v, 0);
+    expect(apListSlots(v, 0)).toEqual([]);
+    expect(checkInvariants(v)).toEqual([]);
+  });
+
   it('counts as dropped what an unmapped LPI had pending and no vCPU took: the latch of a second MSI at once, the list register at the fold unless acknowledged', () => {
     const v = bareVgic({ nrLpis: 2 });
     // Taken from the list register after the release, before the exit: delivered, not dropped.
