@@ -115,6 +115,11 @@ function resetVcpu(v: Vgic, vcpu: number): void {
 function describeRoute(v: Vgic, t: Topology, slot: number): string {
   const own = v.slotVcpu(slot);
   if (own !== NONE) return formatAffinity(t.affinity[own]!);
+  if (v.isLpiSlot(slot)) {
+    // An LPI has no routing word: it goes where its collection (the ITS) sent it.
+    const target = v.target[slot]!;
+    return target === NONE ? 'none' : formatAffinity(t.affinity[target]!);
+  }
   const lo = v.route[slot * 2]!;
   const aff = formatAffinity(routeAffinity(lo, v.route[slot * 2 + 1]!));
   return (lo & IROUTER_IRM) !== 0 ? `${aff} IRM` : aff;

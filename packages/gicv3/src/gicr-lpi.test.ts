@@ -148,6 +148,14 @@ describe('GICR_PROPBASER and GICR_PENDBASER', () => {
 });
 
 describe('the property table (update_lpi_config), INVLPIR and INVALLR', () => {
+  test('an LPI\'s route reads as its target vCPU\'s affinity, or none', () => {
+    const { m } = lpiMachine();
+    const slot = lpiAllocate(m.vgic, 8192);
+    expect(m.backend.describeRoute(m.vgic, slot)).toBe('none');
+    lpiSetTarget(m.vgic, slot, 1);
+    expect(m.backend.describeRoute(m.vgic, slot)).toBe('0.0.0.1');
+  });
+
   test('lpiReadConfig applies the LPI\'s byte of the table: priority 7:2, enable 0', () => {
     const { m, ram } = lpiMachine();
     setTables(m);
