@@ -31,6 +31,13 @@ describe('a machine with LPIs (the lpis option)', () => {
     expect(() => createToy({ vcpus: 1, lpis: 8 })).toThrow(/lpis: GICtoy has no LPIs/);
   });
 
+  it('refuses host injection of an LPI, saying how LPIs are raised', () => {
+    const m = createToy({ vcpus: 1, lpis: 4, msi: true });
+    lpiAllocate(m.vgic, 8192);
+    expect(() => m.inject(8192, 1)).toThrow(/INTID 8192 is an LPI: LPIs are message-signalled \(signalMsi\), not host injection/);
+    expect(() => createToy({ vcpus: 1 }).inject(8192, 1)).toThrow(/out of range; SPIs on this machine are 32\.\.63/);
+  });
+
   it('unmaps every LPI at reset', () => {
     const m = createToy({ vcpus: 1, lpis: 4, msi: true });
     const slot = lpiAllocate(m.vgic, 8192);

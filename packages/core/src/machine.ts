@@ -261,6 +261,9 @@ export class Machine<R extends RegisterNames = RegisterNames> {
       this.checkVcpu(vcpu);
       return v.slotOf(intid, vcpu);
     }
+    if (intid >= LPI_INTID_BASE && v.nrLpis !== 0) {
+      throw new VgicError('INVALID_INTID', `INTID ${intid} is an LPI: LPIs are message-signalled (signalMsi), not ${what}`);
+    }
     if (intid >= v.spiLimit) {
       throw new VgicError('INVALID_INTID', `INTID ${intid} is out of range; SPIs on this machine are 32..${v.spiLimit - 1}`);
     }
