@@ -25,6 +25,11 @@ import {
   type Vgic,
 } from '@vgic/core';
 import { formatAffinity, parseMpidrs, TopologyRegistry, vcpuByAffinity, type Topology } from './affinity.js';
+import { itsLpisDisabled, plugIts } from './its/index.js';
+import { GITS_SIZE } from './its/frame.js';
+import { registerIts } from './its/machines.js';
+import { readItsOption, type ItsOptions } from './its/options.js';
+import { gicrLpis } from './its/redistributors.js';
 import { gicv3Kvm } from './kvm.js';
 import { encodeLr } from './lr.js';
 import { checkGicv3Snapshot } from './restore-check.js';
@@ -49,10 +54,16 @@ export interface Gicv3BackendOptions {
    * Aff2 = (k >> 12) & 0xff.
    */
   mpidr?: readonly (number | bigint)[];
+  /**
+   * An ITS (its.ts): `true` for one at QEMU virt's GITS base (0x08080000),
+   * or `{ base, devices, collections, translations, cache }`. A machine
+   * with an ITS has LPIs (`createGicv3` gives it 8192 unless `lpis` says).
+   */
+  its?: boolean | ItsOptions;
 }
 
 /** The options `createGicv3Backend` takes (and `createGicv3` on top of the machine's). */
-export const GICV3_OPTION_KEYS: readonly string[] = Object.freeze(['gicdBase', 'gicrBase', 'mpidr']);
+export const GICV3_OPTION_KEYS: readonly string[] = Object.freeze(['gicdBase', 'gicrBase', 'mpidr', 'its']);
 
 export const DEFAULT_GICD_BASE = 0x0800_0000;
 export const DEFAULT_GICR_BASE = 0x080a_0000;
@@ -72,15 +83,21 @@ function checkBase(name: string, value: unknown, fallback: number, size: number)
   return frameBase(name, value, { fallback, align: 0x10000, size, addressBits: 52 });
 }
 
-/** The distributor must not lie inside the redistributor region (its size depends on the vCPU count). */
-function checkLayout(gicdBase: number, gicrBase: number, nrVcpus: number): void {
+/** No two frames overlap (the redistributor region's size depends on the vCPU count). */
+function checkLayout(gicdBase: number, gicrBase: number, gitsBase: number | null, nrVcpus: number): void {
   const gicrEnd = gicrBase + nrVcpus * GICR_SIZE;
-  if (gicdBase < gicrEnd && gicrBase < gicdBase + GICD_SIZE) {
-    throw new VgicError(
-      'INVALID_CONFIG',
-      `the distributor at 0x${gicdBase.toString(16)} overlaps the redistributors at ` +
-        `0x${gicrBase.toString(16)}..0x${(gicrEnd - 1).toString(16)} (${nrVcpus} × 128 KiB)`,
-    );
+  const hex = (n: number): string => `0x${n.toString(16)}`;
+  const regions: [string, number, number][] = [
+    [`the distributor at ${hex(gicdBase)}`, gicdBase, gicdBase + GICD_SIZE],
+    [`the redistributors at ${hex(gicrBase)}..${hex(gicrEnd - 1)} (${nrVcpus} × 128 KiB)`, gicrBase, gicrEnd],
+  ];
+  if (gitsBase !== null) regions.push([`the ITS at ${hex(gitsBase)}`, gitsBase, gitsBase + GITS_SIZE]);
+  for (let i = 0; i < regions.length; i++) {
+    for (let j = i + 1; j < regions.length; j++) {
+      const [a, a0, a1] = regions[i]!;
+      const [b, b0, b1] = regions[j]!;
+      if (a0 < b1 && b0 < a1) throw new VgicError('INVALID_CONFIG', `${a} overlaps ${b}`);
+    }
   }
 }
 
@@ -133,22 +150,26 @@ export function createGicv3Backend(options: Gicv3BackendOptions = {}): GicBacken
   const given = o['mpidr'] === undefined ? null : parseMpidrs(o['mpidr'], LIMITS.maxVcpus);
   const registry = new TopologyRegistry(given);
   const topo = (v: Vgic): Topology => registry.of(v);
-  // What the redistributors tell the ITS (none yet: a GICv3 without an ITS).
-  const lpiHooks: LpiHooks = NO_LPI_HOOKS;
+  const itsConfig = readItsOption(o['its']);
+  const its = itsConfig === null ? null : plugIts(itsConfig, gicrLpis);
+  // What the redistributors tell the ITS.
+  const lpiHooks: LpiHooks = its !== null ? { lpisDisabled: itsLpisDisabled } : NO_LPI_HOOKS;
 
   const frames: FrameDef[] = [
     { name: 'GICD', base: gicdBase, size: GICD_SIZE, perVcpu: false, traps: true, registers: gicdRegisters(topo) },
     { name: 'GICR', base: gicrBase, size: GICR_SIZE, perVcpu: true, traps: true, registers: gicrRegisters(topo, lpiHooks) },
+    ...(its !== null ? [its.frame] : []),
   ];
   const sysregs: SysregDef[] = iccRegisters(topo);
 
-  return {
+  const backend: GicBackend = {
     version: 'v3',
     limits: LIMITS,
     priorityBits: 5,
     sgiSources: false,
     attach(v) {
-      checkLayout(gicdBase, gicrBase, v.nrVcpus);
+      checkLayout(gicdBase, gicrBase, itsConfig?.base ?? null, v.nrVcpus);
+      if (its !== null && v.nrLpis === 0) throw new VgicError('INVALID_CONFIG', 'an ITS needs LPIs: give the machine `lpis` (createGicv3 gives 8192)');
       registry.attach(v);
     },
     resetIrq: (v, slot, intid, vcpu) => resetIrq(v, topo(v), slot, intid, vcpu),
@@ -156,6 +177,7 @@ export function createGicv3Backend(options: Gicv3BackendOptions = {}): GicBacken
     resetDist: (v) => {
       setDistEnable(v, 0);
       lpiResetDist(v);
+      its?.reset(v);
     },
     routeTarget: (v, slot) => slotTarget(v, topo(v), slot),
     frames,
@@ -167,5 +189,8 @@ export function createGicv3Backend(options: Gicv3BackendOptions = {}): GicBacken
     guestCpu: gicv3GuestCpu(topo),
     distributor: gicv3Distributor(topo),
     kvm: gicv3Kvm,
+    ...(its !== null && { msi: its.msi, stateWords: its.stateWords }),
   };
+  if (its !== null) registerIts(backend, its.registry);
+  return backend;
 }

@@ -3,7 +3,9 @@
  * state, affinity routing always on, the CPU interface as ICC_*_EL1 system
  * registers), plugged into @vgic/core, plus what KVM leaves out: Aff3
  * routing, 1-of-N (IRM = 1) routing, the SGI range selector, delivery on
- * reroute, and a distributor Group-0 enable.
+ * reroute, and a distributor Group-0 enable. With `its`, an ITS as KVM's
+ * vgic-its.c: MSIs translated into LPIs through tables the guest's
+ * commands build, save and restore in KVM's ITS table ABI.
  *
  * @packageDocumentation
  */
@@ -82,3 +84,47 @@ export {
   type IccRegisterName,
 } from './regs/icc.js';
 export { gicv3Guest } from './guest.js';
+export { DEFAULT_ITS_LPIS } from './machine.js';
+export { DEFAULT_GITS_BASE, type ItsOptions } from './its/options.js';
+export {
+  ITS_CMD,
+  ITS_CMD_BYTES,
+  ITS_COMMAND_FIELDS,
+  decodeItsCommand,
+  encodeItsCommand,
+  type ItsCommand,
+  type ItsCommandField,
+  type ItsCommandName,
+} from './its/command.js';
+export {
+  itsState,
+  itsTranslaterWrite,
+  queueItsCommand,
+  setItsDebug,
+  type ItsCollectionState,
+  type ItsDeviceState,
+  type ItsState,
+  type ItsTranslationState,
+} from './its/api.js';
+export { ITS_DEBUG_NO_CACHE_INVALIDATION } from './its/cache.js';
+export {
+  GITS_CTLR_ENABLED,
+  GITS_CTLR_QUIESCENT,
+  GITS_IIDR_VALUE,
+  GITS_OFFSETS,
+  GITS_SIZE,
+  GITS_TRANSLATER_OFFSET,
+  GITS_TYPER_VALUE,
+  type GitsRegister,
+  type GitsRegisterName,
+  type GitsWideName,
+} from './its/frame.js';
+export {
+  KvmItsDevice,
+  kvmItsDevice,
+  KVM_DEV_ARM_ITS_CTRL_RESET,
+  KVM_DEV_ARM_ITS_RESTORE_TABLES,
+  KVM_DEV_ARM_ITS_SAVE_TABLES,
+  KVM_DEV_ARM_VGIC_GRP_ITS_REGS,
+  KVM_VGIC_ITS_ADDR_TYPE,
+} from './its/kvm-device.js';

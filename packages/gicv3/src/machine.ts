@@ -16,6 +16,13 @@ import type { Gicv3Registers } from './register-names.js';
 
 export type Gicv3Options = MachineOptions & Gicv3BackendOptions;
 
+/** The LPI capacity of a machine made with `its` and no `lpis` (SCENARIO.md). */
+export const DEFAULT_ITS_LPIS = 8192;
+
+function hasIts(backend: Record<string, unknown>): boolean {
+  return backend['its'] !== undefined && backend['its'] !== false;
+}
+
 /** A machine with a GICv3: its register names are GICv3's (`Gicv3RegisterName`). */
 export type Gicv3Machine = Machine<Gicv3Registers>;
 
@@ -27,7 +34,9 @@ export type Gicv3Machine = Machine<Gicv3Registers>;
  */
 export function createGicv3(options: Gicv3Options): Gicv3Machine {
   const { machine, backend } = splitFactoryOptions(options, GICV3_OPTION_KEYS, 'createGicv3 options');
-  return Machine.create(createGicv3Backend(backend), machine) as Gicv3Machine;
+  // An ITS translates MSIs into LPIs: a machine with one has LPIs, 8192 unless `lpis` says.
+  const withLpis = hasIts(backend) && machine['lpis'] === undefined ? { ...machine, lpis: DEFAULT_ITS_LPIS } : machine;
+  return Machine.create(createGicv3Backend(backend), withLpis) as Gicv3Machine;
 }
 
 /**

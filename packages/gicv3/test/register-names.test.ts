@@ -4,7 +4,7 @@
  * name union degrades to `string`), and the exported offsets against the
  * register tables the machine runs on.
  */
-import { ICC_ENCODINGS, createGicv3, GICD_OFFSETS, GICR_OFFSETS, GICR_SIZE, type Gicv3Machine, type Gicv3RegisterName } from '@vgic/gicv3';
+import { ICC_ENCODINGS, createGicv3, GICD_OFFSETS, GICR_OFFSETS, GICR_SIZE, GITS_OFFSETS, type Gicv3Machine, type Gicv3RegisterName } from '@vgic/gicv3';
 import type { Machine } from '@vgic/core';
 import { describe, expect, expectTypeOf, test } from 'vitest';
 
@@ -78,6 +78,17 @@ describe('GICv3 register offsets and encodings, for an emulator\'s decoder', () 
     expect(m.resolve('GICD_IROUTER40')).toMatchObject({ addr: m.frames[0]!.base + GICD_OFFSETS.GICD_IROUTER + 8 * 40 });
     const gicr = m.frames.find((f) => f.name === 'GICR')!;
     expect(m.resolve('GICR_ISENABLER0', { rd: 1 })).toMatchObject({ addr: gicr.base + GICR_SIZE + GICR_OFFSETS.GICR_ISENABLER0 });
+  });
+
+  test('every GITS register of a machine with an ITS is at the offset GITS_OFFSETS gives, and the table has no other', () => {
+    const m = createGicv3({ vcpus: 1, its: true });
+    const gits = m.frames.find((f) => f.name === 'GITS')!;
+    expect(Object.keys(GITS_OFFSETS).sort()).toEqual(gits.registers.map((r) => r.name).sort());
+    for (const r of gits.registers) expect(GITS_OFFSETS[r.name as keyof typeof GITS_OFFSETS], r.name).toBe(r.offset);
+    expect(m.resolve('GITS_BASER1')).toMatchObject({ addr: gits.base + GITS_OFFSETS.GITS_BASER + 8 });
+    expectTypeOf(m.readRegister('GITS_CWRITER')).toEqualTypeOf<bigint>();
+    expectTypeOf(m.readRegister('GITS_CTLR')).toEqualTypeOf<number>();
+    expectTypeOf<'GITS_BASER7' | 'GITS_TRANSLATER' | 'GITS+0x88'>().toExtend<Gicv3RegisterName>();
   });
 
   test('every system register of the machine has its exported encoding', () => {

@@ -54,9 +54,14 @@ export function cacheFill(t: ItsTables, key: number, slot: number, gen: number):
 
 /** Forget every cached translation. */
 export function cacheInvalidate(t: ItsTables): void {
-  if ((t.w[H_DEBUG]! & ITS_DEBUG_NO_CACHE_INVALIDATION) !== 0) return;
+  invalidateWords(t.w);
+}
+
+/** The same on the ITS's words themselves (from word 0), for a caller that holds no `ItsTables`. */
+export function invalidateWords(w: Uint32Array | Int32Array): void {
+  if ((w[H_DEBUG]! & ITS_DEBUG_NO_CACHE_INVALIDATION) !== 0) return;
   // Generation 0 is what a formatted entry holds: skip it on wrap-around.
-  if (Atomics.add(t.w, H_CACHE_GEN, 1) === 0xffff_ffff) Atomics.add(t.w, H_CACHE_GEN, 1);
+  if (Atomics.add(w, H_CACHE_GEN, 1) >>> 0 === 0xffff_ffff) Atomics.add(w, H_CACHE_GEN, 1);
 }
 
 /** Start the cache empty (after format()). */

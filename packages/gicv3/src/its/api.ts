@@ -1,0 +1,145 @@
+/**
+ * The ITS for an integrator, a scenario runner or a test: what its tables
+ * hold, a device's write to GITS_TRANSLATER, and a command queued as a
+ * guest's ITS driver queues one.
+ */
+import { VgicError, describeValue, type Machine } from '@vgic/core';
+import { cbaserAddress, cbaserBytes } from './baser.js';
+import { encodeItsCommand, ITS_CMD_BYTES, type ItsCommand } from './command.js';
+import { GITS_OFFSETS, GITS_TRANSLATER_OFFSET } from './frame.js';
+import { itsOfMachine } from './machines.js';
+import { COLLECTION_UNMAPPED, H_DEBUG } from './tables.js';
+
+export interface ItsDeviceState {
+  readonly device: number;
+  readonly itt: number;
+  /** EventID bits. */
+  readonly size: number;
+}
+export interface ItsCollectionState {
+  readonly collection: number;
+  /** The target vCPU, or null for a collection that exists unmapped. */
+  readonly target: number | null;
+}
+export interface ItsTranslationState {
+  readonly device: number;
+  readonly event: number;
+  readonly intid: number;
+  /** The ICID, or null when the collection was unmapped (MAPC V=0) after the translation was made. */
+  readonly collection: number | null;
+}
+export interface ItsState {
+  readonly enabled: boolean;
+  readonly cbaser: bigint;
+  readonly cwriter: number;
+  readonly creadr: number;
+  /** GITS_BASER0 (device table) and GITS_BASER1 (collection table). */
+  readonly baser: readonly [bigint, bigint];
+  readonly devices: readonly ItsDeviceState[];
+  readonly collections: readonly ItsCollectionState[];
+  readonly translations: readonly ItsTranslationState[];
+}
+
+/**
+ * What machine `m`'s ITS holds, sorted by IDs: plain data, nothing
+ * changed (its_lock is held while it is read). Throws INVALID_CONFIG for a
+ * machine without an ITS.
+ */
+export function itsState(m: Machine): ItsState {
+  const its = itsOfMachine(m);
+  const t = its.t;
+  const v = m.vgic;
+  v.lockIts();
+  try {
+    const devices: ItsDeviceState[] = [];
+    for (let e = 0; e < t.caps.devices; e++) {
+      if (t.deviceInUse(e)) devices.push({ device: t.deviceId(e), itt: t.deviceItt(e), size: t.deviceEventBits(e) });
+    }
+    const collections: ItsCollectionState[] = [];
+    for (let e = 0; e < t.caps.collections; e++) {
+      if (!t.collectionInUse(e)) continue;
+      const target = t.collectionTarget(e);
+      collections.push({ collection: t.collectionId(e), target: target === COLLECTION_UNMAPPED ? null : target });
+    }
+    const translations: ItsTranslationState[] = [];
+    for (let i = 0; i < t.caps.translations; i++) {
+      if (!t.translationInUse(i)) continue;
+      const c = t.translationCollection(i);
+      translations.push({
+        device: t.translationDevice(i),
+        event: t.translationEvent(i),
+        intid: t.translationIntid(i),
+        collection: c < 0 ? null : t.collectionId(c),
+      });
+    }
+    devices.sort((a, b) => a.device - b.device);
+    collections.sort((a, b) => a.collection - b.collection);
+    translations.sort((a, b) => a.device - b.device || a.event - b.event);
+    return {
+      enabled: its.enabled,
+      cbaser: its.cbaser,
+      cwriter: its.cwriter,
+      creadr: its.creadr,
+      baser: [its.baser(0), its.baser(1)],
+      devices,
+      collections,
+      translations,
+    };
+  } finally {
+    v.unlockIts();
+  }
+}
+
+/**
+ * Test hooks for machine `m`'s ITS (ITS_DEBUG_* bits), in its shared state
+ * so every thread's view sees them. 0 turns them off.
+ */
+export function setItsDebug(m: Machine, flags: number): void {
+  if (typeof flags !== 'number' || flags >>> 0 !== flags) throw new VgicError('INVALID_ARGUMENT', `ITS debug flags are a u32; got ${describeValue(flags)}`);
+  Atomics.store(itsOfMachine(m).t.w, H_DEBUG, flags);
+}
+
+/**
+ * A device's 32-bit write of `value` (its EventID) to guest physical
+ * `address` as requester `deviceId`, as a PCI model makes an MSI from its
+ * MSI-X table entry: when `address` is this machine's GITS_TRANSLATER, the
+ * MSI `machine.signalMsi` signals; any other address is none (false), as
+ * KVM finds no ITS at a doorbell that is not one (vgic_msi_to_its).
+ */
+export function itsTranslaterWrite(m: Machine, deviceId: number, address: number | bigint, value: number): boolean {
+  itsOfMachine(m);
+  const base = m.frameMap.named('GITS')!.frame.base;
+  if (typeof address !== 'number' && typeof address !== 'bigint') {
+    throw new VgicError('INVALID_ARGUMENT', `the MSI address is a guest physical address; got ${describeValue(address)}`);
+  }
+  if (BigInt(address) !== BigInt(base + GITS_TRANSLATER_OFFSET)) return false;
+  return m.signalMsi(deviceId, value);
+}
+
+/**
+ * Queue command `c` as a guest's ITS driver does: its 32 bytes at
+ * GITS_CBASER + GITS_CWRITER in guest memory, then a write of GITS_CWRITER
+ * moved on by 32 (wrapping at the queue's end) by vCPU `vcpu`, which makes
+ * the ITS process it if it is enabled. False, and nothing written, when the
+ * queue's slot is outside guest memory. Throws INVALID_ARGUMENT for a
+ * command that does not encode.
+ */
+export function queueItsCommand(m: Machine, c: ItsCommand, vcpu = 0): boolean {
+  const its = itsOfMachine(m);
+  const bytes = encodeItsCommand(c);
+  const cbaser = its.cbaser;
+  const at = cbaserAddress(cbaser) + its.cwriter;
+  const mem = m.vgic.memory;
+  for (let i = 0; i < ITS_CMD_BYTES; i += 4) {
+    mem.fault = false;
+    mem.read32(at + i);
+    if (mem.fault) return false;
+  }
+  const dv = new DataView(bytes.buffer);
+  for (let i = 0; i < ITS_CMD_BYTES; i += 4) mem.write32(at + i, dv.getUint32(i, true));
+  let next = its.cwriter + ITS_CMD_BYTES;
+  if (next >= cbaserBytes(cbaser)) next = 0;
+  const base = m.frameMap.named('GITS')!.frame.base;
+  m.mmioWrite(vcpu, base + GITS_OFFSETS.GITS_CWRITER, 64, BigInt(next));
+  return true;
+}
