@@ -189,7 +189,7 @@ export function createGicv3Backend(options: Gicv3BackendOptions = {}): GicBacken
     guestCpu: gicv3GuestCpu(topo),
     distributor: gicv3Distributor(topo),
     kvm: gicv3Kvm,
-    ...(its !== null && { msi: its.msi, stateWords: its.stateWords }),
+    ...(its !== null && { msi: its.msi, stateWords: its.stateWords, snapshotState: its.snapshot }),
   };
   if (its !== null) registerIts(backend, its.registry);
   return backend;

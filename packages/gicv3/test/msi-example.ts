@@ -27,4 +27,4 @@ const intid = gic.sysregRead(0, ICC_KEYS.ICC_IAR1_EL1);
 console.log(`ICC_IAR1_EL1 = ${intid}`); // 8192
 gic.sysregWrite(0, ICC_KEYS.ICC_EOIR1_EL1, intid!);
 gic.exit(0);
-console.log(`LPI 8192 pending: ${gic.irq(8192).pending}, active: ${gic.irq(8192).active}`); // false, false
+console.log(`vIRQ asserted: ${gic.irqLine(0)}, anything pending: ${gic.hasPending(0)}`); // false, false

@@ -3,12 +3,13 @@
  * backend plugs it in: its frame, its shared state, the MSI capability and
  * the redistributors' hook.
  */
-import type { FrameDef, MsiCapability, Vgic, VgicShape } from '@vgic/core';
+import type { BackendSnapshot, FrameDef, MsiCapability, Vgic, VgicShape } from '@vgic/core';
 import { invalidateWords } from './cache.js';
 import { GITS_SIZE, gitsRegisters } from './frame.js';
 import type { ItsConfig } from './options.js';
 import type { LpiRedistributors } from './redistributors.js';
 import { ItsRegistry } from './registry.js';
+import { itsSnapshotState } from './snapshot.js';
 import { H_MAGIC, ITS_MAGIC, itsStateWords } from './tables.js';
 
 /** What the backend takes from its ITS. */
@@ -16,6 +17,8 @@ export interface ItsPlug {
   readonly registry: ItsRegistry;
   readonly frame: FrameDef;
   readonly msi: MsiCapability;
+  /** The ITS's part of a saved document. */
+  readonly snapshot: BackendSnapshot;
   stateWords(shape: VgicShape): number;
   /** The ITS at reset (with the distributor: a machine reset resets it, as QEMU resets its ITS device). */
   reset(v: Vgic): void;
@@ -28,6 +31,7 @@ export function plugIts(config: ItsConfig, rd: LpiRedistributors): ItsPlug {
     registry,
     frame: { name: 'GITS', base: config.base, size: GITS_SIZE, perVcpu: false, traps: true, registers: gitsRegisters(itsOf) },
     msi: { signal: (v, deviceId, eventId) => itsOf(v).signal(deviceId, eventId) },
+    snapshot: itsSnapshotState(itsOf),
     stateWords: (shape) => itsStateWords(config.caps(shape.nrLpis ?? 0)),
     reset: (v) => itsOf(v).reset(),
   };
