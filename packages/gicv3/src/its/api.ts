@@ -8,7 +8,8 @@ import { cbaserAddress, cbaserBytes } from './baser.js';
 import { encodeItsCommand, ITS_CMD_BYTES, type ItsCommand } from './command.js';
 import { GITS_OFFSETS, GITS_TRANSLATER_OFFSET } from './frame.js';
 import { itsOfMachine } from './machines.js';
-import { COLLECTION_UNMAPPED, H_DEBUG } from './tables.js';
+import { tableContents } from './snapshot.js';
+import { H_DEBUG } from './tables.js';
 
 export interface ItsDeviceState {
   readonly device: number;
@@ -47,43 +48,16 @@ export interface ItsState {
  */
 export function itsState(m: Machine): ItsState {
   const its = itsOfMachine(m);
-  const t = its.t;
   const v = m.vgic;
   v.lockIts();
   try {
-    const devices: ItsDeviceState[] = [];
-    for (let e = 0; e < t.caps.devices; e++) {
-      if (t.deviceInUse(e)) devices.push({ device: t.deviceId(e), itt: t.deviceItt(e), size: t.deviceEventBits(e) });
-    }
-    const collections: ItsCollectionState[] = [];
-    for (let e = 0; e < t.caps.collections; e++) {
-      if (!t.collectionInUse(e)) continue;
-      const target = t.collectionTarget(e);
-      collections.push({ collection: t.collectionId(e), target: target === COLLECTION_UNMAPPED ? null : target });
-    }
-    const translations: ItsTranslationState[] = [];
-    for (let i = 0; i < t.caps.translations; i++) {
-      if (!t.translationInUse(i)) continue;
-      const c = t.translationCollection(i);
-      translations.push({
-        device: t.translationDevice(i),
-        event: t.translationEvent(i),
-        intid: t.translationIntid(i),
-        collection: c < 0 ? null : t.collectionId(c),
-      });
-    }
-    devices.sort((a, b) => a.device - b.device);
-    collections.sort((a, b) => a.collection - b.collection);
-    translations.sort((a, b) => a.device - b.device || a.event - b.event);
     return {
       enabled: its.enabled,
       cbaser: its.cbaser,
       cwriter: its.cwriter,
       creadr: its.creadr,
       baser: [its.baser(0), its.baser(1)],
-      devices,
-      collections,
-      translations,
+      ...tableContents(its),
     };
   } finally {
     v.unlockIts();

@@ -27,8 +27,8 @@ export interface ItsSnapshot {
 
 const hex64 = (x: bigint): string => `0x${x.toString(16).padStart(16, '0')}`;
 
-/** What the ITS holds now; the caller holds its_lock (or no thread runs). */
-export function saveIts(its: Its): ItsSnapshot {
+/** What the ITS's tables hold, sorted by IDs; the caller holds its_lock (or no thread runs). */
+export function tableContents(its: Its): Pick<ItsSnapshot, 'devices' | 'collections' | 'translations'> {
   const t = its.t;
   const devices = [];
   for (let e = 0; e < t.caps.devices; e++) {
@@ -49,15 +49,18 @@ export function saveIts(its: Its): ItsSnapshot {
   devices.sort((a, b) => a.device - b.device);
   collections.sort((a, b) => a.collection - b.collection);
   translations.sort((a, b) => a.device - b.device || a.event - b.event);
+  return { devices, collections, translations };
+}
+
+/** What the ITS holds now; the caller holds its_lock (or no thread runs). */
+export function saveIts(its: Its): ItsSnapshot {
   return {
     enabled: its.enabled,
     cbaser: hex64(its.cbaser),
     cwriter: its.cwriter,
     creadr: its.creadr,
     baser: [hex64(its.baser(0)), hex64(its.baser(1))],
-    devices,
-    collections,
-    translations,
+    ...tableContents(its),
   };
 }
 
