@@ -3,10 +3,12 @@
  * `GuestOps`). Every operation is a guest access through the machine's
  * public surface: GICD/GICR registers by name, ICC_*_EL1 by encoding.
  * Private interrupts are configured by their own vCPU in its redistributor;
- * SPIs through the distributor, by the vCPU given or vCPU 0.
+ * SPIs through the distributor, by the vCPU given or vCPU 0. LPIs and the
+ * ITS: lpi-guest.ts.
  */
 import type { Machine } from '@vgic/core';
 import type { GuestOps } from '@vgic/core/testing';
+import { gicv3LpiGuest } from './lpi-guest.js';
 import { GICD_CTLR_ARE, GICD_CTLR_ENABLE_GRP0, GICD_CTLR_ENABLE_GRP1 } from './regs/gicd.js';
 import {
   ICC_BPR0_EL1,
@@ -258,4 +260,6 @@ export const gicv3Guest: GuestOps = {
     'ICC_IGRPEN0_EL1',
     'ICC_IGRPEN1_EL1',
   ],
+
+  lpi: gicv3LpiGuest,
 };

@@ -1,21 +1,29 @@
 /**
  * The shared stress suite on GICv3 (see @vgic/core/testing): one worker thread per vCPU, injector threads on
  * edge and level SPIs, SGIs between the vCPUs, a thread retargeting and
- * toggling enables, the lock-order checker on. Set VGIC_STRESS_SECONDS for a
- * longer run.
+ * toggling enables, the lock-order checker on; and its LPI half, MSIs
+ * through the ITS. Set VGIC_STRESS_SECONDS for a longer run.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describeStress } from '@vgic/core/testing';
+import { describeLpiStress, describeStress } from '@vgic/core/testing';
 import { describe, expect, it } from 'vitest';
+import { ITS_DEBUG_NO_CACHE_INVALIDATION, setItsDebug } from '../src/index.js';
 
-describeStress({
+const backend = { module: '@vgic/gicv3', create: 'createGicv3', attach: 'attachGicv3', guest: 'gicv3Guest' };
+
+describeStress({ name: 'GICv3', gic: 'v3', backend });
+
+// LPIs through the ITS: device threads signalling MSIs, a thread churning MOVI / MOVALL / INT / DISCARD + MAPTI;
+// and an ITS whose translation cache is never invalidated, which it must catch.
+describeLpiStress({
   name: 'GICv3',
   gic: 'v3',
-  backend: { module: '@vgic/gicv3', create: 'createGicv3', attach: 'attachGicv3', guest: 'gicv3Guest' },
+  backend,
+  brokenIts: { staleCache: (m) => setItsDebug(m, ITS_DEBUG_NO_CACHE_INVALIDATION) },
 });
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -8,6 +8,7 @@
  * registers) exactly as a guest's instructions would.
  */
 import type { Machine } from '../machine.js';
+import type { LpiGuestOps } from './lpi-guest.js';
 
 export interface GuestOps {
   /** The group ordinary interrupts are put in by this guest (GICv2: 0, GICv3: 1). */
@@ -64,4 +65,6 @@ export interface GuestOps {
   setDistributorEnable?(m: Machine, groups: number): void;
   /** Register names a random guest may hammer (every frame and system register the version has). */
   readonly fuzzRegisters: readonly string[];
+  /** What the guest's LPI driver does, for a version with LPIs (lpi-guest.ts). */
+  readonly lpi?: LpiGuestOps;
 }

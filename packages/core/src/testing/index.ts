@@ -6,6 +6,14 @@
  * @module @vgic/core/testing
  */
 export type { GuestOps } from './guest.js';
+export type { CommandIssuer, GuestRam, LpiDriver, LpiGuestOps, LpiPlan, RamObserver } from './lpi-guest.js';
 export { describeConformance, CONFORMANCE_TESTS, type ConformanceTarget } from './conformance.js';
-export { describeStress, expectSoundStress, type StressTarget } from './stress.js';
+export {
+  describeLpiStress,
+  describeStress,
+  expectSoundLpiStress,
+  expectSoundStress,
+  type LpiStressTarget,
+  type StressTarget,
+} from './stress.js';
 export { describeSaveRestore, type SaveRestoreTarget } from './save-restore.js';

@@ -14,12 +14,17 @@
  * declares less, the run leaves them out and the tests that are about them
  * are skipped, saying why.
  *
+ * `describeLpiStress` is the same for LPIs, on a backend whose guest has an
+ * LPI driver (`GuestOps.lpi`).
+ *
  * Not a *.test.ts file: a backend's own test calls `describeStress`.
  */
 import { describe, expect, it } from 'vitest';
 import type { BackendRef } from '../threads/protocol.js';
 import type { GicBackend } from '../backend.js';
+import type { Machine } from '../machine.js';
 import { loadBackend, runStress, type StressReport } from '../threads/stress.js';
+import { runLpiStress, type LpiStressOptions, type LpiStressReport } from '../threads/stress-lpi.js';
 
 export interface StressTarget {
   /** For the test names: `GICv2`. */
@@ -143,6 +148,87 @@ export function describeStress(target: StressTarget): void {
       expect(caught!.crossDir.handed).toBeGreaterThan(0);
       expect(caught!.problems.join('\n')).toMatch(/still active after the drain/);
       expect(caught!.ok).toBe(false);
+    }, 180_000);
+  });
+}
+
+/**
+ * A sound LPI run: the books balance, nothing dropped while mapped, nothing
+ * misdelivered, no lock-order or invariant violation, drained — and every
+ * kind of traffic the run was asked for happened.
+ */
+export function expectSoundLpiStress(r: LpiStressReport, o: { commands?: boolean } = {}): void {
+  expect(r.problems).toEqual([]);
+  expect(r.lost).toBe(0);
+  expect(r.msi.wronglyDropped).toBe(0);
+  expect(r.unexpected).toBe(0);
+  expect(r.lockOrderViolations).toBe(0);
+  expect(r.invariantViolations).toBe(0);
+  expect(r.drained).toBe(true);
+  expect(r.ok).toBe(true);
+  expect(r.delivered).toBeGreaterThan(0);
+  expect(r.msi.translated).toBeGreaterThan(0);
+  expect(r.injected).toBe(r.delivered + r.coalesced + r.droppedPending);
+  if (o.commands ?? true) {
+    expect(r.commands.movi).toBeGreaterThan(0);
+    expect(r.commands.remaps).toBeGreaterThan(0);
+    expect(r.commands.raised).toBeGreaterThan(0);
+    if (r.vcpus > 1) expect(r.commands.movall).toBeGreaterThan(0);
+  }
+}
+
+export interface LpiStressTarget extends StressTarget {
+  /**
+   * How to break the backend's translation service on purpose, for the
+   * tests that show the run catches it: `staleCache` makes the commands
+   * that remove or change a translation leave it in the translation cache
+   * (called on the main thread, before any worker starts).
+   */
+  brokenIts?: { staleCache?: (m: Machine) => void };
+}
+
+/**
+ * The LPI stress suite, for a backend whose guest has an LPI driver
+ * (`GuestOps.lpi`): device threads signalling MSIs, vCPUs taking LPIs on
+ * worker threads, a thread churning the translations through the command
+ * queue — and a run of a deliberately broken translation cache it must catch.
+ */
+export function describeLpiStress(target: LpiStressTarget): void {
+  const { gic } = target;
+  const backends = { [gic]: target.backend };
+  const long = Number(process.env['VGIC_STRESS_SECONDS'] ?? 0);
+
+  describe(`${target.name} LPIs under real concurrency`, () => {
+    it('loses no MSI, breaks no lock order and drains to a sound state (2 vCPUs, 2 devices, 2 s)', async () => {
+      expectSoundLpiStress(await runLpiStress({ gic, backends, vcpus: 2, seconds: 2 }));
+    }, 60_000);
+
+    it('holds with more threads than cores, two of them signalling one device (4 vCPUs, 3 devices, 4 device threads, 2 s)', async () => {
+      expectSoundLpiStress(await runLpiStress({ gic, backends, vcpus: 4, devices: 3, deviceThreads: 4, eventsPerDevice: 8, seconds: 2 }));
+    }, 60_000);
+
+    it('holds with one list register, so LPIs wait on the ap_lists while they are moved', async () => {
+      expectSoundLpiStress(await runLpiStress({ gic, backends, vcpus: 2, lrs: 1, seconds: 1 }));
+    }, 60_000);
+
+    it.runIf(long > 0)(`holds for VGIC_STRESS_SECONDS (${long} s)`, async () => {
+      expectSoundLpiStress(await runLpiStress({ gic, backends, vcpus: 4, seconds: long }));
+    }, long * 1000 + 120_000);
+
+    async function catchBroken(o: Partial<LpiStressOptions>, caught: (r: LpiStressReport) => boolean): Promise<LpiStressReport | undefined> {
+      for (let attempt = 0; attempt < 6; attempt++) {
+        const r = await runLpiStress({ gic, backends, vcpus: 2, seconds: 2, seed: attempt + 1, timeoutMs: 2000, ...o });
+        if (caught(r)) return r;
+      }
+      return undefined;
+    }
+
+    it('catches MSIs translated by a cache entry a DISCARD should have removed', async (ctx) => {
+      const stale = target.brokenIts?.staleCache;
+      if (stale === undefined) ctx.skip(`${target.name} has no debug switch that leaves the translation cache stale`);
+      const caught = await catchBroken({ breakMachine: stale!, commands: { movi: false, movall: false, int: false, remap: true } }, (r) => !r.ok);
+      expect(caught).toBeDefined();
+      expect(caught!.msi.wronglyDropped + caught!.unexpected + Math.abs(caught!.lost) + caught!.invariantViolations).toBeGreaterThan(0);
     }, 180_000);
   });
 }

@@ -4,6 +4,7 @@
  * are bundled with the worker entry, so they need no module resolution.
  */
 import { VgicError } from '../errors.js';
+import { lpiStressCommands, lpiStressDevice, lpiStressGuest } from './stress-lpi-roles.js';
 import { stressDistToggle, stressIrouterHalf } from './stress-races.js';
 import { scalingGuest } from './scaling-guest.js';
 import { stressGuest, stressInjector, stressRetarget } from './stress-roles.js';
@@ -15,6 +16,9 @@ const BUILTINS: Record<string, Record<string, unknown>> = {
   'stress-dist-toggle': { default: stressDistToggle },
   'stress-irouter-half': { default: stressIrouterHalf },
   'scaling-guest': { default: scalingGuest },
+  'stress-lpi-guest': { default: lpiStressGuest },
+  'stress-lpi-device': { default: lpiStressDevice },
+  'stress-lpi-commands': { default: lpiStressCommands },
 };
 
 export function builtinModule(name: string): Record<string, unknown> {

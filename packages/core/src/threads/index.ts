@@ -20,4 +20,5 @@ export {
   type ShutdownReport,
 } from './pool.js';
 export { runStress, type StressOptions, type StressReport } from './stress.js';
+export { runLpiStress, type LpiStressOptions, type LpiStressReport } from './stress-lpi.js';
 export { measureScaling, type ScalingOptions, type ScalingPoint } from './scaling.js';

@@ -143,7 +143,7 @@ function sum(xs: readonly number[]): number {
  * enabled, not active and routed to a vCPU. (Those on no ap_list are the
  * invariants' business; this catches ones left on a list, undelivered.)
  */
-function leftovers(m: Machine): string[] {
+export function leftovers(m: Machine): string[] {
   const v = m.vgic;
   const out: string[] = [];
   for (let s = 0; s < v.nrSlots; s++) {
