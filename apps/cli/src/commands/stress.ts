@@ -4,9 +4,10 @@
  * between the vCPUs, a thread retargeting interrupts and toggling their
  * enables, the lock-order checker on; then a drain and the books. Exit 0
  * only when nothing was lost, no lock order was broken and the state is
- * sound.
+ * sound. `--lpi` runs the LPI storm instead: device threads signalling MSIs
+ * through the ITS, a thread churning its translations.
  */
-import { runStress, type BackendRef, type StressReport } from '@vgic/core/threads';
+import { runLpiStress, runStress, type BackendRef, type LpiStressReport, type StressReport } from '@vgic/core/threads';
 import { parseArgs, type Spec } from '../args.js';
 
 export const STRESS_HELP = `Usage: vgic stress [options]
@@ -36,6 +37,23 @@ another vCPU and never made; each is an invariant violation. Exit status: 0
 when lost, level lost, lockOrderViolations and invariantViolations are all
 0; 1 otherwise; 2 for a bad command line.
 
+With --lpi (GICv3) the storm is of LPIs instead: a device thread per
+device signals MSIs for its events (KVM_SIGNAL_MSI) while the vCPU threads
+take and EOI the LPIs, and a thread churns the ITS's translations through
+the guest's command queue: MOVI, MOVALL, INT, and DISCARD followed by a
+MAPTI of the same event to another LPI. One event in four is quiet (mapped
+and churned, never signalled). The books:
+
+  injected    MSIs the ITS translated, plus INT commands
+  delivered   acknowledges of those LPIs by the vCPUs
+  coalesced   MSIs that found their LPI already pending, plus those merged
+              into one waiting in a list register
+  dropped pending   pending LPIs a DISCARD took away before a vCPU did
+  lost        injected - delivered - coalesced - dropped pending
+  MSIs dropped     MSIs with no translation (their event was being
+              re-mapped); one dropped while its event stayed mapped, or an
+              acknowledge of a quiet event's LPI, is an invariant violation
+
 Options:
   --gic v2|v3          GIC version (default v3)
   --vcpus N            vCPUs, one worker thread each (default 2)
@@ -45,6 +63,9 @@ Options:
   --level-spis N       level-triggered SPIs (default 8)
   --lrs N              list registers per vCPU (default 4)
   --seed N             seed of the random choices (default 1)
+  --lpi                the LPI storm through the ITS (GICv3)
+  --devices N          with --lpi: devices, a thread each (default 2)
+  --events N           with --lpi: events per device (default 16)
   --break-queue-recheck
                        run a deliberately broken engine (queueIrqUnlock
                        without its re-check), to watch the run catch it
@@ -53,9 +74,13 @@ Options:
 `;
 
 const SPEC: Spec = {
-  flags: ['json', 'break-queue-recheck'],
-  values: ['gic', 'vcpus', 'seconds', 'injectors', 'edge-spis', 'level-spis', 'lrs', 'seed'],
+  flags: ['json', 'break-queue-recheck', 'lpi'],
+  values: ['gic', 'vcpus', 'seconds', 'injectors', 'edge-spis', 'level-spis', 'lrs', 'seed', 'devices', 'events'],
 };
+
+/** Options that only the SPI storm takes, and those only the LPI storm takes. */
+const SPI_ONLY = ['injectors', 'edge-spis', 'level-spis'];
+const LPI_ONLY = ['devices', 'events'];
 
 /** A module's URL as this process resolves it, so worker threads load the very same file. */
 function resolved(specifier: string): string {
@@ -106,6 +131,28 @@ function human(r: StressReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+function humanLpi(r: LpiStressReport): string {
+  const lines = [
+    `GIC${r.gic} LPIs: ${r.vcpus} vCPU threads, ${r.deviceThreads} device threads (${r.devices} devices × ${r.eventsPerDevice} events), ${r.seconds} s`,
+    `  injected             ${r.injected}  (MSIs translated ${r.msi.translated}, INT ${r.commands.raised})`,
+    `  delivered            ${r.delivered}`,
+    `  coalesced            ${r.coalesced}`,
+    `  dropped pending      ${r.droppedPending}`,
+    `  lost                 ${r.lost}`,
+    `  MSIs                 ${r.msi.sent} sent, ${r.msi.dropped} dropped (no translation), ${r.msi.wronglyDropped} dropped while mapped`,
+    `  commands             ${r.commands.movi} MOVI, ${r.commands.movall} MOVALL, ${r.commands.remaps} DISCARD+MAPTI, ${r.commands.raised} INT`,
+    `  unexpected           ${r.unexpected}`,
+    `  WFI                  ${r.wfi.sleeps} sleeps, ${r.wfi.kicks} ended by a kick, ${r.wfi.timeouts} by the timeout`,
+    `  throughput           ${r.throughput.msisPerSecond} MSIs/s, ${r.throughput.deliveredPerSecond} delivered/s`,
+    `  lockOrderViolations  ${r.lockOrderViolations}`,
+    `  invariantViolations  ${r.invariantViolations}`,
+    ...r.problems.slice(0, 20).map((p) => `    - ${p}`),
+    ...(r.problems.length > 20 ? [`    … and ${r.problems.length - 20} more`] : []),
+    r.ok ? 'PASS' : 'FAIL',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
 export async function run(args: string[]): Promise<number> {
   const a = parseArgs(args, SPEC);
   if (a.help) {
@@ -121,18 +168,26 @@ export async function run(args: string[]): Promise<number> {
     levelSpis: num(a.values, 'level-spis', 8, 0),
     lrs: num(a.values, 'lrs', 4, 1),
     seed: num(a.values, 'seed', 1, 0),
+    devices: num(a.values, 'devices', 2, 1),
+    events: num(a.values, 'events', 16, 1),
   };
   const bad = Object.values(opts).find((x) => typeof x === 'string');
+  const lpi = a.flags.has('lpi');
+  const misplaced = (lpi ? SPI_ONLY : LPI_ONLY).find((name) => a.values.has(name));
   const error =
     a.error ??
     (a.positional.length > 0 ? `unexpected argument ${a.positional[0]}` : undefined) ??
     (gic !== 'v2' && gic !== 'v3' ? `--gic must be v2 or v3; got ${gic}` : undefined) ??
+    (lpi && gic !== 'v3' ? `--lpi needs --gic v3: GIC${gic} has no LPIs` : undefined) ??
+    (misplaced !== undefined ? `--${misplaced} ${lpi ? 'is for the SPI storm, not --lpi' : 'needs --lpi'}` : undefined) ??
+    (lpi && a.flags.has('break-queue-recheck') ? '--break-queue-recheck is for the SPI storm, not --lpi' : undefined) ??
     (typeof bad === 'string' ? bad : undefined);
   if (error !== undefined) {
     process.stderr.write(`vgic stress: ${error}\n\n${STRESS_HELP}`);
     return 2;
   }
   const n = opts as Record<keyof typeof opts, number>;
+  if (lpi) return runLpi(n, a.flags);
   let report: StressReport;
   try {
     report = await runStress({
@@ -153,5 +208,27 @@ export async function run(args: string[]): Promise<number> {
   }
   if (a.flags.has('json')) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(human(report));
+  return report.ok ? 0 : 1;
+}
+
+async function runLpi(n: Record<'vcpus' | 'seconds' | 'lrs' | 'seed' | 'devices' | 'events', number>, flags: Set<string>): Promise<number> {
+  let report: LpiStressReport;
+  try {
+    report = await runLpiStress({
+      gic: 'v3',
+      backends: backends(),
+      vcpus: n.vcpus,
+      seconds: n.seconds,
+      devices: n.devices,
+      eventsPerDevice: n.events,
+      lrs: n.lrs,
+      seed: n.seed,
+    });
+  } catch (e) {
+    process.stderr.write(`vgic stress: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  if (flags.has('json')) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(humanLpi(report));
   return report.ok ? 0 : 1;
 }
