@@ -123,7 +123,7 @@ describe('filters', () => {
 
   it('default to everything', () => {
     const a = parseBenchArgs([]);
-    expect(a.workloads).toEqual(['spi-roundtrip', 'burst16', 'ipi', 'migrate', 'nested', 'scaling']);
+    expect(a.workloads).toEqual(['spi-roundtrip', 'burst16', 'ipi', 'migrate', 'nested', 'lpi-roundtrip', 'scaling', 'lpi-stress']);
     expect(a.gics).toEqual(['v2', 'v3']);
     expect(a.modes).toEqual(['single', 'shared', 'shared-wasm']);
   });

@@ -11,6 +11,8 @@ import {
   floorLine,
   floorRatios,
   floorTable,
+  lpiAims,
+  lpiTable,
   reportJson,
   resultsTable,
   type BenchReport,
@@ -18,14 +20,18 @@ import {
   type FloorFigure,
 } from './report.js';
 import { median, Progress, relaunchFor, runCells, runGrid, type GridOutcome } from './run.js';
+import { LPI_STRESS, LPI_STRESS_SHAPES, runLpiStressBench } from './lpi-stress.js';
 import { runScaling, SCALING } from './scaling.js';
 import { renderChart } from './svg.js';
-import { WORKLOAD_NAMES, workloadDef } from './workloads.js';
+import { cellsFor, WORKLOAD_NAMES, workloadDef } from './workloads.js';
 
 export const USAGE: string = `Usage: vgic bench [options]      (or: npm run bench -- [options])
 
 Times what an emulator does to the GIC — workload × GIC × mode — and prints
-ns/op, ops/s, the margin of error and the GICv2/GICv3 ratio.
+ns/op, ops/s, the margin of error and the GICv2/GICv3 ratio. The LPI
+workloads (GICv3 only) get a table of their own: lpi-roundtrip over
+spi-roundtrip of the same run (aim ≤ 1.3×), lpi-stress's MSIs per second
+against KVM's vgic_lpi_stress figure (1.36 M/s for 1 vCPU and 1 device).
 
 Options:
   --workload W[,W…]  ${WORKLOAD_NAMES.join(', ')} (default: all)
@@ -142,9 +148,9 @@ export function parseBenchArgs(args: readonly string[]): BenchArgs {
   };
 }
 
-/** Cells the grid will run: single-thread workloads × GICs × modes. */
+/** Cells the grid will run: single-thread workloads × the GICs each runs on × modes. */
 function gridCells(a: BenchArgs): number {
-  return a.workloads.filter((w) => workloadDef(w) !== undefined).length * a.gics.length * a.modes.length;
+  return a.gics.reduce((n, gic) => n + cellsFor(a.workloads, gic).length, 0) * a.modes.length;
 }
 
 /** Times the C floor once per pass; `figures()` is the median of each figure over the passes that ran. */
@@ -197,6 +203,11 @@ function printText(report: BenchReport, notes: readonly string[]): void {
   if (report.harness !== undefined) {
     lines.push('');
     lines.push(harnessLine(report.harness.nsPerCall, report.results));
+  }
+  const lpi = lpiAims(report.results);
+  if (lpi.length > 0) {
+    lines.push('');
+    lines.push(lpiTable(lpi));
   }
   if (report.floor !== undefined) {
     lines.push('');
@@ -260,7 +271,8 @@ export async function runBenchCli(args: readonly string[]): Promise<number> {
   try {
     if (a.child) return await runChildMode(a);
 
-    const total = gridCells(a) * a.repeat + (a.workloads.includes(SCALING) ? a.gics.length : 0);
+    const lpiStressCells = a.workloads.includes(LPI_STRESS) && a.gics.includes('v3') ? LPI_STRESS_SHAPES.length : 0;
+    const total = gridCells(a) * a.repeat + (a.workloads.includes(SCALING) ? a.gics.length : 0) + lpiStressCells;
     const progress = new Progress(total, 0);
     const relaunch = a.inProcess ? null : relaunchFor(args);
     const notes: string[] = [];
@@ -283,6 +295,11 @@ export async function runBenchCli(args: readonly string[]): Promise<number> {
     notes.push(...grid.notes);
     if (a.workloads.includes(SCALING)) {
       const s = await runScaling(a.gics, a.time, a.repeat, progress);
+      results.push(...s.results);
+      notes.push(...s.notes);
+    }
+    if (lpiStressCells > 0) {
+      const s = await runLpiStressBench(a.gics, a.time, progress);
       results.push(...s.results);
       notes.push(...s.notes);
     }

@@ -12,7 +12,7 @@
  * The lock-order checker is off: it measures itself, not the engine.
  */
 import { sysregKey, wasmLocksSupported, type Machine, type MachineOptions } from '@vgic/core';
-import type { GuestOps } from '@vgic/core/testing';
+import type { GuestOps, GuestRam, LpiGuestOps } from '@vgic/core/testing';
 import { createGicv2, gicv2Guest } from '@vgic/gicv2';
 import { createGicv3, gicv3Guest } from '@vgic/gicv3';
 
@@ -25,7 +25,7 @@ export type ModeName = (typeof MODES)[number];
 export interface GicKit {
   readonly gic: GicName;
   readonly guest: GuestOps;
-  create(options: MachineOptions): Machine;
+  create(options: MachineOptions & Record<string, unknown>): Machine;
 }
 
 export const KITS: Readonly<Record<GicName, GicKit>> = {
@@ -62,20 +62,59 @@ export interface MachineSpec {
   vcpus: number;
   /** SPIs (a multiple of 32; default 32). */
   spis?: number;
+  /**
+   * LPIs through the ITS, for this many devices and events each: the guest's
+   * RAM (an ArrayBuffer in `single`, a SharedArrayBuffer in the shared modes,
+   * at 0x40000000), and its LPI driver's bring-up (`GuestOps.lpi`).
+   */
+  lpis?: { devices: number; eventsPerDevice: number };
+}
+
+/** Where the workloads put the guest's RAM (QEMU virt's RAM base). */
+export const RAM_BASE = 0x4000_0000;
+
+const RAMS = new WeakMap<Machine, GuestRam>();
+
+/** The guest RAM `makeMachine` gave a machine with LPIs. */
+export function guestRamOf(m: Machine): GuestRam {
+  const ram = RAMS.get(m);
+  if (ram === undefined) throw new Error('this machine was made without LPIs: it has no guest RAM');
+  return ram;
+}
+
+/** The LPI driver of a GIC with LPIs. */
+export function lpiGuest(kit: GicKit): LpiGuestOps {
+  const lpi = kit.guest.lpi;
+  if (lpi === undefined) throw new Error(`GIC${kit.gic} has no LPIs`);
+  return lpi;
 }
 
 /**
  * A machine of `gic` in `mode`, brought up as a guest OS would: distributor
  * and CPU interfaces enabled for the guest's group, PMR 0xff, the smallest
- * binary point, EOImode 0; 4 list registers per vCPU.
+ * binary point, EOImode 0; 4 list registers per vCPU; with `lpis`, LPIs on
+ * and the ITS's devices, collections and translations mapped.
  */
 export function makeMachine(kit: GicKit, mode: ModeName, spec: MachineSpec): Machine {
-  const m = kit.create({ vcpus: spec.vcpus, spis: spec.spis ?? 32, lrs: 4, lockCheck: false, ...modeOptions(mode) });
+  const plan = spec.lpis === undefined ? null : { vcpus: spec.vcpus, ...spec.lpis };
+  const lpi = plan === null ? null : lpiGuest(kit);
+  let ram: GuestRam | null = null;
+  let extra: Record<string, unknown> = {};
+  if (lpi !== null && plan !== null) {
+    const bytes = lpi.ramBytes(plan);
+    ram = { base: RAM_BASE, buffer: mode === 'single' ? new ArrayBuffer(bytes) : new SharedArrayBuffer(bytes) };
+    extra = { ...lpi.machineOptions(plan), guestMemory: [{ base: ram.base, buffer: ram.buffer }] };
+  }
+  const m = kit.create({ vcpus: spec.vcpus, spis: spec.spis ?? 32, lrs: 4, lockCheck: false, ...modeOptions(mode), ...extra });
   const kind = m.vgic.locks.kind;
   if (kind !== LOCK_KIND[mode]) {
     throw new Error(`GIC${kit.gic} ${mode}: the machine was made with ${kind} locks, not ${LOCK_KIND[mode]}`);
   }
   kit.guest.init(m, { eoiMode: 0 });
+  if (lpi !== null && plan !== null && ram !== null) {
+    RAMS.set(m, ram);
+    lpi.setUp(m, ram, plan);
+  }
   return m;
 }
 

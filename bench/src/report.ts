@@ -273,3 +273,74 @@ export function floorTable(ratios: readonly FloorRatio[]): string {
 export function floorLine(floor: readonly FloorFigure[]): string {
   return floor.map((f) => `${f.mode} ${f.workload} ${formatNs(f.nsPerOp)} ns`).join(', ');
 }
+
+// ------------------------------------------------------------ LPIs against their aims
+
+/** lpi-roundtrip over spi-roundtrip, same GIC and mode, same run: the aim is at most this. */
+export const LPI_ROUNDTRIP_AIM = 1.3;
+/** LPIs per second KVM's vgic_lpi_stress published for 1 vCPU and 1 device (the 2-core machine's aim). */
+export const LPI_STRESS_AIM = 1.36e6;
+/** The lpi-stress shape that figure is for. */
+const LPI_STRESS_AIM_SHAPE = '1x1x16';
+
+export interface LpiAim {
+  workload: string;
+  gic: GicName;
+  mode: string;
+  result: BenchResult;
+  /** What it is compared with, as a phrase. */
+  against: string;
+  ratio: number;
+  aim: string;
+  met: boolean;
+}
+
+/** lpi-roundtrip beside spi-roundtrip (same GIC and mode), and lpi-stress against KVM's figure. */
+export function lpiAims(results: readonly BenchResult[]): LpiAim[] {
+  const out: LpiAim[] = [];
+  for (const r of results) {
+    if (r.workload === 'lpi-roundtrip') {
+      const spi = results.find((x) => x.workload === 'spi-roundtrip' && x.gic === r.gic && x.mode === r.mode);
+      if (spi === undefined) continue;
+      const ratio = r.nsPerOp / spi.nsPerOp;
+      out.push({
+        workload: r.workload,
+        gic: r.gic,
+        mode: r.mode,
+        result: r,
+        against: `spi-roundtrip ${formatNs(spi.nsPerOp)} ns`,
+        ratio,
+        aim: `≤ ${LPI_ROUNDTRIP_AIM}×`,
+        met: ratio <= LPI_ROUNDTRIP_AIM,
+      });
+    } else if (r.workload === 'lpi-stress') {
+      const aimed = r.mode === LPI_STRESS_AIM_SHAPE;
+      out.push({
+        workload: r.workload,
+        gic: r.gic,
+        mode: r.mode,
+        result: r,
+        against: `KVM ${formatOps(LPI_STRESS_AIM)}/s`,
+        ratio: r.opsPerSec / LPI_STRESS_AIM,
+        aim: aimed ? `≥ ${formatOps(LPI_STRESS_AIM)}/s` : '',
+        met: aimed && r.opsPerSec >= LPI_STRESS_AIM,
+      });
+    }
+  }
+  return out;
+}
+
+/** One row per LPI figure: ours, what it is compared with, the ratio and the aim. */
+export function lpiTable(aims: readonly LpiAim[]): string {
+  const rows = aims.map((a) => [
+    a.workload,
+    a.mode,
+    `GIC${a.gic}`,
+    formatNs(a.result.nsPerOp),
+    formatOps(a.result.opsPerSec),
+    a.against,
+    `${a.ratio.toFixed(2)}×`,
+    a.aim === '' ? '' : `${a.aim}: ${a.met ? 'met' : 'not met'}`,
+  ]);
+  return formatTable(['workload', 'mode', 'gic', 'ns/op', 'ops/s', 'against', 'ratio', 'aim'], rows, ['l', 'l', 'l', 'r', 'r', 'l', 'r', 'l']);
+}

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { KITS, modeUnavailable, type GicName, type ModeName } from './machines.js';
 import type { BenchResult } from './report.js';
 import { runSuite } from './suite.js';
-import { dryRun, workloadDef } from './workloads.js';
+import { cellsFor, dryRun, workloadDef } from './workloads.js';
 
 export interface GridOptions {
   workloads: readonly string[];
@@ -135,9 +135,8 @@ export function runCells(gic: GicName, mode: ModeName, workloads: readonly strin
   const notes: string[] = [];
   const why = modeUnavailable(mode);
   const harnessNsPerCall = why === null ? [harnessCost()] : [];
-  for (const name of workloads) {
-    const def = workloadDef(name);
-    if (def === undefined) continue;
+  for (const name of cellsFor(workloads, gic)) {
+    const def = workloadDef(name)!;
     if (why !== null) {
       notes.push(`${name} GIC${gic} ${mode}: skipped, ${why}`);
       progress.finish(name, gic, mode, `skipped (${why})`);
@@ -226,11 +225,12 @@ export async function runGrid(o: GridOptions, relaunch: Relaunch | null, progres
   const passes: BenchResult[][] = [];
   const notes: string[] = [];
   const harnessNsPerCall: number[] = [];
-  const cells = o.workloads.filter((w) => workloadDef(w) !== undefined);
   let from = 0;
   for (let pass = 0; pass < (o.repeat ?? 1); pass++) {
     const results: BenchResult[] = [];
-    for (const gic of cells.length === 0 ? [] : o.gics) {
+    for (const gic of o.gics) {
+      const cells = cellsFor(o.workloads, gic);
+      if (cells.length === 0) continue;
       for (const mode of o.modes) {
         let outcome: GridOutcome;
         if (relaunch !== null) {

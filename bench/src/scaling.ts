@@ -66,7 +66,7 @@ export function workerCounts(cores: number = availableParallelism()): number[] {
   return Array.from({ length: Math.max(1, cores) }, (_, i) => i + 1);
 }
 
-function meanAndRme(xs: readonly number[]): { mean: number; rme: number } {
+export function meanAndRme(xs: readonly number[]): { mean: number; rme: number } {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   if (xs.length < 2 || mean === 0) return { mean, rme: 0 };
   const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1);

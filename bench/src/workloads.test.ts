@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { KITS, MODES, makeMachine } from './machines.js';
+import { KITS, MODES, guestRamOf, makeMachine } from './machines.js';
 import { parseFloor } from './floor.js';
-import { floorRatios, floorTable, resultsTable, type BenchResult } from './report.js';
+import { floorRatios, floorTable, lpiAims, lpiTable, resultsTable, type BenchResult } from './report.js';
 import { combineRepeats, median } from './run.js';
 import { BenchCheckError, runSuite, sinkValue } from './suite.js';
-import { dryRun, sgi1rWords, WORKLOADS } from './workloads.js';
+import { cellsFor, dryRun, runsOn, sgi1rWords, WORKLOADS } from './workloads.js';
 
 describe('every workload', () => {
   for (const def of WORKLOADS) {
-    for (const gic of ['v2', 'v3'] as const) {
+    for (const gic of (['v2', 'v3'] as const).filter((g) => runsOn(def, g))) {
       for (const mode of MODES) {
         it(`${def.name} on GIC${gic} ${mode} has every operation's outcome as expected and leaves the machine quiet`, () => {
           const p = def.prepare(KITS[gic], mode);
@@ -45,6 +45,15 @@ describe('outcome checks', () => {
     expect(p.fn()).toBe(0);
     expect(() => dryRun(p, 'broken')).toThrow(/0 of 256/);
     expect(() => runSuite('spi-roundtrip', [['v3/single', p.fn, p.ops]], { time: 1 })).toThrow(BenchCheckError);
+  });
+
+  it('stop the suite when the LPI is not delivered: a discarded translation gives no number', () => {
+    const def = WORKLOADS.find((w) => w.name === 'lpi-roundtrip')!;
+    const p = def.prepare(KITS.v3, 'single');
+    KITS.v3.guest.lpi!.driver(p.machine, guestRamOf(p.machine), { vcpus: 1, devices: 1, eventsPerDevice: 1 }, 0).discard(0, 0);
+    p.machine.exit(0);
+    expect(p.fn()).toBe(0);
+    expect(() => dryRun(p, 'broken')).toThrow(/0 of 256/);
   });
 
   it('stop the suite when a burst loses an interrupt', () => {
@@ -165,5 +174,48 @@ describe('repeated passes', () => {
 
   it('leave a single pass as it is, with no spread', () => {
     expect(combineRepeats([pass(200)])).toEqual(pass(200));
+  });
+});
+
+describe('the LPI workloads', () => {
+  it('run on GICv3 only, which has LPIs', () => {
+    expect(cellsFor(['spi-roundtrip', 'lpi-roundtrip', 'scaling'], 'v2')).toEqual(['spi-roundtrip']);
+    expect(cellsFor(['spi-roundtrip', 'lpi-roundtrip', 'scaling'], 'v3')).toEqual(['spi-roundtrip', 'lpi-roundtrip']);
+  });
+
+  const cell = (workload: string, mode: string, nsPerOp: number): BenchResult => ({
+    workload,
+    gic: 'v3',
+    mode,
+    nsPerOp,
+    opsPerSec: 1e9 / nsPerOp,
+    rme: 0.5,
+    samples: 10,
+  });
+
+  it('put lpi-roundtrip beside spi-roundtrip of the same mode, against the 1.3× aim', () => {
+    const aims = lpiAims([cell('spi-roundtrip', 'single', 100), cell('lpi-roundtrip', 'single', 125), cell('spi-roundtrip', 'shared', 300), cell('lpi-roundtrip', 'shared', 420)]);
+    expect(aims.map((a) => [a.mode, Number(a.ratio.toFixed(2)), a.met])).toEqual([
+      ['single', 1.25, true],
+      ['shared', 1.4, false],
+    ]);
+    const lines = lpiTable(aims).split('\n');
+    expect(lines[2]).toMatch(/^lpi-roundtrip\s+single\s+GICv3\s+125\.0\s+8\.00 M\s+spi-roundtrip 100\.0 ns\s+1\.25×\s+≤ 1\.3×: met$/);
+    expect(lines[3]).toMatch(/1\.40×\s+≤ 1\.3×: not met$/);
+  });
+
+  it('judge lpi-stress of 1 vCPU and 1 device against the 1.36 M LPIs/s KVM published, and show the other shapes beside it', () => {
+    const aims = lpiAims([cell('lpi-stress', '1x1x16', 1e9 / 1.5e6), cell('lpi-stress', '2x2x16', 1e9 / 1e6)]);
+    expect(aims.map((a) => [a.mode, Number(a.ratio.toFixed(2)), a.aim, a.met])).toEqual([
+      ['1x1x16', 1.1, '≥ 1.36 M/s', true],
+      ['2x2x16', 0.74, '', false],
+    ]);
+    const lines = lpiTable(aims).split('\n');
+    expect(lines[2]).toMatch(/^lpi-stress\s+1x1x16\s+GICv3\s+.*1\.50 M\s+KVM 1\.36 M\/s\s+1\.10×\s+≥ 1\.36 M\/s: met$/);
+    expect(lines[3]).toMatch(/0\.74×$/);
+  });
+
+  it('leave lpi-roundtrip out when spi-roundtrip was not measured in the same run', () => {
+    expect(lpiAims([cell('lpi-roundtrip', 'single', 125)])).toEqual([]);
   });
 });

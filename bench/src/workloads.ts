@@ -43,6 +43,8 @@ export interface Prepared {
 export interface WorkloadDef {
   readonly name: string;
   readonly summary: string;
+  /** The GIC versions that have what it needs (default: every one). */
+  readonly gics?: readonly GicName[];
   /** Operations per timed call: enough that one call takes tens of microseconds. */
   readonly batch: number;
   prepare(kit: GicKit, mode: ModeName): Prepared;
@@ -435,14 +437,65 @@ const nested: WorkloadDef = {
   },
 };
 
-/** The single-thread workloads, in the order the issue lists them. */
-export const WORKLOADS: readonly WorkloadDef[] = [spiRoundtrip, burst16, ipi, migrate, nested];
+// ------------------------------------------------------------ lpi-roundtrip
 
-/** Every workload name the harness knows, `scaling` (multi-threaded, see scaling.ts) included. */
-export const WORKLOAD_NAMES: readonly string[] = [...WORKLOADS.map((w) => w.name), 'scaling'];
+/** The LPI of device 0, event 0 at bring-up. */
+const LPI = 8192;
+
+/**
+ * One op: signalMsi(0, 0) (a device's write to GITS_TRANSLATER,
+ * KVM_SIGNAL_MSI: the ITS's translation, the LPI made pending and queued) →
+ * enter (flush) → ICC_IAR1_EL1 → ICC_EOIR1_EL1 → exit (sync). GICv3 only.
+ */
+function lpiRoundtripV3(m: Machine, n: number, iar: number, eoir: number): number {
+  let ok = 0;
+  for (let i = 0; i < n; i++) {
+    m.signalMsi(0, 0);
+    m.enter(0);
+    const id = m.sysregRead32(0, iar);
+    m.sysregWriteWords(0, eoir, id, 0);
+    m.exit(0);
+    if (id === LPI) ok++;
+  }
+  return ok;
+}
+
+const lpiRoundtrip: WorkloadDef = {
+  name: 'lpi-roundtrip',
+  summary: 'signalMsi(device 0, event 0) → ITS → LPI 8192 → enter → IAR → EOIR → exit, 1 vCPU',
+  gics: ['v3'],
+  batch: 256,
+  prepare(kit, mode) {
+    // One device, one event, translated to LPI 8192 in the collection of vCPU 0, at priority 0xa0.
+    const m = makeMachine(kit, mode, { vcpus: 1, lpis: { devices: 1, eventsPerDevice: 1 } });
+    const n = this.batch;
+    const iar = sysregKeyOf(m, 'ICC_IAR1_EL1');
+    const eoir = sysregKeyOf(m, 'ICC_EOIR1_EL1');
+    return prepared(m, () => lpiRoundtripV3(m, n, iar, eoir), n, this.name);
+  },
+};
+
+/** The single-thread workloads, in the order the issue lists them. */
+export const WORKLOADS: readonly WorkloadDef[] = [spiRoundtrip, burst16, ipi, migrate, nested, lpiRoundtrip];
+
+/** Every workload name the harness knows, the multi-threaded `scaling` (scaling.ts) and `lpi-stress` (lpi-stress.ts) included. */
+export const WORKLOAD_NAMES: readonly string[] = [...WORKLOADS.map((w) => w.name), 'scaling', 'lpi-stress'];
 
 export function workloadDef(name: string): WorkloadDef | undefined {
   return WORKLOADS.find((w) => w.name === name);
+}
+
+/** Does `def` run on `gic`? */
+export function runsOn(def: WorkloadDef, gic: GicName): boolean {
+  return def.gics === undefined || def.gics.includes(gic);
+}
+
+/** Of `names`, the single-thread workloads that run on `gic`. */
+export function cellsFor(names: readonly string[], gic: GicName): string[] {
+  return names.filter((name) => {
+    const def = workloadDef(name);
+    return def !== undefined && runsOn(def, gic);
+  });
 }
 
 /** What set-up and one dry run must leave behind, before anything is timed. */
