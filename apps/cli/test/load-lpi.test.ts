@@ -26,6 +26,7 @@ function loads(text: string) {
   return r.scenario;
 }
 
+const ITS = 'gic: v3\nvcpus: 2\nits: true\nmemory:\n  - { base: 0x40000000, size: 0x100000 }\nsteps:\n';
 const RAM = 'gic: v3\nvcpus: 2\nmemory:\n  - { base: 0x40000000, size: 0x10000 }\nsteps:\n';
 
 describe('the header: its, lpis, memory', () => {
@@ -70,8 +71,10 @@ describe('the header: its, lpis, memory', () => {
     expect(errors('gic: v3\nvcpus: 1\nmemory: [{ base: 0, size: 0x40000000 }]\nsteps: []\n')[0]).toMatchObject({ limit: 'maxMemory' });
   });
 
-  it('takes its on a GICv3, whose backend has an ITS', () => {
-    expect(loadScenario('gic: v3\nvcpus: 1\nits: true\nsteps: []\n', 'its.yaml', { backends: BACKENDS }).ok).toBe(true);
+  it('reads its, with or without a base', () => {
+    expect(loads(`${ITS}  - { msi: 1, event: 0 }\n`).its).toEqual({});
+    expect(loads('gic: v3\nvcpus: 1\nits: { base: 0x08080000 }\nsteps: []\n').its).toEqual({ base: 0x0808_0000n });
+    expect(only('gic: v3\nvcpus: 1\nits: { base: 0x08081000 }\nsteps: []\n')).toMatch(/^3:\d+: .*its/);
   });
 
   it('checks lpis and its by type and range', () => {
@@ -107,6 +110,72 @@ describe('poke and peek', () => {
     expect(only(`${RAM}  - { poke: 0x40000000, value: 1, vcpu: 1 }\n`)).toBe('6:35: step 1: unknown key vcpu in a poke step (allowed: poke, value, width, expectError)');
     expect(only(`${RAM}  - { poke: 0x40000000 }\n`)).toBe('6:5: step 1: a poke step needs value');
     expect(only(`${RAM}  - { peek: 0x40000000, width: 12 }\n`)).toBe('6:32: step 1: width must be one of 8, 16, 32, 64 (got 12)');
+  });
+});
+
+describe('its: COMMAND and msi', () => {
+  it('read a command and its fields', () => {
+    const s = loads(`${ITS}  - { its: MAPD, device: 1, itt: 0x40010000, size: 4, valid: 1, vcpu: 1 }\n  - { msi: 1, event: 3 }\n`);
+    expect(s.steps[0]).toMatchObject({ action: 'its', command: 'MAPD', vcpu: 1, fields: { device: 1n, itt: 0x4001_0000n, size: 4n, valid: 1n } });
+    expect(s.steps[1]).toMatchObject({ action: 'msi', device: 1, event: 3 });
+  });
+
+  it('need an ITS', () => {
+    expect(all(`${RAM}  - { its: SYNC, target: 0 }\n  - { msi: 1, event: 0 }\n`)).toEqual([
+      '6:7: step 1: its needs an ITS, and this machine has none: add its: true to the header',
+      '7:7: step 2: msi needs an ITS, and this machine has none: add its: true to the header',
+    ]);
+  });
+
+  it('refuse an unknown command, suggesting the one meant', () => {
+    expect(only(`${ITS}  - { its: MAPDD, device: 1, valid: 0 }\n`)).toBe(
+      '7:12: step 1: unknown ITS command MAPDD — did you mean MAPD? (commands: MAPD, MAPC, MAPTI, MAPI, MOVI, INT, CLEAR, DISCARD, INV, INVALL, MOVALL, SYNC)',
+    );
+  });
+
+  it('refuse a missing field, and a field the command does not take', () => {
+    expect(only(`${ITS}  - { its: MAPTI, device: 1, event: 0, collection: 0 }\n`)).toBe(
+      '7:12: step 1: MAPTI needs intid: the LPI INTID (pINTID) (it takes device, event, intid, collection)',
+    );
+    expect(only(`${ITS}  - { its: INT, device: 1, event: 0, collection: 0 }\n`)).toBe('7:38: step 1: INT has no field collection (it takes device, event)');
+    expect(only(`${ITS}  - { its: MAPD, device: 1, valid: 1, size: 4 }\n`)).toBe(
+      '7:12: step 1: MAPD needs itt when valid is 1: the ITT address (it takes device, itt, size, valid)',
+    );
+    // Unmapping needs no ITT.
+    loads(`${ITS}  - { its: MAPD, device: 1, valid: 0 }\n  - { its: MAPC, collection: 3, valid: 0 }\n`);
+    expect(only(`${ITS}  - { its: MAPD, device: 1, valid: 1, size: 4, itt: 0x40010000, color: 1 }\n`)).toMatch(/^7:65: step 1: unknown key color in an its step/);
+  });
+
+  it('refuse a field out of its range, or an address the field cannot hold', () => {
+    expect(only(`${ITS}  - { its: MAPC, collection: 0x10000, target: 0, valid: 1 }\n`)).toBe(
+      '7:30: step 1: collection 0x10000 is out of range for MAPC: the collection (ICID) is 0..0xffff',
+    );
+    expect(only(`${ITS}  - { its: MAPD, device: 1, itt: 0x40010000, size: 0, valid: 1 }\n`)).toBe(
+      '7:52: step 1: size 0 is out of range for MAPD: the number of EventID bits the ITT covers is 1..32',
+    );
+    expect(only(`${ITS}  - { its: MAPD, device: 1, itt: 0x40010010, size: 4, valid: 1 }\n`)).toBe(
+      "7:34: step 1: itt 0x40010010 is not a multiple of 0x100: MAPD holds the ITT address's high bits only",
+    );
+    expect(only(`${ITS}  - { its: MAPD, device: 0x100000000, valid: 0 }\n`)).toBe('7:26: step 1: device 0x100000000 is out of range for MAPD: the DeviceID is 0..0xffffffff');
+    expect(only(`${ITS}  - { its: MAPC, collection: 1, target: 0, valid: 2 }\n`)).toBe('7:51: step 1: valid 2 is out of range for MAPC: the V bit is 0..1');
+    expect(only(`${ITS}  - { msi: 1, event: 0x100000000 }\n`)).toBe('7:22: step 1: event must be at most 4294967295 (got 4294967296)');
+  });
+
+  it('reports every bad command of a file at once', () => {
+    expect(all(`${ITS}  - { its: INT, device: 1 }\n  - { its: SYNC }\n  - { its: MOVALL, from: 0, target: 1 }\n`)).toHaveLength(2);
+  });
+});
+
+describe('registers and checks of LPIs', () => {
+  it('names the ITS registers on a machine with an ITS, and says why they are missing on one without', () => {
+    loads(`${ITS}  - { read: GITS_TYPER }\n  - { write: GITS_CBASER, value: 0xb80000004000000f }\n  - { read: GITS+0x8, width: 32 }\n  - { read: GICR_PROPBASER }\n`);
+    expect(only(`${RAM}  - { read: GITS_TYPER }\n`)).toMatch(/^6:13: step 1: .*GITS_TYPER.* \(this machine has no ITS: add its: true to the header\)$/);
+    expect(only('gic: v2\nvcpus: 1\nsteps:\n  - { read: GITS_CTLR }\n')).toMatch(/\(GICv2 has no ITS\)$/);
+  });
+
+  it('takes an LPI by its INTID in a check', () => {
+    const s = loads(`${ITS}  - { check: { irq: 8192, pending: true, queued: 0 } }\n`);
+    expect(s.steps[0]).toMatchObject({ action: 'check', check: { irq: 8192, pending: true, queued: 0 } });
   });
 });
 

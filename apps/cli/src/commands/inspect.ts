@@ -22,6 +22,7 @@ import {
   type RegisterDef,
   type StepRecord,
 } from '@vgic/core';
+import { itsState } from '@vgic/gicv3';
 import { parseArgs, type Spec } from '../args.js';
 import { BACKENDS, FACTORIES } from '../backends.js';
 import { loadFile, readScenarioBytes } from '../files.js';
@@ -118,6 +119,31 @@ function lrStateName(state: number): string {
   return ['invalid', 'pending', 'active', 'pending+active'][state & 3]!;
 }
 
+/** Whether the machine has an ITS (a GICv3 made with `its`): its frame is among the machine's. */
+function hasIts(m: Machine): boolean {
+  return m.frames.some((f) => f.name === 'GITS');
+}
+
+function hex64(x: bigint): string {
+  return `0x${x.toString(16).padStart(16, '0')}`;
+}
+
+/** The ITS: its queue, and the devices, collections and translations the guest's commands made. */
+function printIts(m: Machine, io: Io, p: Paint): void {
+  const its = itsState(m);
+  io.out(`\n${p.bold('ITS')}  ${its.enabled ? 'enabled' : 'disabled'} · CBASER ${hex64(its.cbaser)} · CWRITER ${hex(its.cwriter)} · CREADR ${hex(its.creadr)}\n`);
+  io.out(`  BASER0 ${hex64(its.baser[0])} (devices)  BASER1 ${hex64(its.baser[1])} (collections)\n`);
+  const none = (what: string): void => io.out(`  ${pad(what, 13)}${p.dim('none')}\n`);
+  if (its.devices.length === 0) none('devices');
+  its.devices.forEach((d, i) => io.out(`  ${pad(i === 0 ? 'devices' : '', 13)}${d.device}: ITT ${hex(d.itt)}, ${d.size} EventID bits\n`));
+  if (its.collections.length === 0) none('collections');
+  its.collections.forEach((c, i) => io.out(`  ${pad(i === 0 ? 'collections' : '', 13)}${c.collection} → ${c.target === null ? 'unmapped' : `vCPU${c.target}`}\n`));
+  if (its.translations.length === 0) none('translations');
+  its.translations.forEach((t, i) =>
+    io.out(`  ${pad(i === 0 ? 'translations' : '', 13)}device ${t.device} event ${t.event} → LPI ${t.intid}, collection ${t.collection === null ? '-' : t.collection}\n`),
+  );
+}
+
 function printMachine(m: Machine, fresh: Machine, io: Io, p: Paint, all: boolean): void {
   const v = m.vgic;
   io.out(`${p.bold(`GIC${m.version}`)}: ${m.vcpus} vCPU${m.vcpus === 1 ? '' : 's'}, ${m.spis} SPIs, ${m.lrs} LRs per vCPU\n\n`);
@@ -139,6 +165,7 @@ function printMachine(m: Machine, fresh: Machine, io: Io, p: Paint, all: boolean
     shown++;
   }
   if (shown === 0) io.out(`  ${p.dim('none: every interrupt is as reset')}\n`);
+  if (hasIts(m)) printIts(m, io, p);
 
   for (let k = 0; k < m.vcpus; k++) {
     const st = m.vcpu(k);
@@ -166,11 +193,16 @@ function printMachine(m: Machine, fresh: Machine, io: Io, p: Paint, all: boolean
   }
 }
 
+/** JSON has no 64-bit integers: the ITS's registers are written as hex strings. */
+function bigintsAsHex(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? hex(value) : value;
+}
+
 function machineJson(m: Machine): unknown {
   const irqs: IrqState[] = [];
   for (let s = 0; s < m.vgic.nrSlots; s++) if (!m.vgic.isLpiSlot(s) || lpiMapped(m.vgic, s)) irqs.push(irqState(m.vgic, s));
   const vcpus = Array.from({ length: m.vcpus }, (_, k) => ({ ...m.vcpu(k), hasPending: m.hasPending(k), lrs: m.listRegisters(k).map((lr) => ({ ...lr, encoded: hex(lr.encoded) })) }));
-  return { gic: m.version, vcpus: m.vcpus, spis: m.spis, lrs: m.lrs, interrupts: irqs, cpus: vcpus };
+  return { gic: m.version, vcpus: m.vcpus, spis: m.spis, lrs: m.lrs, interrupts: irqs, cpus: vcpus, ...(hasIts(m) && { its: itsState(m) }) };
 }
 
 /** A saved GIC (saveMachine writes JSON whose 64-bit values are hex strings): a JSON map that is not a scenario. */
@@ -217,7 +249,7 @@ function inspectSaved(file: string, text: string, doc: Record<string, unknown>, 
     return 2;
   }
   if (json) {
-    io.out(`${JSON.stringify(machineJson(m), null, 2)}\n`);
+    io.out(`${JSON.stringify(machineJson(m), bigintsAsHex, 2)}\n`);
     return 0;
   }
   io.out(`${p.bold(file)} ${p.dim('(a saved GIC, restored into a new machine)')}\n\n`);
@@ -274,7 +306,7 @@ export function inspectCommand(argv: readonly string[], io: Io): number {
   });
   const m = result.machine;
   if (json) {
-    io.out(`${JSON.stringify({ file, step: result.ran, passed: result.passed, failed: result.failed, machine: machineJson(m) }, null, 2)}\n`);
+    io.out(`${JSON.stringify({ file, step: result.ran, passed: result.passed, failed: result.failed, machine: machineJson(m) }, bigintsAsHex, 2)}\n`);
     return 0;
   }
   const where = last === undefined ? 'as reset (step 0)' : `after step ${last.index} of ${s.steps.length}: ${last.action}`;

@@ -121,7 +121,7 @@ export function loadScenario(source: string | Uint8Array, file: string, options:
         const why = e.keyword === 'type' ? `not ${describeValue(v)}` : `of at most ${String(e.params['limit'])} characters; this one has ${(v as string).length}`;
         r.fail([...path, action], `step ${index + 1}: ${action} takes ${ACTION_VALUE[action]}, ${why}`);
       }
-      reportSchemaErrors(r, errors.filter((e) => !own.includes(e)), stepJs, path, `a ${action} step`, STEP_SCHEMAS[action]);
+      reportSchemaErrors(r, errors.filter((e) => !own.includes(e)), stepJs, path, `${/^[aeiou]/.test(action) ? 'an' : 'a'} ${action} step`, STEP_SCHEMAS[action]);
       continue;
     }
     const pos: SourcePos = doc.locations.itemPos(stepsPath, index) ?? lines.pos(r.offsetOf(path));

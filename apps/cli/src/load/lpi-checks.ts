@@ -151,7 +151,7 @@ export class LpiChecks {
   private field(command: string, f: CommandField, v: bigint, path: Path): void {
     const { prefix } = fieldName(path);
     const min = f.min ?? 0n;
-    const show = (x: bigint): string => (x > 9n ? `0x${x.toString(16)}` : String(x));
+    const show = (x: bigint): string => (x > 255n ? `0x${x.toString(16)}` : String(x));
     if (v < min || v > f.max) {
       this.r.fail([...path, f.name], `${prefix}${f.name} ${show(v)} is out of range for ${command}: ${f.doc} is ${show(min)}..${show(f.max)}`);
     } else if (f.align !== undefined && v % BigInt(f.align) !== 0n) {
