@@ -122,13 +122,20 @@ function human(r: StressReport): string {
     `  DIR for another vCPU ${r.crossDir.handed} handed, ${r.crossDir.done} made`,
     `  WFI                  ${r.wfi.sleeps} sleeps, ${r.wfi.kicks} ended by a kick, ${r.wfi.timeouts} by the timeout`,
     `  throughput           ${r.throughput.deliveredPerSecond} delivered/s, ${r.throughput.injectionsPerSecond} injections/s`,
+    ...verdictLines(r),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The lines both reports end with: the violation counts, the first problems, and the verdict. */
+function verdictLines(r: { lockOrderViolations: number; invariantViolations: number; problems: readonly string[]; ok: boolean }): string[] {
+  return [
     `  lockOrderViolations  ${r.lockOrderViolations}`,
     `  invariantViolations  ${r.invariantViolations}`,
     ...r.problems.slice(0, 20).map((p) => `    - ${p}`),
     ...(r.problems.length > 20 ? [`    … and ${r.problems.length - 20} more`] : []),
     r.ok ? 'PASS' : 'FAIL',
   ];
-  return `${lines.join('\n')}\n`;
 }
 
 function humanLpi(r: LpiStressReport): string {
@@ -144,11 +151,7 @@ function humanLpi(r: LpiStressReport): string {
     `  unexpected           ${r.unexpected}`,
     `  WFI                  ${r.wfi.sleeps} sleeps, ${r.wfi.kicks} ended by a kick, ${r.wfi.timeouts} by the timeout`,
     `  throughput           ${r.throughput.msisPerSecond} MSIs/s, ${r.throughput.deliveredPerSecond} delivered/s`,
-    `  lockOrderViolations  ${r.lockOrderViolations}`,
-    `  invariantViolations  ${r.invariantViolations}`,
-    ...r.problems.slice(0, 20).map((p) => `    - ${p}`),
-    ...(r.problems.length > 20 ? [`    … and ${r.problems.length - 20} more`] : []),
-    r.ok ? 'PASS' : 'FAIL',
+    ...verdictLines(r),
   ];
   return `${lines.join('\n')}\n`;
 }
