@@ -17,7 +17,7 @@ import { afterEach, describe, expect, it, type TestContext } from 'vitest';
 import { isVgicError, type VgicErrorCode } from '../errors.js';
 import type { Machine } from '../machine.js';
 import { CALLBACK_TESTS, describeCallbacks } from './conformance/callbacks.js';
-import type { ConformanceContext, ConformanceTarget, Taken } from './conformance/context.js';
+import type { BootOptions, ConformanceContext, ConformanceTarget, Taken } from './conformance/context.js';
 import { INJECTION_TESTS, describeInjection } from './conformance/injection.js';
 import { TRIGGER_TESTS, describeTrigger } from './conformance/trigger.js';
 import { EOIMODE_TESTS, describeEoiMode } from './conformance/eoimode.js';
@@ -102,8 +102,8 @@ export function describeConformance(target: ConformanceTarget): void {
   }
 
   /** A machine brought up as an OS would, recorded for the after-test checks. */
-  function boot(o: { vcpus?: number; lrs?: number; eoiMode?: 0 | 1; lpis?: number } = {}): Machine {
-    const m = target.create({ vcpus: o.vcpus ?? vcpus, spis: SPIS, lrs: o.lrs ?? 4, ...(o.lpis !== undefined && { lpis: o.lpis }) });
+  function boot(o: BootOptions = {}): Machine {
+    const m = target.create({ vcpus: o.vcpus ?? vcpus, spis: SPIS, lrs: o.lrs ?? 4, ...(o.lpis !== undefined && { lpis: o.lpis }), ...o.options });
     machines.push(m);
     guest.init(m, { eoiMode: o.eoiMode ?? 0 });
     return m;

@@ -38,6 +38,8 @@ export interface BootOptions {
   eoiMode?: 0 | 1;
   /** An LPI capacity (the `lpis` machine option); default none. */
   lpis?: number;
+  /** More machine options, the backend's own among them (its translation service, the guest's memory). */
+  options?: Record<string, unknown>;
 }
 
 export interface SpiOptions {
