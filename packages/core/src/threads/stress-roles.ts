@@ -88,7 +88,16 @@ export function stressGuest(cpu: GuestCpu, data: unknown): Guest {
       if (sends && ++steps % d.sgiEvery === 0 && cpu.phase === PHASE_RUN) sendRound();
       const raw = cpu.ack();
       const intid = raw & 0x3ff;
-      if (intid >= 1020) return false;
+      if (intid >= 1020) {
+        // The kick that rang this vCPU's mailbox is the engine's too: an
+        // acknowledge on a kicked vCPU re-enters it and clears the kick, so a
+        // DIR handed over since the look above has no kick left to wake this
+        // vCPU for it. Look again before it goes idle.
+        if (!d.crossDir) return false;
+        const late = takeHandedDirs(cpu, d);
+        dirsForOthers += late;
+        return late > 0;
+      }
       let edge = false;
       if (intid < 16) {
         // SGI s comes from vCPU s (GICv2 also says so in IAR's source field).
