@@ -26,7 +26,7 @@ describe('vgic inspect with an ITS', () => {
     expect(r.out).toContain('  devices      1: ITT 0x40080000, 4 EventID bits\n');
     expect(r.out).toContain('  collections  0 → vCPU1\n');
     expect(r.out).toContain('  translations device 1 event 5 → LPI 8192, collection 0\n');
-    expect(r.out).toMatch(/\n\s+8192 -\s+P\.E\s+0xa0\s+1\s+edge\s+LPI\s+vCPU1\s+vCPU1\s+-/);
+    expect(r.out).toMatch(/\n\s+8192 -\s+P\.E\s+0xa0\s+1\s+edge\s+0\.0\.0\.1\s+vCPU1\s+vCPU1\s+-/);
   });
 
   it('gives the ITS in --json, its registers as hex strings', async () => {

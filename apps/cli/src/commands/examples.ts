@@ -16,9 +16,10 @@ import type { Io } from '../report.js';
 export const EXAMPLES_HELP = `Usage: vgic examples [--json]
        vgic examples copy [--force] [DIR]
 
-List the example scenarios that come with vgic — a dozen short lessons, from
-the first interrupt on GICv2 and GICv3 to list-register overflow, migration
-and a hardware-mapped timer — each with what it teaches, and where they are.
+List the example scenarios that come with vgic — sixteen short lessons, from
+the first interrupt on GICv2 and GICv3 to list-register overflow, migration,
+a hardware-mapped timer and MSIs through the ITS — each with what it
+teaches, and where they are.
 
 copy puts them in DIR (default: ./examples), to read, change and run:
 

@@ -104,8 +104,8 @@ function irqRow(m: Machine, st: IrqState, slot: number): string {
     pad(hex(st.priority), 6),
     pad(String(st.group), 4),
     pad(st.config, 6),
-    // An LPI's route is its collection's, which the ITS section shows.
-    pad(st.vcpu !== null ? '-' : m.vgic.isLpiSlot(slot) ? 'LPI' : m.backend.describeRoute(m.vgic, slot), 14),
+    // An LPI has no routing word: the backend describes where its collection sends it.
+    pad(st.vcpu !== null ? '-' : m.backend.describeRoute(m.vgic, slot), 14),
     pad(who(st.target), 7),
     pad(who(st.queued), 7),
     pad(st.lr === null ? '-' : `LR${st.lr}`, 5),
