@@ -3,7 +3,7 @@
  * hold, a device's write to GITS_TRANSLATER, and a command queued as a
  * guest's ITS driver queues one.
  */
-import { VgicError, describeValue, type Machine } from '@vgic/core';
+import { VgicError, describeValue, hostWrite, resolveHostRegister, type Machine } from '@vgic/core';
 import { cbaserAddress, cbaserBytes } from './baser.js';
 import { encodeItsCommand, ITS_CMD_BYTES, type ItsCommand } from './command.js';
 import { GITS_OFFSETS, GITS_TRANSLATER_OFFSET } from './frame.js';
@@ -93,12 +93,18 @@ export function itsTranslaterWrite(m: Machine, deviceId: number, address: number
 /**
  * Queue command `c` as a guest's ITS driver does: its 32 bytes at
  * GITS_CBASER + GITS_CWRITER in guest memory, then a write of GITS_CWRITER
- * moved on by 32 (wrapping at the queue's end) by vCPU `vcpu`, which makes
- * the ITS process it if it is enabled. False, and nothing written, when the
- * queue's slot is outside guest memory. Throws INVALID_ARGUMENT for a
- * command that does not encode.
+ * moved on by 32 (wrapping at the queue's end), which makes the ITS process
+ * it if it is enabled. False, and nothing written, when the queue's slot is
+ * outside guest memory. Throws INVALID_ARGUMENT for a command that does not
+ * encode.
+ *
+ * `by` is who writes GITS_CWRITER. A vCPU number: that vCPU's store, a
+ * trapped access around which it exits and re-enters — so only from the
+ * thread that runs that vCPU (its list registers are that thread's). `'host'`:
+ * the emulation of the trapped store alone (`hostWrite`), from a thread that
+ * runs no vCPU, such as a VMM's main thread while the vCPUs run on workers.
  */
-export function queueItsCommand(m: Machine, c: ItsCommand, vcpu = 0): boolean {
+export function queueItsCommand(m: Machine, c: ItsCommand, by: number | 'host' = 0): boolean {
   const its = itsOfMachine(m);
   const bytes = encodeItsCommand(c);
   const cbaser = its.cbaser;
@@ -113,7 +119,11 @@ export function queueItsCommand(m: Machine, c: ItsCommand, vcpu = 0): boolean {
   for (let i = 0; i < ITS_CMD_BYTES; i += 4) mem.write32(at + i, dv.getUint32(i, true));
   let next = its.cwriter + ITS_CMD_BYTES;
   if (next >= cbaserBytes(cbaser)) next = 0;
+  if (by === 'host') {
+    hostWrite(m, resolveHostRegister(m, 'GITS_CWRITER'), BigInt(next));
+    return true;
+  }
   const base = m.frameMap.named('GITS')!.frame.base;
-  m.mmioWrite(vcpu, base + GITS_OFFSETS.GITS_CWRITER, 64, BigInt(next));
+  m.mmioWrite(by, base + GITS_OFFSETS.GITS_CWRITER, 64, BigInt(next));
   return true;
 }

@@ -28,10 +28,11 @@ export interface ItsRig {
   readonly ram: DataView;
   /**
    * Queue one command (as the guest's driver does) and let the ITS process
-   * it; the GITS_CWRITER write is `vcpu`'s (default 0), a trapping access:
-   * that vCPU exits and re-enters around it.
+   * it; the GITS_CWRITER write is `by`'s (default vCPU 0), a trapping access:
+   * that vCPU exits and re-enters around it; `'host'` from a thread that runs
+   * no vCPU (see `queueItsCommand`).
    */
-  cmd(c: ItsCommand, vcpu?: number): void;
+  cmd(c: ItsCommand, by?: number | 'host'): void;
   /** The slot of LPI `intid`, or -1. */
   slot(intid: number): number;
 }
@@ -71,8 +72,8 @@ export function itsRig(o: RigOptions = {}): ItsRig {
   return {
     m,
     ram,
-    cmd: (c, vcpu = 0) => {
-      if (!queueItsCommand(m, c, vcpu)) throw new Error('the command queue is outside guest RAM');
+    cmd: (c, by = 0) => {
+      if (!queueItsCommand(m, c, by)) throw new Error('the command queue is outside guest RAM');
     },
     slot: (intid) => lpiSlot(m.vgic, intid),
   };

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { itsState, queueItsCommand } from './api.js';
+import { itsRig, mapDeviceAndCollections } from './fixtures.js';
+
+describe('queueItsCommand', () => {
+  it("issued by 'host' is the emulation of the GITS_CWRITER store alone: the running vCPU stays in; issued by a vCPU, that vCPU traps out", () => {
+    const r = itsRig({ vcpus: 2 });
+    mapDeviceAndCollections(r);
+    const m = r.m;
+    m.enter(0);
+    const events: string[] = [];
+    m.onTrace((e) => {
+      if (e.type === 'flush' || e.type === 'fold') events.push(`${e.type} ${e.vcpu}`);
+    });
+    expect(queueItsCommand(m, { cmd: 'MAPTI', device: 1, event: 2, intid: 8194, collection: 1 }, 'host')).toBe(true);
+    expect(itsState(m).translations).toContainEqual({ device: 1, event: 2, intid: 8194, collection: 1 });
+    expect(m.isRunning(0)).toBe(true);
+    expect(events).toEqual([]);
+
+    expect(queueItsCommand(m, { cmd: 'DISCARD', device: 1, event: 2 }, 0)).toBe(true);
+    expect(itsState(m).translations).not.toContainEqual(expect.objectContaining({ device: 1, event: 2 }));
+    expect(events).toEqual(['flush 0']);
+  });
+});
