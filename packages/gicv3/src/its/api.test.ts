@@ -1,3 +1,4 @@
+import { isVgicError } from '@vgic/core';
 import { describe, expect, it } from 'vitest';
 import { itsState, queueItsCommand } from './api.js';
 import { itsRig, mapDeviceAndCollections } from './fixtures.js';
@@ -20,5 +21,22 @@ describe('queueItsCommand', () => {
     expect(queueItsCommand(m, { cmd: 'DISCARD', device: 1, event: 2 }, 0)).toBe(true);
     expect(itsState(m).translations).not.toContainEqual(expect.objectContaining({ device: 1, event: 2 }));
     expect(events).toEqual(['flush 0']);
+  });
+
+  it('refuses a vCPU that does not exist with INVALID_VCPU before it writes the command into guest memory', () => {
+    const r = itsRig({ vcpus: 2 });
+    const before = new Uint8Array(r.ram.buffer.slice(0));
+    const cwriter = r.m.readRegister('GITS_CWRITER');
+    for (const by of [2, -1, 0.5, Number.NaN, '0' as unknown as number]) {
+      let error: unknown;
+      try {
+        queueItsCommand(r.m, { cmd: 'SYNC', target: 0 }, by);
+      } catch (e) {
+        error = e;
+      }
+      expect(isVgicError(error, 'INVALID_VCPU')).toBe(true);
+    }
+    expect(new Uint8Array(r.ram.buffer.slice(0))).toEqual(before);
+    expect(r.m.readRegister('GITS_CWRITER')).toBe(cwriter);
   });
 });

@@ -105,6 +105,10 @@ export function itsTranslaterWrite(m: Machine, deviceId: number, address: number
  * runs no vCPU, such as a VMM's main thread while the vCPUs run on workers.
  */
 export function queueItsCommand(m: Machine, c: ItsCommand, by: number | 'host' = 0): boolean {
+  // Refused before anything is written: a misuse changes nothing, guest memory included.
+  if (by !== 'host' && !(typeof by === 'number' && Number.isInteger(by) && by >= 0 && by < m.vcpus)) {
+    throw new VgicError('INVALID_VCPU', `queueItsCommand: by must be 'host' or a vCPU 0..${m.vcpus - 1}; got ${describeValue(by)}`);
+  }
   const its = itsOfMachine(m);
   const bytes = encodeItsCommand(c);
   const cbaser = its.cbaser;
