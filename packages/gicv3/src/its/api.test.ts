@@ -36,7 +36,10 @@ describe('queueItsCommand', () => {
       }
       expect(isVgicError(error, 'INVALID_VCPU')).toBe(true);
     }
-    expect(new Uint8Array(r.ram.buffer.slice(0))).toEqual(before);
+    const after = new Uint8Array(r.ram.buffer);
+    let changed = 0;
+    for (let i = 0; i < before.length; i++) if (after[i] !== before[i]) changed++;
+    expect(changed, 'bytes of guest memory changed').toBe(0);
     expect(r.m.readRegister('GITS_CWRITER')).toBe(cwriter);
   });
 });
