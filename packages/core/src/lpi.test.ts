@@ -80,7 +80,7 @@ describe('LPI slots: allocate and release (vgic_add_lpi, vgic_put_irq)', () => {
     expect(bareVgic().slotOf(8192, 0)).toBe(NONE);
   });
 
-  it('reuses an unmapped LPI slot only once it is off every ap_list: the prune of its vCPU lets it go', () => {
+  it('frees an unmapped LPI that waited on an ap_list, in no list register, at once: its vCPU need not exit first (unlike KVM)', () => {
     const v = bareVgic({ nrLpis: 1, nrVcpus: 2 });
     const slot = liveLpi(v, 8192, 1);
     expect(lpiSetPending(v, slot)).toBe(true);
@@ -89,17 +89,44 @@ describe('LPI slots: allocate and release (vgic_add_lpi, vgic_put_irq)', () => {
     expect(apListSlots(v, 1)).toEqual([slot]);
     lpiRelease(v, slot);
     expect(lpiDroppedPending(v)).toBe(1);
-    // Unmapped, its pending state dropped, but still on vCPU 1's ap_list: the slot is not free.
+    // Unmapped, its pending state dropped, and off vCPU 1's ap_list, which
+    // never exited: the slot serves the next MAPTI.
     expect(v.pendingLatch[slot]).toBe(0);
-    expect(lpiAllocate(v, 8193)).toBe(NONE);
-    expect(checkInvariants(v)).toEqual([]);
-    flushLrState(v, 1);
-    expect(lrIntids(v, 1)).toEqual([]);
-    syncHwState(v, 1);
     expect(apListSlots(v, 1)).toEqual([]);
+    expect(checkInvariants(v)).toEqual([]);
     expect(lpiAllocate(v, 8193)).toBe(slot);
     expect(v.intid[slot]).toBe(8193);
     expect(v.enabled[slot]).toBe(0);
+    flushLrState(v, 1);
+    expect(lrIntids(v, 1)).toEqual([]);
+    syncHwState(v, 1);
+    expect(checkInvariants(v)).toEqual([]);
+  });
+
+  it('a guest that discards and maps again while the vCPU holding the old LPIs sleeps gets a slot for every MAPTI', () => {
+    const v = bareVgic({ nrLpis: 4, nrVcpus: 2 });
+    for (let round = 0; round < 10; round++) {
+      const slots = [0, 1, 2, 3].map((i) => liveLpi(v, 8192 + round * 4 + i, 1));
+      for (const s of slots) expect(lpiSetPending(v, s)).toBe(true);
+      // vCPU 1 is asleep: nothing enters or exits it while the LPIs are discarded.
+      for (const s of slots) lpiRelease(v, s);
+      expect(apListSlots(v, 1)).toEqual([]);
+    }
+    expect(lpiDroppedPending(v)).toBe(40);
+    expect(checkInvariants(v)).toEqual([]);
+  });
+
+  it('keeps an unmapped LPI that is active on its ap_list, for the guest\'s EOI to find; the prune after it lets the slot go', () => {
+    const v = bareVgic({ nrLpis: 1 });
+    const slot = liveLpi(v, 8192, 0);
+    lpiSetPending(v, slot);
+    flushLrState(v, 0);
+    expect(cpuifAck(v, 0, 2, 1023)).toBe(8192);
+    syncHwState(v, 0);
+    expect(v.active[slot]).toBe(1);
+    lpiRelease(v, slot);
+    expect(apListSlots(v, 0)).toEqual([slot]);
+    expect(lpiAllocate(v, 8300)).toBe(NONE);
     expect(checkInvariants(v)).toEqual([]);
   });
 

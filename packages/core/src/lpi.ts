@@ -15,6 +15,7 @@
  *
  *   its cmd_lock > its_lock > ap_list_lock > LPI map lock > irq_lock
  */
+import { apListDel } from './aplist.js';
 import { VgicError } from './errors.js';
 import { kickVcpu, migrateIrq, queueIrqUnlock, requeue } from './queue.js';
 import {
@@ -153,9 +154,19 @@ export function lpiAllocate(v: Vgic, intid: number): number {
  * `lpiSlot` says NONE, its pending state is dropped (an ITS DISCARD removes
  * it; the architecture's DISCARD leaves no interrupt pending), it is
  * disabled — and its slot is free once it is on no ap_list and in no list
- * register: the prune of the vCPU that holds it drops it (its fold clears
- * the pending state a list register still holds). Throws INVALID_STATE for
- * a slot with no reference (a release too many is a bug of the caller).
+ * register. One on an ap_list but in no list register, and not active,
+ * leaves that list here and now; one in a list register stays until the
+ * vCPU exits, whose fold clears the pending state the list register still
+ * holds and whose prune drops it; an active one stays for the guest's EOI
+ * to find it. Throws INVALID_STATE for a slot with no reference (a release
+ * too many is a bug of the caller).
+ *
+ * Unlike KVM, which leaves an unmapped LPI on its ap_list for the vCPU's
+ * next prune: KVM allocates LPIs as it goes, and one left behind costs it
+ * nothing; here the LPI slots are a fixed number, and a vCPU asleep in WFI
+ * prunes nothing, so a guest that discards and maps again while one of its
+ * vCPUs sleeps would find every slot held by LPIs that no longer exist and
+ * its MAPTIs refused.
  */
 export function lpiRelease(v: Vgic, slot: number): void {
   checkLpiSlot(v, slot, 'lpiRelease');
@@ -169,6 +180,26 @@ export function lpiRelease(v: Vgic, slot: number): void {
   v.lpiRefs[k] = refs - 1;
   if (refs === 1) unmap(v, slot);
   v.unlockLpiMap();
+  if (refs === 1) dropFromApList(v, slot);
+}
+
+/**
+ * Take an unmapped LPI off the ap_list that holds it, unless it is in a
+ * list register (its vCPU's sync does that) or active (its EOI does). The ap_list lock comes before
+ * the irq lock, so the owner is read first and checked again under both: a
+ * slot that left the list meanwhile, or was mapped again, stays as it is.
+ */
+function dropFromApList(v: Vgic, slot: number): void {
+  const owner = v.apListVcpu[slot]!;
+  if (owner === NONE) return;
+  v.lockApList(owner);
+  v.lockIrq(slot);
+  if (v.apListVcpu[slot] === owner && v.inLr[slot] === NONE && v.active[slot] === 0 && v.lpiLive[slot - v.lpiBase] === 0) {
+    apListDel(v, slot);
+    v.apListVcpu[slot] = NONE;
+  }
+  v.unlockIrq(slot);
+  v.unlockApList(owner);
 }
 
 /** The last reference is gone: unmap the LPI of `slot`. Caller holds the LPI map lock. */
