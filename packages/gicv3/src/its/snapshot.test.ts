@@ -1,8 +1,9 @@
-import { restoreMachine, saveMachine } from '@vgic/core';
+import { KVM_DEV_ARM_VGIC_GRP_CTRL, restoreMachine, saveMachine } from '@vgic/core';
 import { describe, expect, test } from 'vitest';
 import { createGicv3 } from '../machine.js';
 import { itsState } from './api.js';
 import { RAM, RAM_SIZE, itsRig, itt, lpi, mapDeviceAndCollections } from './fixtures.js';
+import { KVM_DEV_ARM_ITS_CTRL_RESET, kvmItsDevice } from './kvm-device.js';
 import { itsOfMachine } from './machines.js';
 import { checkItsSnapshot, restoreIts, saveIts, type ItsSnapshot } from './snapshot.js';
 
@@ -73,5 +74,40 @@ describe('the ITS through saveMachine / restoreMachine', () => {
     doc.backend.its.translations[0].device = 9;
     const b = createGicv3({ vcpus: 2, its: true, guestMemory: [{ base: RAM, buffer: new ArrayBuffer(RAM_SIZE) }] });
     expect(() => restoreMachine(b, doc)).toThrow(/translations\[0\]\.device/);
+  });
+});
+
+describe('the ITS registers at reset in a saved document', () => {
+  const fresh = () => createGicv3({ vcpus: 2, its: true, guestMemory: [{ base: RAM, buffer: new ArrayBuffer(RAM_SIZE) }] });
+
+  // KVM's GITS_CBASER is 0 until the guest writes it (vgic_its_create leaves it zeroed, vgic_its_reset sets
+  // it to 0): no value a guest's write leaves (cbaserSanitise fixes up the cacheability), but one it holds.
+  test('a fresh machine saved restores, GITS_CBASER 0 and all', () => {
+    const a = fresh();
+    expect(itsState(a).cbaser).toBe(0n);
+    const doc = JSON.parse(JSON.stringify(saveMachine(a)));
+    const b = fresh();
+    restoreMachine(b, doc);
+    expect(itsState(b)).toEqual(itsState(a));
+    restoreMachine(a, doc);
+    expect(a.checkInvariants()).toEqual([]);
+  });
+
+  test('after KVM_DEV_ARM_ITS_CTRL_RESET the ITS saves and restores (GITS_CBASER 0, the BASERs not valid)', () => {
+    const a = populated();
+    kvmItsDevice(a.m).setAttr(KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_CTRL_RESET);
+    const doc = JSON.parse(JSON.stringify(saveMachine(a.m)));
+    expect(doc.backend.its.cbaser).toBe('0x0000000000000000');
+    const b = fresh();
+    restoreMachine(b, doc);
+    expect(itsState(b)).toEqual(itsState(a.m));
+  });
+
+  test('a GITS_CBASER other than 0 still has to be one a write could leave', () => {
+    const a = fresh();
+    const its = itsOfMachine(a);
+    const doc = saveIts(its);
+    expect(checkItsSnapshot(a.vgic, its, { ...doc, cbaser: '0x0000000000000001' })).toMatch(/cbaser/); // inner cacheability 0
+    expect(checkItsSnapshot(a.vgic, its, { ...doc, cbaser: '0x0000000000000000' })).toBeNull();
   });
 });

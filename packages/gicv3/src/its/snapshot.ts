@@ -82,7 +82,8 @@ export function checkItsSnapshot(v: Vgic, its: Its, doc: unknown): string | null
   const caps = its.t.caps;
   if (typeof doc['enabled'] !== 'boolean') return 'its.enabled must be a boolean';
   const cbaser = reg64(doc['cbaser']);
-  if (cbaser === null || cbaserSanitise(cbaser) !== cbaser) return 'its.cbaser is no value GITS_CBASER can hold';
+  // 0 is KVM's value at creation and after KVM_DEV_ARM_ITS_CTRL_RESET (vgic_its_reset), though no guest write leaves it.
+  if (cbaser === null || (cbaser !== 0n && cbaserSanitise(cbaser) !== cbaser)) return 'its.cbaser is no value GITS_CBASER can hold';
   const baser = doc['baser'];
   if (!Array.isArray(baser) || baser.length !== 2) return 'its.baser must list GITS_BASER0 and GITS_BASER1';
   for (const n of [0, 1] as const) {
