@@ -3,6 +3,7 @@
  *
  *   npm run fuzz -- --runs 1000000                 both GICs, operation sequences
  *   npm run fuzz -- --runs 50000 --gic v3 --seed 7
+ *   npm run fuzz -- --target its --runs 2000       GICv3 with LPIs and an ITS: commands, MSIs too
  *   npm run fuzz -- --target raw --runs 100000     raw accesses at any width/value
  *   npm run fuzz -- --target loader --runs 20000   the scenario loader
  *   npm run fuzz -- --replay case.yaml             a printed case, checked step by step
@@ -26,6 +27,8 @@ Options:
   --seed S        the random seed (default: a new one, printed)
   --gic v2|v3     one GIC version (default: both)
   --target T      machine: random host/guest operation sequences (default)
+                  its:     the same on a GICv3 with LPIs, an ITS and guest RAM,
+                           with LPI bring-up, ITS commands, MSIs, table stores
                   raw:     raw MMIO/sysreg accesses at any offset, width, value
                   loader:  random bytes and broken documents into the loader
                   all:     each of them in turn
@@ -39,7 +42,7 @@ interface Args {
   runs: number;
   seed: number;
   gics: GicVersion[];
-  targets: ('machine' | 'raw' | 'loader')[];
+  targets: ('machine' | 'its' | 'raw' | 'loader')[];
   maxOps: number;
   out: string | null;
   replay: string | null;
@@ -85,9 +88,9 @@ function parse(argv: readonly string[]): Args | string {
       }
       case '--target': {
         const v = next();
-        if (v === 'all') a.targets = ['machine', 'raw', 'loader'];
-        else if (v === 'machine' || v === 'raw' || v === 'loader') a.targets = [v];
-        else return `--target takes machine, raw, loader or all; got ${String(v)}`;
+        if (v === 'all') a.targets = ['machine', 'its', 'raw', 'loader'];
+        else if (v === 'machine' || v === 'its' || v === 'raw' || v === 'loader') a.targets = [v];
+        else return `--target takes machine, its, raw, loader or all; got ${String(v)}`;
         break;
       }
       case '--max-ops': {
@@ -108,6 +111,7 @@ function parse(argv: readonly string[]): Args | string {
         return `unknown option ${arg}`;
     }
   }
+  if (a.targets.length === 1 && a.targets[0] === 'its' && !a.gics.includes('v3')) return '--target its is GICv3 only (the ITS is GICv3\'s); drop --gic v2';
   return a;
 }
 
@@ -164,13 +168,15 @@ async function run(argv: readonly string[]): Promise<number> {
   process.stdout.write(`fuzz: seed ${a.seed} (repeat with --seed ${a.seed}), ${a.runs} cases per run\n`);
   const startedAll = Date.now();
   for (const target of a.targets) {
-    const gics: (GicVersion | null)[] = target === 'loader' ? [null] : a.gics;
+    // The ITS is GICv3's: its target runs on v3 whatever --gic says (and not at all with --gic v2 alone).
+    const gics: (GicVersion | null)[] = target === 'loader' ? [null] : target === 'its' ? a.gics.filter((g) => g === 'v3') : a.gics;
     for (const gic of gics) {
       const label = `${target}${gic !== null ? ` ${gic}` : ''}`;
       const started = Date.now();
-      if (target === 'machine' && gic !== null) {
+      if ((target === 'machine' || target === 'its') && gic !== null) {
         const report = fuzzMachine({
           gic,
+          its: target === 'its',
           runs: a.runs,
           seed: a.seed,
           maxOps: a.maxOps,

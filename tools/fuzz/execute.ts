@@ -16,7 +16,8 @@ import {
   type SysregDef,
 } from '@vgic/core';
 import type { GuestOps } from '@vgic/core/testing';
-import { buildMachine, guestOps, type GicVersion, type MachineConfig } from './config.js';
+import { buildMachine, guestOps, newRam, type GicVersion, type MachineConfig } from './config.js';
+import { ItsExecutor, ItsSpace } from './its-exec.js';
 import type { BringUp, FuzzCase, Op } from './ops.js';
 import { FuzzFailure, Recorder, describeError, type ExtraCheck, type Recorded } from './recorder.js';
 
@@ -55,8 +56,12 @@ class Space {
   /** INTIDs the guest may name: SGIs, PPIs, SPIs of this machine. */
   readonly guestIntids: number[];
   readonly spis: number[];
-  /** INTIDs the host may name: valid ones first, then SGIs, reserved, out of range. */
+  /** INTIDs the host may name: valid ones first, then SGIs, reserved, out of range (and LPIs, which it may not inject). */
   readonly hostIntids: number[];
+  /** What the guest may EOI or deactivate by INTID: guestIntids, and with LPIs some of them. */
+  readonly eoiIntids: number[];
+  /** The INTID bits of an IAR value: 24 on GICv3 (LPIs), 10 on GICv2 (above them the source CPU of an SGI). */
+  readonly intidMask: number;
   readonly frames: readonly FrameDef[];
   readonly sysregs: readonly SysregDef[];
   readonly named: NamedRegister[];
@@ -68,6 +73,9 @@ class Space {
     this.spis = m.spis > 0 ? unique([32, 33, 34, 35, 40, limit - 1].filter((i) => i < limit)) : [];
     this.guestIntids = [1, 27, ...this.spis.slice(0, 2), 0, 2, 15, 16, 20, 31, ...this.spis.slice(2)];
     this.hostIntids = unique([27, ...this.spis.slice(0, 2), 16, 20, 31, ...this.spis.slice(2), 0, 15, limit, 1020, 1023, 8192, 4294967295]);
+    const lpis = m.vgic.nrLpis > 0 ? [8192, 8193, 8192 + m.vgic.nrLpis - 1, 8192 + m.vgic.nrLpis] : [];
+    this.eoiIntids = [...this.guestIntids, ...lpis];
+    this.intidMask = m.version === 'v2' ? 0x3ff : 0xff_ffff;
     this.frames = m.frames;
     this.sysregs = m.backend.sysregs;
     this.named = [];
@@ -97,6 +105,16 @@ class Space {
     return this.guestIntids[i % this.guestIntids.length]!;
   }
 
+  eoiIntid(i: number): number {
+    return this.eoiIntids[i % this.eoiIntids.length]!;
+  }
+
+  /** Not a spurious INTID (1020..1023): something the guest acknowledged. */
+  acknowledged(raw: number): boolean {
+    const intid = raw & this.intidMask;
+    return intid < 1020 || intid > 1023;
+  }
+
   hostIntid(i: number): number {
     return this.hostIntids[i % this.hostIntids.length]!;
   }
@@ -120,6 +138,8 @@ class Runner {
   private dropped: Taken[][];
   private saved: { doc: unknown; taken: Taken[][]; dropped: Taken[][] } | null = null;
   private kvmDev: KvmVgicDevice | null = null;
+  /** LPIs and the ITS, on a machine that has them. */
+  private readonly its: ItsExecutor | null;
 
   private get kvm(): KvmVgicDevice {
     this.kvmDev ??= kvmDevice(this.m);
@@ -132,10 +152,12 @@ class Runner {
   }
 
   constructor(gic: GicVersion, c: FuzzCase<MachineConfig>, options: RunOptions) {
-    this.m = buildMachine(gic, c.config);
+    const ram = newRam(c.config);
+    this.m = buildMachine(gic, c.config, ram);
     this.guest = guestOps(gic);
     this.rec = new Recorder(this.m, options.record ?? false, options.extraCheck ?? null);
     this.space = new Space(this.m);
+    this.its = ram !== null && c.config.its !== null ? new ItsExecutor(this.m, this.guest, this.rec, new ItsSpace(this.m, c.config.its, ram)) : null;
     this.taken = Array.from({ length: this.m.vcpus }, () => []);
     this.dropped = Array.from({ length: this.m.vcpus }, () => []);
   }
@@ -143,6 +165,7 @@ class Runner {
   bringUp(b: BringUp): void {
     const { m, guest, space } = this;
     guest.init(m, { eoiMode: b.eoiMode });
+    if (b.lpis === true) this.its?.lpiUp(0xa0);
     if (!b.enableAll) return;
     space.guestIntids.forEach((intid, i) => {
       const count = intid < 32 ? Math.min(m.vcpus, 4) : 1;
@@ -239,15 +262,15 @@ class Runner {
         const k = space.vcpu(op.vcpu);
         const group = op.group < 0 ? undefined : op.group;
         const raw = guest.ackRaw(m, k, group);
-        if ((raw & 0x3ff) < 1020) this.taken[k]!.push({ raw, group });
+        if (space.acknowledged(raw)) this.taken[k]!.push({ raw, group });
         return;
       }
       case 'eoi': {
         const k = space.vcpu(op.vcpu);
         const t = op.fromStack ? this.taken[k]!.pop() : undefined;
-        const raw = t?.raw ?? space.guestIntid(op.intid);
+        const raw = t?.raw ?? space.eoiIntid(op.intid);
         const group = op.group >= 0 ? op.group : t?.group;
-        guest.eoi(m, k, raw & 0x3ff, raw, group);
+        guest.eoi(m, k, raw & space.intidMask, raw, group);
         this.dropped[k]!.push({ raw, group });
         return;
       }
@@ -255,8 +278,8 @@ class Runner {
         const k = space.vcpu(op.vcpu);
         const list = this.dropped[k]!;
         const t = op.fromStack && list.length > 0 ? list.splice(op.intid % list.length, 1)[0] : undefined;
-        const raw = t?.raw ?? space.guestIntid(op.intid);
-        guest.dir(m, k, raw & 0x3ff, raw);
+        const raw = t?.raw ?? space.eoiIntid(op.intid);
+        guest.dir(m, k, raw & space.intidMask, raw);
         return;
       }
       case 'reg': {
@@ -278,6 +301,14 @@ class Runner {
         else m.mmioRead(k, addr, width);
         return;
       }
+      case 'lpiUp':
+      case 'itsCmd':
+      case 'msi':
+      case 'prop':
+      case 'poke':
+      case 'enableLpis':
+        this.its?.perform(op);
+        return;
       case 'sysreg': {
         if (space.sysregs.length === 0) return;
         const s = space.sysregs[op.reg % space.sysregs.length]!;
@@ -364,7 +395,8 @@ function isHostOp(op: Op): boolean {
     op.kind === 'map' ||
     op.kind === 'unmap' ||
     op.kind === 'run' ||
-    op.kind === 'exit'
+    op.kind === 'exit' ||
+    op.kind === 'msi'
   );
 }
 

@@ -1,6 +1,7 @@
 /**
  * The operation-sequence fuzzer: fast-check generates a machine and a
- * sequence of host, guest and raw operations; every call is checked as it
+ * sequence of host, guest and raw operations (on a GICv3 with an ITS, LPI
+ * and ITS ones too); every call is checked as it
  * is made; a failing case is shrunk, re-run with recording on, printed as a
  * scenario file, and that file is replayed to confirm it reproduces.
  */
@@ -14,6 +15,8 @@ import { oneLine, scenarioText } from './scenario.js';
 
 export interface MachineFuzzOptions {
   gic: GicVersion;
+  /** GICv3 only: machines with LPIs, an ITS and guest RAM, and the LPI and ITS operations (the `its` target). */
+  its?: boolean;
   runs: number;
   seed: number;
   /** Operations per case, at most (default 80). */
@@ -63,16 +66,17 @@ export function explainCase(
   // The failing call is the last one recorded (recording stops with the failure).
   const failedAt = result.failure !== null ? result.records.length - 1 : null;
   const m = buildMachine(gic, c.config);
+  const its = c.config.its !== null;
   const scenario = scenarioText(
     m,
     {
       gic,
       config: c.config,
-      name: `fuzz ${gic}, seed ${seed}`,
+      name: `fuzz ${its ? 'its' : gic}, seed ${seed}`,
       comments: [
-        `A case the operation fuzzer found on ${versionName(gic)}, shrunk:`,
+        `A case the operation fuzzer found on ${versionName(gic)}${its ? ' with an ITS' : ''}, shrunk:`,
         `  ${oneLine(message)}`,
-        `Found with: npm run fuzz -- --gic ${gic} --seed ${seed}`,
+        `Found with: npm run fuzz -- ${its ? '--target its' : `--gic ${gic}`} --seed ${seed}`,
         'Replay it with the fuzzer\'s checks after every step (invariants, no lock',
         'held, lock order, guest accesses never throwing, misuse changing nothing):',
         '  npm run fuzz -- --replay FILE',
@@ -82,7 +86,7 @@ export function explainCase(
     failedAt,
     result.failure?.message ?? null,
   );
-  const replay = replayScenario(scenario, `fuzz-${gic}-${seed}.yaml`, extraCheck ?? null);
+  const replay = replayScenario(scenario, `fuzz-${its ? 'its' : gic}-${seed}.yaml`, extraCheck ?? null);
   let reproduced = false;
   let replayMessage: string | null = null;
   if (!replay.loaded) {
@@ -101,7 +105,9 @@ export function fuzzMachine(o: MachineFuzzOptions): MachineFuzzReport {
   let done = 0;
   let failedAfter = -1;
   let last = Date.now();
-  const property = fc.property(caseArbitrary(configArbitrary(o.gic), o.maxOps ?? 80), (c) => {
+  const its = o.its === true;
+  if (its && o.gic !== 'v3') throw new Error('the ITS target is GICv3 only');
+  const property = fc.property(caseArbitrary(configArbitrary(o.gic, its), o.maxOps ?? 80, its), (c) => {
     done++;
     if (o.onProgress !== undefined && (done & 63) === 0) {
       const now = Date.now();

@@ -11,9 +11,11 @@
  * - the guest's, through the backend's `GuestOps` (what an OS does), and
  *   acknowledge / EOI / DIR with the values the guest acknowledged;
  * - raw guest accesses: any register by name, any offset of any frame at
- *   any width with any value, any system register with any 64-bit value.
+ *   any width with any value, any system register with any 64-bit value;
+ * and for the ITS target a fourth, LPIs and the ITS (its-ops.ts).
  */
 import fc from 'fast-check';
+import { itsOpArbitrary, type ItsOp } from './its-ops.js';
 
 export type GuestCall =
   | 'init'
@@ -64,7 +66,9 @@ export type Op =
   | { kind: 'reg'; write: boolean; reg: number; index: number; width: number; value: bigint; vcpu: number; rd: number }
   /** Any offset of any frame. */
   | { kind: 'mmio'; write: boolean; frame: number; offset: number; width: number; value: bigint; vcpu: number; rd: number }
-  | { kind: 'sysreg'; write: boolean; reg: number; value: bigint; vcpu: number };
+  | { kind: 'sysreg'; write: boolean; reg: number; value: bigint; vcpu: number }
+  /** LPIs and the ITS (its-ops.ts): the ITS target only. */
+  | ItsOp;
 
 /** An index into a table the executor knows: any size, taken modulo. */
 const index = fc.nat(1 << 16);
@@ -109,6 +113,15 @@ const GUEST_CALLS: readonly GuestCall[] = [
   'init',
 ];
 
+const ackArbitrary: fc.Arbitrary<Op> = fc.record({ kind: fc.constant('ack' as const), vcpu, group: fc.constantFrom(-1, -1, -1, 0, 1) });
+const eoiArbitrary: fc.Arbitrary<Op> = fc.record({
+  kind: fc.constant('eoi' as const),
+  vcpu,
+  fromStack: fc.constantFrom(true, true, true, false),
+  intid: index,
+  group: fc.constantFrom(-1, -1, -1, 0, 1),
+});
+
 export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 12,
@@ -139,11 +152,8 @@ export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
       targets: fc.nat(0xff),
     }),
   },
-  { weight: 14, arbitrary: fc.record({ kind: fc.constant('ack' as const), vcpu, group: fc.constantFrom(-1, -1, -1, 0, 1) }) },
-  {
-    weight: 7,
-    arbitrary: fc.record({ kind: fc.constant('eoi' as const), vcpu, fromStack: fc.constantFrom(true, true, true, false), intid: index, group: fc.constantFrom(-1, -1, -1, 0, 1) }),
-  },
+  { weight: 14, arbitrary: ackArbitrary },
+  { weight: 7, arbitrary: eoiArbitrary },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('dir' as const), vcpu, fromStack: fc.constantFrom(true, true, false), intid: index }) },
   {
     weight: 5,
@@ -173,6 +183,8 @@ export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
 export interface BringUp {
   eoiMode: 0 | 1;
   enableAll: boolean;
+  /** On a machine with an ITS: then the guest's LPI and ITS drivers' bring-up (GuestOps.lpi.setUp). */
+  lpis: boolean;
 }
 
 export interface FuzzCase<C> {
@@ -181,10 +193,24 @@ export interface FuzzCase<C> {
   ops: Op[];
 }
 
-export function caseArbitrary<C>(config: fc.Arbitrary<C>, maxOps: number): fc.Arbitrary<FuzzCase<C>> {
+/**
+ * The ITS target's operations: the machine's, about as many again on LPIs
+ * and the ITS, and more acknowledges and EOIs, so that LPIs MSIs made
+ * pending are taken (and ended) as often as SPIs are.
+ */
+const withItsOps: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 6, arbitrary: opArbitrary },
+  { weight: 6, arbitrary: itsOpArbitrary },
+  { weight: 1, arbitrary: ackArbitrary },
+  { weight: 1, arbitrary: eoiArbitrary },
+);
+
+/** Cases on machines of `config`; `its`: with the LPI and ITS operations among them. */
+export function caseArbitrary<C>(config: fc.Arbitrary<C>, maxOps: number, its = false): fc.Arbitrary<FuzzCase<C>> {
+  const lpis = its ? fc.oneof({ weight: 6, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }) : fc.constant(false);
   return fc.record({
     config,
-    bringUp: fc.option(fc.record({ eoiMode: fc.constantFrom<0 | 1>(0, 1), enableAll: fc.boolean() }), { nil: null, freq: 5 }),
-    ops: fc.array(opArbitrary, { maxLength: maxOps, size: 'max' }),
+    bringUp: fc.option(fc.record({ eoiMode: fc.constantFrom<0 | 1>(0, 1), enableAll: fc.boolean(), lpis }), { nil: null, freq: its ? 12 : 5 }),
+    ops: fc.array(its ? withItsOps : opArbitrary, { maxLength: maxOps, size: 'max' }),
   });
 }

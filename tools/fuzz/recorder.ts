@@ -1,7 +1,7 @@
 /**
  * Watches a machine through its public entry points — the calls an emulator
  * makes: MMIO, system registers, host lines, hardware mapping, vCPU entry and
- * exit. After every call it checks the engine's invariants, that no lock is
+ * exit, MSIs. After every call it checks the engine's invariants, that no lock is
  * held and that the lock order was kept; a guest access must never throw; a
  * host call may only fail with a `VgicError` of a misuse code, and then must
  * have changed nothing. Optionally it records each call, so a failing case
@@ -24,7 +24,17 @@ export type Record =
   | { t: 'map'; intid: number; host: number; vcpu: number | undefined }
   | { t: 'unmap'; intid: number; vcpu: number | undefined }
   | { t: 'run' | 'exit'; vcpu: number }
-  | { t: 'snapshot' | 'restore' };
+  | { t: 'snapshot' | 'restore' }
+  /** KVM_SIGNAL_MSI (`Machine.signalMsi`). */
+  | { t: 'msi'; device: number; event: number }
+  /** A device's write by address that is not the ITS's doorbell (`itsTranslaterWrite`; no scenario step). */
+  | { t: 'translater'; device: number; address: number; value: number }
+  /** A command queued as the guest's driver queues one (`queueItsCommand`), its fields as the scenario step names them. */
+  | { t: 'its'; command: string; fields: [string, bigint][]; vcpu: number }
+  /** A guest store to RAM. */
+  | { t: 'poke'; addr: number; width: 8 | 16 | 32 | 64; value: bigint }
+  /** Something that made no call, said in the scenario as a comment. */
+  | { t: 'note'; text: string };
 
 export type Recorded = Record & { error?: string };
 
@@ -104,6 +114,21 @@ export class Recorder {
     return this.host(rec, call);
   }
 
+  /**
+   * Several guest accesses a scenario writes as one step (an `its:` command:
+   * the stores to the queue and the GITS_CWRITER write), checked as one.
+   */
+  guestCall<T>(rec: () => Record, call: () => T): T {
+    return this.guest(rec, call);
+  }
+
+  /** A guest store to RAM: no call into the machine, so only recorded. */
+  store(rec: Record): void {
+    if (this.depth > 0 || this.paused) return;
+    this.calls++;
+    if (this.record) this.records.push(rec);
+  }
+
   private host<T>(rec: () => Record, call: () => T): T {
     if (this.depth > 0 || this.paused) return call();
     const n = this.calls++;
@@ -148,6 +173,7 @@ export class Recorder {
     const unmapHw = m.unmapHw.bind(m);
     const enter = m.enter.bind(m);
     const exit = m.exit.bind(m);
+    const signalMsi = m.signalMsi.bind(m);
 
     // A width other than 8, 16, 32, 64 is no guest access but the host's mistake: it may throw (and then change nothing).
     m.mmioRead = ((vcpu: number, addr: number, width: AccessWidth) => {
@@ -175,6 +201,7 @@ export class Recorder {
     m.unmapHw = (intid, vcpu) => this.host(() => ({ t: 'unmap', intid, vcpu }), () => unmapHw(intid, vcpu));
     m.enter = (vcpu) => this.host(() => ({ t: 'run', vcpu }), () => enter(vcpu));
     m.exit = (vcpu) => this.host(() => ({ t: 'exit', vcpu }), () => exit(vcpu));
+    m.signalMsi = (device, event) => this.host(() => ({ t: 'msi', device, event }), () => signalMsi(device, event));
   }
 }
 

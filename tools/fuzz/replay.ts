@@ -8,7 +8,7 @@
 import { KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO, kvmDevice, runScenario, type Machine, type ScenarioBackend, type ScenarioMachineOptions } from '@vgic/core';
 import { BACKENDS, loadScenario, type LoadError } from '@vgic/cli';
 import { createGicv2 } from '@vgic/gicv2';
-import { createGicv3 } from '@vgic/gicv3';
+import { createGicv3, itsTranslaterWrite } from '@vgic/gicv3';
 import { levelInfoVcpuField } from './execute.js';
 import { FuzzFailure, Recorder, describeError, type ExtraCheck } from './recorder.js';
 import { hostOnlyCalls, type HostOnly } from './scenario.js';
@@ -31,18 +31,45 @@ function instrumentedBackends(onMachine: (m: Machine) => void): Record<string, S
       onMachine(m);
       return m;
     },
-    v3: (o: ScenarioMachineOptions) => {
-      const m = createGicv3({ vcpus: o.vcpus, spis: o.spis, lrs: o.lrs, lockCheck: true, ...(o.mpidr && { mpidr: o.mpidr }) });
-      onMachine(m);
-      return m;
-    },
+    // The CLI's GICv3, with the ITS, LPIs and guest RAM the header gives, and its `its:` commands.
+    v3: Object.assign(
+      (o: ScenarioMachineOptions) => {
+        const m = createGicv3({
+          vcpus: o.vcpus,
+          spis: o.spis,
+          lrs: o.lrs,
+          lockCheck: true,
+          ...(o.mpidr && { mpidr: o.mpidr }),
+          ...(o.its && { its: o.its.base === undefined ? true : { base: Number(o.its.base) } }),
+          ...(o.lpis !== undefined && { lpis: o.lpis }),
+          ...(o.ram && { guestMemory: o.ram.map((r) => ({ base: r.base, buffer: r.buffer })) }),
+        });
+        onMachine(m);
+        return m;
+      },
+      { commands: BACKENDS['v3']!.commands, issueCommand: BACKENDS['v3']!.issueCommand },
+    ),
   };
 }
 
 function performHostOnly(m: Machine, rec: Recorder, h: HostOnly): string | null {
-  const what = h.call === 'levelInfo' ? `levelInfo(${h.first})` : `${h.call}(${h.intid})`;
+  const what =
+    h.call === 'levelInfo'
+      ? `levelInfo(${h.first})`
+      : h.call === 'translater'
+        ? `translater(0x${h.address.toString(16)})`
+        : h.call === 'msi'
+          ? `msi(${h.device}, ${h.event})`
+          : `${h.call}(${h.intid})`;
   try {
     if (h.call === 'setLineLevel') m.setLineLevel(h.intid, h.level, h.vcpu);
+    else if (h.call === 'msi') m.signalMsi(h.device, h.event);
+    else if (h.call === 'translater') {
+      rec.hostCall(
+        () => ({ t: 'translater', device: h.device, address: h.address, value: h.value }),
+        () => itsTranslaterWrite(m, h.device, h.address, h.value),
+      );
+    }
     else if (h.call === 'unmapHw') m.unmapHw(h.intid, h.vcpu);
     else {
       const attr = (BigInt(levelInfoVcpuField(m, h.vcpu ?? 0)) << 32n) | BigInt(h.first);

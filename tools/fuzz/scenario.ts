@@ -5,18 +5,23 @@
  * frame offset otherwise (`GICD+0x429`, with the width); host calls that fail
  * as misuse carry `expectError`.
  *
- * Three host calls have no scenario step: `Machine.setLineLevel`,
- * `Machine.unmapHw`, and KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO through the KVM
- * device façade. They are written as comments of a fixed form,
+ * Host calls with no scenario step — `Machine.setLineLevel`,
+ * `Machine.unmapHw`, KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO through the KVM device
+ * façade, a device's write to an address that is not the ITS's doorbell
+ * (`itsTranslaterWrite`), an MSI whose numbers are no u32 — are written as
+ * comments of a fixed form,
  *
  *   # host-only: { setLineLevel: 40, level: 1 }
  *   # host-only: { levelInfo: 32, bits: 0x100, vcpu: 1 }
+ *   # host-only: { translater: 0x8090044, device: 1, value: 0 }
+ *   # host-only: { msi: -1, event: 0, expectError: INVALID_ARGUMENT }
  *
  * which `vgic run` skips and `npm run fuzz -- --replay FILE` performs in place.
  */
 import { sysregKey, type Machine } from '@vgic/core';
+import { GITS_OFFSETS, decodeItsCommand } from '@vgic/gicv3';
 import { parse } from 'yaml';
-import type { MachineConfig, GicVersion } from './config.js';
+import { FUZZ_RAM, type MachineConfig, type GicVersion } from './config.js';
 import type { Recorded } from './recorder.js';
 
 export interface CaseHeader {
@@ -106,8 +111,21 @@ export function stepLine(m: Machine, r: Recorded): string {
       return `# host-only: { unmapHw: ${r.intid}${r.vcpu !== undefined ? `, vcpu: ${r.vcpu}` : ''}${expectError(r)} }`;
     case 'levelInfo':
       return `# host-only: { levelInfo: ${r.first}, bits: ${hex(r.bits)}${vcpuKey(r.vcpu)}${expectError(r)} }`;
+    case 'msi':
+      if (isU32(r.device) && isU32(r.event)) return `- { msi: ${r.device}, event: ${r.event}${expectError(r)} }`;
+      return `# host-only: { msi: ${r.device}, event: ${r.event}${expectError(r)} }`;
+    case 'translater':
+      return `# host-only: { translater: ${hex(r.address)}, device: ${r.device}, value: ${r.value}${expectError(r)} }`;
+    case 'its':
+      return `- { its: ${r.command}${r.fields.map(([name, v]) => `, ${name}: ${hex(v)}`).join('')}${vcpuKey(r.vcpu)} }`;
+    case 'poke':
+      return `- { poke: ${hex(r.addr)}, value: ${hex(r.value)}${r.width !== 64 ? `, width: ${r.width}` : ''} }`;
+    case 'note':
+      return `# (${r.text})`;
   }
 }
+
+const isU32 = (x: number): boolean => x >>> 0 === x;
 
 /**
  * The scenario file for a recorded case. `failedAt` (an index into
@@ -121,12 +139,42 @@ export function scenarioText(m: Machine, h: CaseHeader, records: readonly Record
   out.push(`spis: ${h.config.spis}`);
   out.push(`lrs: ${h.config.lrs}`);
   if (h.config.mpidr !== null) out.push(`mpidr: [${h.config.mpidr.map((a) => hex(a)).join(', ')}]`);
+  if (h.config.its !== null) {
+    out.push('its: true', `lpis: ${h.config.its.lpis}`, 'memory:', `  - { base: ${hex(FUZZ_RAM.base)}, size: ${hex(FUZZ_RAM.size)} }`);
+  }
   out.push(records.length === 0 ? 'steps: []' : 'steps:');
   records.forEach((r, i) => {
+    const queued = queuedCommand(m, records, i);
+    if (queued !== null) out.push(`  # ${queued}`);
     out.push(`  ${stepLine(m, r)}`);
     if (i === failedAt && failure !== null) out.push(`  # ^ FAILED here: ${oneLine(failure)}`);
   });
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * When records `i`..`i + 3` store a command's 32 bytes and the next one
+ * moves GITS_CWRITER (as the guest's driver queues a command), what the
+ * bytes say: the command and its fields, or the opcode no command has.
+ */
+function queuedCommand(m: Machine, records: readonly Recorded[], i: number): string | null {
+  const gits = m.frameMap.named('GITS')?.frame.base;
+  if (gits === undefined) return null;
+  const bytes = new Uint8Array(32);
+  const view = new DataView(bytes.buffer);
+  for (let j = 0; j < 4; j++) {
+    const r = records[i + j];
+    if (r?.t !== 'poke' || r.width !== 64 || (j > 0 && r.addr !== (records[i] as { addr: number }).addr + 8 * j)) return null;
+    view.setBigUint64(8 * j, r.value, true);
+  }
+  const w = records[i + 4];
+  if (w?.t !== 'mmio' || !w.write || w.addr !== gits + GITS_OFFSETS.GITS_CWRITER) return null;
+  const c = decodeItsCommand(bytes);
+  if (c === null) return `32 bytes no command: opcode 0x${bytes[0]!.toString(16)}`;
+  const fields = Object.entries(c)
+    .filter(([k]) => k !== 'cmd')
+    .map(([k, v]) => `${k}: ${typeof v === 'boolean' ? (v ? 1 : 0) : hex(v as number | bigint)}`);
+  return `${c.cmd} { ${fields.join(', ')} }`;
 }
 
 export function oneLine(s: string): string {
@@ -137,7 +185,11 @@ export type HostOnly =
   | { call: 'setLineLevel'; intid: number; level: boolean; vcpu?: number; expectError?: string; line: number }
   | { call: 'unmapHw'; intid: number; vcpu?: number; expectError?: string; line: number }
   /** KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO: 32 line levels from INTID `first`. */
-  | { call: 'levelInfo'; first: number; bits: number; vcpu?: number; expectError?: string; line: number };
+  | { call: 'levelInfo'; first: number; bits: number; vcpu?: number; expectError?: string; line: number }
+  /** `itsTranslaterWrite(m, device, address, value)`. */
+  | { call: 'translater'; address: number; device: number; value: number; expectError?: string; line: number }
+  /** `Machine.signalMsi` with numbers a scenario's `msi` step cannot hold. */
+  | { call: 'msi'; device: number; event: number; expectError?: string; line: number };
 
 const HOST_ONLY = /^\s*#\s*host-only:\s*(\{.*\})\s*$/;
 
@@ -156,6 +208,9 @@ export function hostOnlyCalls(text: string): HostOnly[] {
     if (typeof js['setLineLevel'] === 'number') out.push({ call: 'setLineLevel', intid: js['setLineLevel'], level: js['level'] === 1, ...common });
     else if (typeof js['unmapHw'] === 'number') out.push({ call: 'unmapHw', intid: js['unmapHw'], ...common });
     else if (typeof js['levelInfo'] === 'number') out.push({ call: 'levelInfo', first: js['levelInfo'], bits: Number(js['bits'] ?? 0), ...common });
+    else if (typeof js['translater'] === 'number') {
+      out.push({ call: 'translater', address: js['translater'], device: Number(js['device'] ?? 0), value: Number(js['value'] ?? 0), ...common });
+    } else if (typeof js['msi'] === 'number') out.push({ call: 'msi', device: js['msi'], event: Number(js['event'] ?? 0), ...common });
   });
   return out;
 }

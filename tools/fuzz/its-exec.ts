@@ -1,0 +1,306 @@
+/**
+ * Runs the LPI and ITS operations (its-ops.ts) on a GICv3 machine with an
+ * ITS, as its guest and its devices would: the guest's LPI driver
+ * (GuestOps.lpi) brings LPIs up; commands go through the queue in guest RAM
+ * (`queueItsCommand`, or 32 stored bytes and a GITS_CWRITER write for a
+ * command that does not encode); MSIs through KVM_SIGNAL_MSI and
+ * GITS_TRANSLATER; stores to RAM where the tables are.
+ *
+ * The RAM layout is the driver's (packages/gicv3/src/lpi-guest.ts): 64 KiB
+ * blocks from the RAM's base — device table, collection table, command
+ * queue, property table, a pending table per vCPU — then one interrupt
+ * translation table per device.
+ */
+import type { AccessWidth, Machine } from '@vgic/core';
+import type { GuestOps, GuestRam, LpiPlan } from '@vgic/core/testing';
+import { GITS_OFFSETS, GITS_TRANSLATER_OFFSET, itsState, itsTranslaterWrite, queueItsCommand, type ItsCommand } from '@vgic/gicv3';
+import { FUZZ_RAM, type ItsFuzzConfig } from './config.js';
+import { INVALIDATIONS, ITS_COMMAND_KINDS, MSI_PATHS, RAM_AREAS, type ItsOp } from './its-ops.js';
+import type { Recorder } from './recorder.js';
+
+const LPI_FIRST = 8192;
+const BLOCK = 0x1_0000;
+const PROPERTY_TABLE = 0x3_0000;
+const PENDING_TABLES = 0x4_0000;
+const ITE_BYTES = 8;
+
+/** Opcodes no GICv3 ITS command has (GICv4's VMAPI, VMAPP... among them: this ITS has no vLPIs). */
+const UNKNOWN_OPCODES: readonly number[] = [0x00, 0x02, 0x06, 0x07, 0x10, 0x20, 0x21, 0x22, 0x29, 0x2a, 0xff];
+
+/** EventID bits an ITT for `events` events takes, as the driver sizes it. */
+function eventBitsFor(events: number): number {
+  let bits = 1;
+  while (1 << bits < events) bits++;
+  return bits;
+}
+
+/** Index `i` into `valid` three times in four, else into `extra` (IDs no driver would use). */
+function choose(i: number, valid: readonly number[], extra: readonly number[]): number {
+  const j = i >>> 2;
+  if ((i & 3) !== 3 || extra.length === 0) return valid[j % valid.length]!;
+  return extra[j % extra.length]!;
+}
+
+function range(n: number, from = 0): number[] {
+  return Array.from({ length: n }, (_, i) => from + i);
+}
+
+/** The IDs and addresses an ITS case's fields index, for one machine. */
+export class ItsSpace {
+  readonly plan: LpiPlan;
+  readonly eventBits: number;
+  readonly devices: number[];
+  readonly events: number[];
+  readonly vcpus: number[];
+  /** The LPIs the driver maps and enables (two per event, as its property table covers). */
+  readonly lpis: number[];
+  readonly gits: number;
+
+  constructor(
+    m: Machine,
+    readonly config: ItsFuzzConfig,
+    readonly ram: GuestRam,
+  ) {
+    this.plan = { vcpus: m.vcpus, devices: config.devices, eventsPerDevice: config.events, lpis: config.lpis };
+    this.eventBits = eventBitsFor(config.events);
+    this.devices = range(config.devices);
+    this.events = range(config.events);
+    this.vcpus = range(m.vcpus);
+    this.lpis = range(2 * config.devices * config.events, LPI_FIRST);
+    this.gits = m.frameMap.named('GITS')!.frame.base;
+  }
+
+  device(i: number): number {
+    return choose(i, this.devices, [this.config.devices, 0xffff, 0x1_0000, 0xffff_ffff]);
+  }
+  event(i: number): number {
+    return choose(i, this.events, [this.config.events, (1 << this.eventBits) - 1, 0xffff, 0x1_0000, 0xffff_ffff]);
+  }
+  intid(i: number): number {
+    const l = this.config.lpis;
+    return choose(i, this.lpis, [LPI_FIRST + l, LPI_FIRST + l - 1, LPI_FIRST - 1, 1023, 0, 40, 0xffff, 0x1_0000, 0x1_2000, 0xffff_ffff]);
+  }
+  collection(i: number): number {
+    return choose(i, this.vcpus, [this.vcpus.length, 511, 512, 0xffff]);
+  }
+  vcpu(i: number): number {
+    return choose(i, this.vcpus, [this.vcpus.length, 7, 0xffff, 0xffff_ffff]);
+  }
+  size(i: number): number {
+    return choose(i, [this.eventBits], [1, 16, 17, 32]);
+  }
+  /** Device `device`'s ITT as the driver lays it out, or an address where no ITT belongs. */
+  itt(i: number, device: number): number {
+    const stride = Math.ceil(((1 << this.eventBits) * ITE_BYTES) / 256) * 256;
+    const own = this.ram.base + PENDING_TABLES + this.plan.vcpus * BLOCK + (device % this.config.devices) * stride;
+    const end = this.ram.base + FUZZ_RAM.size;
+    return choose(i, [own], [0, this.ram.base, this.ram.base + PROPERTY_TABLE, end - 256, end, 2 ** 52 - 256]);
+  }
+  /** A random store's address: inside area `area` of the layout, aligned to `bytes`. */
+  storeAddress(area: number, offset: number, bytes: number): number {
+    const a = RAM_AREAS[area % RAM_AREAS.length]!;
+    const n = this.plan.vcpus;
+    const [from, size] =
+      a === 'deviceTable'
+        ? [0, BLOCK]
+        : a === 'collectionTable'
+          ? [BLOCK, BLOCK]
+          : a === 'queue'
+            ? [2 * BLOCK, BLOCK]
+            : a === 'properties'
+              ? [PROPERTY_TABLE, BLOCK]
+              : a === 'pending'
+                ? [PENDING_TABLES, n * BLOCK]
+                : a === 'itt'
+                  ? [PENDING_TABLES + n * BLOCK, BLOCK]
+                  : [0, FUZZ_RAM.size];
+    const at = Math.min(from + (offset % size), FUZZ_RAM.size - bytes);
+    return this.ram.base + at - (at % bytes);
+  }
+}
+
+/** `bytes` at `addr` as the fewest aligned stores of 8, 4, 2 or 1 bytes, little-endian. */
+export function storesOf(addr: number, bytes: Uint8Array): { addr: number; width: 8 | 16 | 32 | 64; value: bigint }[] {
+  const out: { addr: number; width: 8 | 16 | 32 | 64; value: bigint }[] = [];
+  let i = 0;
+  while (i < bytes.length) {
+    const a = addr + i;
+    let n = 8;
+    while (n > 1 && (a % n !== 0 || i + n > bytes.length)) n >>= 1;
+    let value = 0n;
+    for (let b = n - 1; b >= 0; b--) value = (value << 8n) | BigInt(bytes[i + b]!);
+    out.push({ addr: a, width: (n * 8) as 8 | 16 | 32 | 64, value });
+    i += n;
+  }
+  return out;
+}
+
+/** Runs ITS operations on one machine; every call goes through `rec`. */
+export class ItsExecutor {
+  private readonly view: DataView;
+
+  constructor(
+    readonly m: Machine,
+    readonly guest: GuestOps,
+    readonly rec: Recorder,
+    readonly space: ItsSpace,
+  ) {
+    this.view = new DataView(space.ram.buffer);
+  }
+
+  /** A guest store of `width` bits at `addr` (inside the RAM), recorded as a `poke`. */
+  private store(addr: number, width: 8 | 16 | 32 | 64, value: bigint): void {
+    const off = addr - this.space.ram.base;
+    const v = BigInt.asUintN(width, value);
+    if (width === 8) this.view.setUint8(off, Number(v));
+    else if (width === 16) this.view.setUint16(off, Number(v), true);
+    else if (width === 32) this.view.setUint32(off, Number(v), true);
+    else this.view.setBigUint64(off, v, true);
+    this.rec.store({ t: 'poke', addr, width, value: v });
+  }
+
+  /** The guest's LPI and ITS drivers' bring-up, every store it makes to RAM recorded as a `poke`. */
+  lpiUp(priority: number): void {
+    const lpi = this.guest.lpi;
+    if (lpi === undefined) return;
+    lpi.setUp(this.m, this.space.ram, this.space.plan, {
+      priority,
+      observe: (addr, bytes) => {
+        for (const s of storesOf(addr, bytes)) this.rec.store({ t: 'poke', ...s });
+      },
+    });
+  }
+
+  perform(op: ItsOp): void {
+    const { m, space } = this;
+    switch (op.kind) {
+      case 'lpiUp':
+        this.lpiUp(op.priority);
+        return;
+      case 'itsCmd':
+        this.command(op);
+        return;
+      case 'msi': {
+        const device = space.device(op.device);
+        const event = space.event(op.event);
+        const path = MSI_PATHS[op.path % MSI_PATHS.length]!;
+        const doorbell = space.gits + GITS_TRANSLATER_OFFSET;
+        if (path === 'signal') {
+          // Now and then a number that is no u32: host misuse, which must change nothing.
+          m.signalMsi((op.device & 0xfff) === 0xfff ? -1 : device, event);
+        } else if (path === 'translater') {
+          itsTranslaterWrite(m, device, doorbell, event);
+        } else if (path === 'elsewhere') {
+          const address = doorbell + [4, -4, 0x10000, -GITS_TRANSLATER_OFFSET][op.event % 4]!;
+          this.rec.hostCall(
+            () => ({ t: 'translater', device, address, value: event }),
+            () => itsTranslaterWrite(m, device, address, event),
+          );
+        } else {
+          // A vCPU's own store to the doorbell carries no DeviceID: KVM signals nothing.
+          const width = (op.event & 1) === 0 ? 32 : 16;
+          m.mmioWrite(op.vcpu % m.vcpus, doorbell, width as AccessWidth, width === 32 ? event >>> 0 : event & 0xffff);
+        }
+        return;
+      }
+      case 'prop': {
+        const intid = space.intid(op.intid);
+        const k = op.vcpu % m.vcpus;
+        if (intid >= LPI_FIRST && intid < 0x1_0000) {
+          this.store(space.ram.base + PROPERTY_TABLE + intid - LPI_FIRST, 8, BigInt((op.priority & 0xfc) | 0x2 | (op.enabled ? 1 : 0)));
+        }
+        const then = INVALIDATIONS[op.then % INVALIDATIONS.length]!;
+        const n = intid - LPI_FIRST;
+        const e = space.config.events;
+        if (then === 'INV') this.queue({ cmd: 'INV', device: n >= 0 ? Math.floor(n / e) : 0, event: n >= 0 ? n % e : 0 }, k);
+        else if (then === 'INVALL') this.queue({ cmd: 'INVALL', collection: space.collection(op.rd) }, k);
+        else if (then === 'GICR_INVLPIR') m.writeRegister('GICR_INVLPIR', BigInt(intid), { vcpu: k, rd: op.rd % m.vcpus });
+        else if (then === 'GICR_INVALLR') m.writeRegister('GICR_INVALLR', 0n, { vcpu: k, rd: op.rd % m.vcpus });
+        return;
+      }
+      case 'poke': {
+        const width = op.width as 8 | 16 | 32 | 64;
+        this.store(space.storeAddress(op.area, op.offset, width / 8), width, op.value);
+        return;
+      }
+      case 'enableLpis':
+        m.writeRegister('GICR_CTLR', op.on ? 1 : 0, { vcpu: op.vcpu % m.vcpus, rd: op.rd % m.vcpus });
+        return;
+    }
+  }
+
+  /** `c` queued by vCPU `k` through `queueItsCommand`, recorded as the `its:` step that does the same. */
+  private queue(c: ItsCommand, k: number): void {
+    const fields: [string, bigint][] = Object.entries(c)
+      .filter(([name]) => name !== 'cmd')
+      .map(([name, v]) => [name, typeof v === 'boolean' ? (v ? 1n : 0n) : BigInt(v as number | bigint)]);
+    let queued = true;
+    this.rec.guestCall(
+      () => ({ t: 'its', command: c.cmd, fields, vcpu: k }),
+      () => (queued = queueItsCommand(this.m, c, k)),
+    );
+    if (!queued) this.rec.store({ t: 'note', text: `${c.cmd} not queued: GITS_CBASER + GITS_CWRITER is outside guest RAM` });
+  }
+
+  private command(op: Extract<ItsOp, { kind: 'itsCmd' }>): void {
+    const { space } = this;
+    const kind = ITS_COMMAND_KINDS[op.cmd % ITS_COMMAND_KINDS.length]!;
+    const k = op.vcpu % this.m.vcpus;
+    const device = space.device(op.device);
+    const event = space.event(op.event);
+    switch (kind) {
+      case 'MAPD':
+        this.queue({ cmd: 'MAPD', device, itt: space.itt(op.itt, device), size: space.size(op.size), valid: op.valid }, k);
+        return;
+      case 'MAPC':
+        this.queue({ cmd: 'MAPC', collection: space.collection(op.collection), target: space.vcpu(op.target), valid: op.valid }, k);
+        return;
+      case 'MAPTI':
+        this.queue({ cmd: 'MAPTI', device, event, intid: space.intid(op.intid), collection: space.collection(op.collection) }, k);
+        return;
+      case 'MAPI':
+      case 'MOVI':
+        this.queue({ cmd: kind, device, event, collection: space.collection(op.collection) }, k);
+        return;
+      case 'INT':
+      case 'CLEAR':
+      case 'DISCARD':
+      case 'INV':
+        this.queue({ cmd: kind, device, event }, k);
+        return;
+      case 'INVALL':
+        this.queue({ cmd: 'INVALL', collection: space.collection(op.collection) }, k);
+        return;
+      case 'MOVALL':
+        this.queue({ cmd: 'MOVALL', from: space.vcpu(op.target), target: space.vcpu(op.collection) }, k);
+        return;
+      case 'SYNC':
+        this.queue({ cmd: 'SYNC', target: space.vcpu(op.target) }, k);
+        return;
+      case 'unknown':
+      case 'raw': {
+        const w = [...op.words];
+        if (kind === 'unknown') w[0] = (w[0]! & ~0xffn) | BigInt(UNKNOWN_OPCODES[op.opcode % UNKNOWN_OPCODES.length]!);
+        this.raw(w, k);
+        return;
+      }
+    }
+  }
+
+  /**
+   * 32 bytes no encoder would write, as the guest stores them: at the
+   * queue's write offset (when that is RAM), then GITS_CWRITER moved past
+   * them by vCPU `k`, a trapped access.
+   */
+  private raw(words: bigint[], k: number): void {
+    const s = itsState(this.m);
+    const base = Number(s.cbaser & 0x000f_ffff_ffff_f000n);
+    const size = (Number(s.cbaser & 0xffn) + 1) * 0x1000;
+    const at = base + s.cwriter;
+    const ram = this.space.ram;
+    if (at >= ram.base && at + 32 <= ram.base + FUZZ_RAM.size) {
+      for (let i = 0; i < 4; i++) this.store(at + 8 * i, 64, words[i]!);
+    }
+    this.m.mmioWrite(k, this.space.gits + GITS_OFFSETS.GITS_CWRITER, 64, BigInt((s.cwriter + 32) % size));
+  }
+}
