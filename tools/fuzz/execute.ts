@@ -232,27 +232,17 @@ class Runner {
       case 'exit':
         m.exit(space.hostVcpu(op.vcpu));
         return;
-      case 'snapshot': {
-        this.rec.paused = true;
-        try {
+      case 'snapshot':
+        this.rec.checkpoint({ t: 'snapshot' }, () => {
           this.saved = { doc: structuredClone(saveMachine(m)), taken: copy(this.taken), dropped: copy(this.dropped) };
-        } finally {
-          this.rec.paused = false;
-        }
-        this.rec.checkpoint({ t: 'snapshot' });
+        });
         return;
-      }
       case 'restore': {
-        if (this.saved === null) return;
-        this.rec.paused = true;
-        try {
-          restoreMachine(m, this.saved.doc);
-        } finally {
-          this.rec.paused = false;
-        }
-        this.taken = copy(this.saved.taken);
-        this.dropped = copy(this.saved.dropped);
-        this.rec.checkpoint({ t: 'restore' });
+        const saved = this.saved;
+        if (saved === null) return;
+        this.rec.checkpoint({ t: 'restore' }, () => restoreMachine(m, saved.doc));
+        this.taken = copy(saved.taken);
+        this.dropped = copy(saved.dropped);
         return;
       }
       case 'guest':

@@ -81,10 +81,24 @@ export class Recorder {
     return this.extraCheck?.(m) ?? null;
   }
 
-  /** Check the machine after something the recorder did not see call by call (a snapshot, a restore). */
-  checkpoint(rec: Record): void {
+  /**
+   * Something the recorder does not see call by call (a snapshot, a
+   * restore: their own exits and writes are not recorded), recorded before
+   * it runs so that a case failing in it prints the step it failed at; then
+   * the machine checked. It must not throw.
+   */
+  checkpoint(rec: Record, call: () => void): void {
     const n = this.calls++;
     if (this.record) this.records.push(rec);
+    this.paused = true;
+    try {
+      call();
+    } catch (e) {
+      if (this.record) (rec as Recorded).error = describeError(e);
+      throw new FuzzFailure(`the ${rec.t} threw: ${describeError(e)}`, n);
+    } finally {
+      this.paused = false;
+    }
     const p = this.problem();
     if (p !== null) throw new FuzzFailure(p, n);
   }
