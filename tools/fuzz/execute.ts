@@ -297,6 +297,7 @@ class Runner {
       case 'prop':
       case 'poke':
       case 'enableLpis':
+      case 'kvmIts':
         this.its?.perform(op);
         return;
       case 'sysreg': {
@@ -386,7 +387,8 @@ function isHostOp(op: Op): boolean {
     op.kind === 'unmap' ||
     op.kind === 'run' ||
     op.kind === 'exit' ||
-    op.kind === 'msi'
+    op.kind === 'msi' ||
+    op.kind === 'kvmIts'
   );
 }
 

@@ -13,10 +13,23 @@
  */
 import type { AccessWidth, Machine } from '@vgic/core';
 import type { GuestOps, GuestRam, LpiPlan } from '@vgic/core/testing';
-import { GITS_OFFSETS, GITS_TRANSLATER_OFFSET, itsState, itsTranslaterWrite, queueItsCommand, type ItsCommand } from '@vgic/gicv3';
+import {
+  GITS_OFFSETS,
+  GITS_TRANSLATER_OFFSET,
+  KVM_DEV_ARM_ITS_CTRL_RESET,
+  KVM_DEV_ARM_ITS_RESTORE_TABLES,
+  KVM_DEV_ARM_ITS_SAVE_TABLES,
+  KVM_DEV_ARM_VGIC_GRP_ITS_REGS,
+  itsState,
+  itsTranslaterWrite,
+  kvmItsDevice,
+  queueItsCommand,
+  type ItsCommand,
+} from '@vgic/gicv3';
+import { KVM_DEV_ARM_VGIC_GRP_CTRL } from '@vgic/core';
 import { FUZZ_RAM, type ItsFuzzConfig } from './config.js';
-import { INVALIDATIONS, ITS_COMMAND_KINDS, MSI_PATHS, RAM_AREAS, type ItsOp } from './its-ops.js';
-import type { Recorder } from './recorder.js';
+import { INVALIDATIONS, ITS_COMMAND_KINDS, KVM_ITS_CALLS, MSI_PATHS, RAM_AREAS, type ItsOp } from './its-ops.js';
+import type { Record, Recorder } from './recorder.js';
 
 const LPI_FIRST = 8192;
 const BLOCK = 0x1_0000;
@@ -226,7 +239,46 @@ export class ItsExecutor {
       case 'enableLpis':
         m.writeRegister('GICR_CTLR', op.on ? 1 : 0, { vcpu: op.vcpu % m.vcpus, rd: op.rd % m.vcpus });
         return;
+      case 'kvmIts':
+        this.kvmIts(op.call, op.value);
+        return;
     }
+  }
+
+  /**
+   * A VMM's call on the KVM ITS device. Restoring the tables may fail for
+   * what the guest left in them (INVALID_STATE, KVM's EINVAL/EFAULT/EEXIST/
+   * ENOMEM, keeping what it restored before), as may saving them into
+   * tables outside guest RAM; everything else fails only as misuse.
+   */
+  private kvmIts(i: number, value: bigint): void {
+    const call = KVM_ITS_CALLS[i % KVM_ITS_CALLS.length]!;
+    const dev = kvmItsDevice(this.m);
+    if (call === 'save' || call === 'restore' || call === 'reset') {
+      const attr = call === 'save' ? KVM_DEV_ARM_ITS_SAVE_TABLES : call === 'restore' ? KVM_DEV_ARM_ITS_RESTORE_TABLES : KVM_DEV_ARM_ITS_CTRL_RESET;
+      const rec = (): Record => ({ t: 'kvmIts', ctrl: call, offset: 0, write: true, value: 0n });
+      const run = (): void => dev.setAttr(KVM_DEV_ARM_VGIC_GRP_CTRL, attr);
+      if (call === 'reset') this.rec.hostCall(rec, run);
+      else this.rec.hostCallFailing(rec, run, 'INVALID_STATE');
+      return;
+    }
+    if (call === 'read') {
+      const offsets = [GITS_OFFSETS.GITS_CTLR, GITS_OFFSETS.GITS_CBASER, GITS_OFFSETS.GITS_CREADR, GITS_OFFSETS.GITS_BASER + 8, 0x40, GITS_OFFSETS.GITS_CBASER + 4];
+      const offset = offsets[Number(value % BigInt(offsets.length))]!;
+      this.rec.hostCall(
+        () => ({ t: 'kvmIts', ctrl: null, offset, write: false, value: 0n }),
+        () => dev.getAttr(KVM_DEV_ARM_VGIC_GRP_ITS_REGS, offset),
+      );
+      return;
+    }
+    const offset = call === 'GITS_BASER0' ? GITS_OFFSETS.GITS_BASER : call === 'GITS_BASER1' ? GITS_OFFSETS.GITS_BASER + 8 : GITS_OFFSETS[call];
+    // A queue offset a VMM restores, now and then one no queue holds; a 32-bit register's value sometimes wider than it.
+    const v = call === 'GITS_CREADR' && (value & 1n) === 0n ? value & 0xf_ffe0n : value;
+    const run = (): void => dev.setAttr(KVM_DEV_ARM_VGIC_GRP_ITS_REGS, offset, v);
+    const rec = (): Record => ({ t: 'kvmIts', ctrl: null, offset, write: true, value: v });
+    // GITS_CREADR is writable only while the ITS is disabled (EBUSY otherwise).
+    if (call === 'GITS_CREADR') this.rec.hostCallFailing(rec, run, 'INVALID_STATE');
+    else this.rec.hostCall(rec, run);
   }
 
   /** `c` queued by vCPU `k` through `queueItsCommand`, recorded as the `its:` step that does the same. */

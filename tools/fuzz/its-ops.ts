@@ -23,6 +23,10 @@ export type Invalidation = (typeof INVALIDATIONS)[number];
 export const MSI_PATHS = ['signal', 'translater', 'elsewhere', 'vcpuStore'] as const;
 export type MsiPath = (typeof MSI_PATHS)[number];
 
+/** What a VMM does through the KVM ITS device (KVM_DEV_TYPE_ARM_VGIC_ITS): the CTRL group, then register writes and a read. */
+export const KVM_ITS_CALLS = ['save', 'restore', 'reset', 'GITS_CREADR', 'GITS_CWRITER', 'GITS_CBASER', 'GITS_CTLR', 'GITS_BASER0', 'GITS_BASER1', 'GITS_IIDR', 'read'] as const;
+export type KvmItsCall = (typeof KVM_ITS_CALLS)[number];
+
 export type ItsOp =
   /** The guest's LPI and ITS bring-up (GuestOps.lpi.setUp), at a property priority. */
   | { kind: 'lpiUp'; priority: number }
@@ -48,7 +52,9 @@ export type ItsOp =
   /** Any store to RAM: the tables under the ITS and redistributors change as a guest may change them. */
   | { kind: 'poke'; area: number; offset: number; width: number; value: bigint }
   /** GICR_CTLR.EnableLPIs of redistributor `rd`, by vCPU `vcpu`. */
-  | { kind: 'enableLpis'; rd: number; on: boolean; vcpu: number };
+  | { kind: 'enableLpis'; rd: number; on: boolean; vcpu: number }
+  /** A VMM's call on the KVM ITS device: save or restore the tables, reset, a register written with `value` or read. */
+  | { kind: 'kvmIts'; call: number; value: bigint };
 
 const pick = fc.nat(1 << 12);
 const vcpu = fc.nat(7);
@@ -108,4 +114,5 @@ export const itsOpArbitrary: fc.Arbitrary<ItsOp> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('enableLpis' as const), rd: vcpu, on: fc.boolean(), vcpu }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('kvmIts' as const), call: fc.nat(KVM_ITS_CALLS.length - 1), value: value64 }) },
 );

@@ -27,6 +27,8 @@ export type Record =
   | { t: 'snapshot' | 'restore' }
   /** KVM_SIGNAL_MSI (`Machine.signalMsi`). */
   | { t: 'msi'; device: number; event: number }
+  /** KVM ITS device: KVM_DEV_ARM_VGIC_GRP_CTRL (`ctrl`) or KVM_DEV_ARM_VGIC_GRP_ITS_REGS at `offset` (no scenario step). */
+  | { t: 'kvmIts'; ctrl: 'save' | 'restore' | 'reset' | null; offset: number; write: boolean; value: bigint }
   /** A device's write by address that is not the ITS's doorbell (`itsTranslaterWrite`; no scenario step). */
   | { t: 'translater'; device: number; address: number; value: number }
   /** A command queued as the guest's driver queues one (`queueItsCommand`), its fields as the scenario step names them. */
@@ -129,6 +131,16 @@ export class Recorder {
   }
 
   /**
+   * A host call that may also fail with `code` for a reason the guest made
+   * (a table in its memory KVM cannot restore: KVM returns the errno and
+   * keeps what it restored before it, so the state may have changed), or as
+   * host misuse, changing nothing.
+   */
+  hostCallFailing<T>(rec: () => Record, call: () => T, code: string): T {
+    return this.host(rec, call, code);
+  }
+
+  /**
    * Several guest accesses a scenario writes as one step (an `its:` command:
    * the stores to the queue and the GITS_CWRITER write), checked as one.
    */
@@ -143,7 +155,7 @@ export class Recorder {
     if (this.record) this.records.push(rec);
   }
 
-  private host<T>(rec: () => Record, call: () => T): T {
+  private host<T>(rec: () => Record, call: () => T, guestCode: string | null = null): T {
     if (this.depth > 0 || this.paused) return call();
     const n = this.calls++;
     const r = this.record ? rec() : null;
@@ -155,6 +167,12 @@ export class Recorder {
       out = call();
     } catch (e) {
       this.depth--;
+      if (isVgicError(e) && e.code === guestCode) {
+        if (r !== null) (r as Recorded).error = e.code;
+        const p = this.problem();
+        if (p !== null) throw new FuzzFailure(p, n);
+        throw e;
+      }
       if (!isVgicError(e) || !MISUSE.has(e.code)) {
         if (r !== null) (r as Recorded).error = describeError(e);
         throw new FuzzFailure(`a host call failed in a way misuse never should: ${describeError(e)}`, n);

@@ -5,10 +5,18 @@
  * accesses never throwing, misuse changing nothing); the host-only comments
  * (`# host-only: { setLineLevel: ... }`) are performed where they stand.
  */
-import { KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO, kvmDevice, runScenario, type Machine, type ScenarioBackend, type ScenarioMachineOptions } from '@vgic/core';
+import { KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO, kvmDevice, runScenario, type Machine, type ScenarioBackend, type ScenarioMachineOptions } from '@vgic/core';
 import { BACKENDS, loadScenario, type LoadError } from '@vgic/cli';
 import { createGicv2 } from '@vgic/gicv2';
-import { createGicv3, itsTranslaterWrite } from '@vgic/gicv3';
+import {
+  KVM_DEV_ARM_ITS_CTRL_RESET,
+  KVM_DEV_ARM_ITS_RESTORE_TABLES,
+  KVM_DEV_ARM_ITS_SAVE_TABLES,
+  KVM_DEV_ARM_VGIC_GRP_ITS_REGS,
+  createGicv3,
+  itsTranslaterWrite,
+  kvmItsDevice,
+} from '@vgic/gicv3';
 import { levelInfoVcpuField } from './execute.js';
 import { FuzzFailure, Recorder, describeError, type ExtraCheck } from './recorder.js';
 import { hostOnlyCalls, type HostOnly } from './scenario.js';
@@ -60,10 +68,21 @@ function performHostOnly(m: Machine, rec: Recorder, h: HostOnly): string | null 
         ? `translater(0x${h.address.toString(16)})`
         : h.call === 'msi'
           ? `msi(${h.device}, ${h.event})`
-          : `${h.call}(${h.intid})`;
+          : h.call === 'kvmIts'
+            ? `kvmIts(${h.ctrl ?? `0x${h.offset.toString(16)}`})`
+            : `${h.call}(${h.intid})`;
   try {
     if (h.call === 'setLineLevel') m.setLineLevel(h.intid, h.level, h.vcpu);
     else if (h.call === 'msi') m.signalMsi(h.device, h.event);
+    else if (h.call === 'kvmIts') {
+      const dev = kvmItsDevice(m);
+      const record = () => ({ t: 'kvmIts' as const, ctrl: h.ctrl, offset: h.offset, write: h.write, value: h.value });
+      if (h.ctrl !== null) {
+        const attr = h.ctrl === 'save' ? KVM_DEV_ARM_ITS_SAVE_TABLES : h.ctrl === 'restore' ? KVM_DEV_ARM_ITS_RESTORE_TABLES : KVM_DEV_ARM_ITS_CTRL_RESET;
+        rec.hostCallFailing(record, () => dev.setAttr(KVM_DEV_ARM_VGIC_GRP_CTRL, attr), 'INVALID_STATE');
+      } else if (h.write) rec.hostCallFailing(record, () => dev.setAttr(KVM_DEV_ARM_VGIC_GRP_ITS_REGS, h.offset, h.value), 'INVALID_STATE');
+      else rec.hostCall(record, () => dev.getAttr(KVM_DEV_ARM_VGIC_GRP_ITS_REGS, h.offset));
+    }
     else if (h.call === 'translater') {
       rec.hostCall(
         () => ({ t: 'translater', device: h.device, address: h.address, value: h.value }),

@@ -114,6 +114,9 @@ export function stepLine(m: Machine, r: Recorded): string {
     case 'msi':
       if (isU32(r.device) && isU32(r.event)) return `- { msi: ${r.device}, event: ${r.event}${expectError(r)} }`;
       return `# host-only: { msi: ${r.device}, event: ${r.event}${expectError(r)} }`;
+    case 'kvmIts':
+      if (r.ctrl !== null) return `# host-only: { kvmIts: ${r.ctrl}${expectError(r)} }`;
+      return `# host-only: { kvmIts: ${r.write ? 'write' : 'read'}, offset: ${hex(r.offset)}${r.write ? `, value: ${hex(r.value)}` : ''}${expectError(r)} }`;
     case 'translater':
       return `# host-only: { translater: ${hex(r.address)}, device: ${r.device}, value: ${r.value}${expectError(r)} }`;
     case 'its':
@@ -188,6 +191,8 @@ export type HostOnly =
   | { call: 'levelInfo'; first: number; bits: number; vcpu?: number; expectError?: string; line: number }
   /** `itsTranslaterWrite(m, device, address, value)`. */
   | { call: 'translater'; address: number; device: number; value: number; expectError?: string; line: number }
+  /** The KVM ITS device: KVM_DEV_ARM_VGIC_GRP_CTRL's save, restore or reset, or a GITS register by offset. */
+  | { call: 'kvmIts'; ctrl: 'save' | 'restore' | 'reset' | null; write: boolean; offset: number; value: bigint; expectError?: string; line: number }
   /** `Machine.signalMsi` with numbers a scenario's `msi` step cannot hold. */
   | { call: 'msi'; device: number; event: number; expectError?: string; line: number };
 
@@ -210,6 +215,19 @@ export function hostOnlyCalls(text: string): HostOnly[] {
     else if (typeof js['levelInfo'] === 'number') out.push({ call: 'levelInfo', first: js['levelInfo'], bits: Number(js['bits'] ?? 0), ...common });
     else if (typeof js['translater'] === 'number') {
       out.push({ call: 'translater', address: js['translater'], device: Number(js['device'] ?? 0), value: Number(js['value'] ?? 0), ...common });
+    } else if (typeof js['kvmIts'] === 'string') {
+      const what = js['kvmIts'];
+      const ctrl = what === 'save' || what === 'restore' || what === 'reset' ? what : null;
+      // A 64-bit value: read again with integers as bigints (a double would round it).
+      const value = (parse(m[1]!, { intAsBigInt: true }) as Record<string, unknown>)['value'];
+      out.push({
+        call: 'kvmIts',
+        ctrl,
+        write: what !== 'read',
+        offset: Number(js['offset'] ?? 0),
+        value: typeof value === 'bigint' ? value : BigInt(typeof value === 'number' ? value : 0),
+        ...common,
+      });
     } else if (typeof js['msi'] === 'number') out.push({ call: 'msi', device: js['msi'], event: Number(js['event'] ?? 0), ...common });
   });
   return out;

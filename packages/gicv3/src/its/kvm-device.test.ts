@@ -132,3 +132,33 @@ describe('the KVM ITS device', () => {
     expect(() => kvmItsDevice(createGicv3({ vcpus: 1, guestMemory: [{ base: RAM, buffer: new ArrayBuffer(RAM_SIZE) }] }))).toThrow(/no ITS/);
   });
 });
+
+describe('a register write the KVM ITS device refuses changes nothing', () => {
+  // The refusal comes before every running vCPU is made to exit: an exit folds its list registers back.
+  const refused = (r: ItsRig, offset: number, value: bigint): string => {
+    r.m.enter(0);
+    const before = new Uint8Array(r.m.vgic.buffer).slice();
+    let code = 'none';
+    try {
+      kvmItsDevice(r.m).setAttr(KVM_DEV_ARM_VGIC_GRP_ITS_REGS, offset, value);
+    } catch (e) {
+      code = e instanceof VgicError ? e.code : String(e);
+    }
+    const after = new Uint8Array(r.m.vgic.buffer);
+    expect(after.every((b, i) => b === before[i])).toBe(true);
+    expect(r.m.isRunning(0)).toBe(true);
+    return code;
+  };
+
+  test('a 32-bit register given more than 32 bits, a GITS_IIDR of another ABI revision, a GITS_CREADR past the queue', () => {
+    const r = itsRig();
+    expect(refused(r, O.GITS_CTLR, 1n << 32n)).toBe('INVALID_ARGUMENT');
+    expect(refused(r, O.GITS_IIDR, 0x1000n)).toBe('INVALID_ARGUMENT');
+    expect(refused(itsRig({ noEnable: true }), O.GITS_CREADR, 0xffff_ffff_ffff_ffffn)).toBe('INVALID_ARGUMENT');
+  });
+
+  test('GITS_CREADR while the ITS is enabled (EBUSY)', () => {
+    const r = itsRig();
+    expect(refused(r, O.GITS_CREADR, 0n)).toBe('INVALID_STATE');
+  });
+});

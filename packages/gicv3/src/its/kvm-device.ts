@@ -68,6 +68,12 @@ function regWidth(offset: number): 32 | 64 | 0 {
   return 0;
 }
 
+/** Why GITS_CREADR cannot be given `off` now, thrown (vgic_mmio_uaccess_write_its_creadr); the caller holds cmd_lock. */
+function checkCreadr(its: Its, off: number): void {
+  if (its.enabled) throw new VgicError('INVALID_STATE', 'GITS_CREADR can be written only while the ITS is disabled (EBUSY)');
+  if (off >= cbaserBytes(its.cbaser)) bad(`GITS_CREADR ${hex(off)} is past the command queue (EINVAL)`);
+}
+
 export class KvmItsDevice {
   constructor(readonly machine: Machine) {
     itsOfMachine(machine); // refuses a machine without an ITS
@@ -137,32 +143,36 @@ export class KvmItsDevice {
     return BigInt(this.machine.mmioRead(0, g + offset, width)!);
   }
 
-  /** A GITS register as userspace writes it (vgic_its_attr_regs_access). */
+  /**
+   * A GITS register as userspace writes it (vgic_its_attr_regs_access).
+   * A write it refuses is refused before any vCPU is made to exit, so that
+   * it changes nothing.
+   */
   writeReg(offset: number, value: bigint): void {
     const width = this.check(offset);
     const its = this.its;
     const v = this.v;
-    this.stopVcpus();
     if (width === 32 && value > 0xffff_ffffn) bad(`ITS register ${hex(offset)} is 32 bits; got ${value}`);
     const lo = Number(value & 0xffff_ffffn);
     if (offset === O.GITS_IIDR) {
       // vgic_mmio_uaccess_write_its_iidr: the Revision picks the table ABI; only revision 0 exists.
       const rev = (lo >>> 12) & 0xf;
       if (rev !== ((GITS_IIDR_VALUE >>> 12) & 0xf)) bad(`GITS_IIDR.Revision ${rev} is no ITS table ABI revision this ITS has (only 0)`);
+      this.stopVcpus();
       return;
     }
     if (offset === O.GITS_CREADR) {
-      v.lockItsCmd();
-      try {
-        if (its.enabled) throw new VgicError('INVALID_STATE', 'GITS_CREADR can be written only while the ITS is disabled (EBUSY)');
-        const off = cmdOffset(lo);
-        if (off >= cbaserBytes(its.cbaser)) bad(`GITS_CREADR ${hex(off)} is past the command queue (EINVAL)`);
+      const off = cmdOffset(lo);
+      this.cmdLocked(() => checkCreadr(its, off));
+      this.stopVcpus();
+      // Checked again: another thread may have enabled the ITS or moved its queue meanwhile.
+      this.cmdLocked(() => {
+        checkCreadr(its, off);
         its.setCreadr(off);
-      } finally {
-        v.unlockItsCmd();
-      }
+      });
       return;
     }
+    this.stopVcpus();
     if (offset === O.GITS_CTLR) return this.cmdLocked(() => writeCtlr(its, lo));
     if (offset === O.GITS_CBASER) return this.cmdLocked(() => writeCbaser(its, value));
     if (offset === O.GITS_CWRITER) return this.cmdLocked(() => writeCwriter(its, lo));
