@@ -143,24 +143,67 @@ function describeRoute(v: Vgic, t: Topology, slot: number): string {
 }
 
 /** A GICv3 backend value, for `createMachine` (or use `createGicv3`). Throws INVALID_CONFIG for bad options. */
+/**
+ * What a backend's registers are built over: the machines' topologies
+ * (each machine's built at its attach, from the `mpidr` option or the
+ * default) and the register tables that look them up.
+ */
+interface Gicv3Tables {
+  registry: TopologyRegistry;
+  topo: (v: Vgic) => Topology;
+  gicd: FrameDef['registers'];
+  gicr: FrameDef['registers'];
+  sysregs: SysregDef[];
+  guestCpu: GicBackend['guestCpu'];
+  distributor: GicBackend['distributor'];
+}
+
+function buildTables(given: Uint32Array | null, lpiHooks: LpiHooks): Gicv3Tables {
+  const registry = new TopologyRegistry(given);
+  const topo = (v: Vgic): Topology => registry.of(v);
+  return {
+    registry,
+    topo,
+    gicd: gicdRegisters(topo),
+    gicr: gicrRegisters(topo, lpiHooks),
+    sysregs: iccRegisters(topo),
+    guestCpu: gicv3GuestCpu(topo),
+    distributor: gicv3Distributor(topo),
+  };
+}
+
+/**
+ * The tables of machines with the default topology, built once per thread
+ * and shared — without an ITS and with one (what the redistributors tell
+ * it) — so a machine costs its state buffer and a few objects, not a copy
+ * of every register table. The registry keeps each machine's topology apart.
+ */
+const defaultTables: { plain: Gicv3Tables | null; withIts: Gicv3Tables | null } = { plain: null, withIts: null };
+
+function tablesFor(given: Uint32Array | null, withIts: boolean): Gicv3Tables {
+  // What the redistributors tell the ITS.
+  const hooks: LpiHooks = withIts ? { lpisDisabled: itsLpisDisabled } : NO_LPI_HOOKS;
+  if (given !== null) return buildTables(given, hooks);
+  if (withIts) return (defaultTables.withIts ??= buildTables(null, hooks));
+  return (defaultTables.plain ??= buildTables(null, hooks));
+}
+
 export function createGicv3Backend(options: Gicv3BackendOptions = {}): GicBackend {
   const o = readOptions(options, GICV3_OPTION_KEYS, 'INVALID_CONFIG', 'GICv3 options');
   const gicdBase = checkBase('gicdBase', o['gicdBase'], DEFAULT_GICD_BASE, GICD_SIZE);
   const gicrBase = checkBase('gicrBase', o['gicrBase'], DEFAULT_GICR_BASE, GICR_SIZE);
   const given = o['mpidr'] === undefined ? null : parseMpidrs(o['mpidr'], LIMITS.maxVcpus);
-  const registry = new TopologyRegistry(given);
-  const topo = (v: Vgic): Topology => registry.of(v);
   const itsConfig = readItsOption(o['its']);
   const its = itsConfig === null ? null : plugIts(itsConfig, gicrLpis);
-  // What the redistributors tell the ITS.
-  const lpiHooks: LpiHooks = its !== null ? { lpisDisabled: itsLpisDisabled } : NO_LPI_HOOKS;
+  const tables = tablesFor(given, its !== null);
+  const { registry, topo } = tables;
 
   const frames: FrameDef[] = [
-    { name: 'GICD', base: gicdBase, size: GICD_SIZE, perVcpu: false, traps: true, registers: gicdRegisters(topo) },
-    { name: 'GICR', base: gicrBase, size: GICR_SIZE, perVcpu: true, traps: true, registers: gicrRegisters(topo, lpiHooks) },
+    { name: 'GICD', base: gicdBase, size: GICD_SIZE, perVcpu: false, traps: true, registers: tables.gicd },
+    { name: 'GICR', base: gicrBase, size: GICR_SIZE, perVcpu: true, traps: true, registers: tables.gicr },
     ...(its !== null ? [its.frame] : []),
   ];
-  const sysregs: SysregDef[] = iccRegisters(topo);
+  const sysregs: SysregDef[] = tables.sysregs;
 
   const backend: GicBackend = {
     version: 'v3',
@@ -186,8 +229,8 @@ export function createGicv3Backend(options: Gicv3BackendOptions = {}): GicBacken
     describeRoute: (v, slot) => describeRoute(v, topo(v), slot),
     checkSnapshot: (v, doc) => checkGicv3Snapshot(v, topo(v), doc),
     vcpuAffinity: (v, vcpu) => topo(v).affinity[vcpu]!,
-    guestCpu: gicv3GuestCpu(topo),
-    distributor: gicv3Distributor(topo),
+    guestCpu: tables.guestCpu,
+    distributor: tables.distributor,
     kvm: gicv3Kvm,
     ...(its !== null && { msi: its.msi, stateWords: its.stateWords, snapshotState: its.snapshot }),
   };

@@ -51,6 +51,23 @@ describe('affinities', () => {
     expect(m.readRegister('GICR_TYPER', { rd: 2 }) >> 32n).toBe(0x0300_0000n);
   });
 
+  test('machines of the default topology share one set of register tables; each keeps its own topology, and an mpidr list its own tables', () => {
+    const a = createGicv3({ vcpus: 2 });
+    const b = createGicv3({ vcpus: 20 });
+    const c = createGicv3({ vcpus: 2, mpidr: [0x100, 0x101] });
+    const gicr = (m: ReturnType<typeof createGicv3>) => m.backend.frames.find((f) => f.name === 'GICR')!.registers;
+    expect(gicr(a)).toBe(gicr(b));
+    expect(a.backend.sysregs).toBe(b.backend.sysregs);
+    expect(gicr(c)).not.toBe(gicr(a));
+    // Interleaved, each machine reads its own affinities.
+    expect(b.readRegister('GICR_TYPER', { rd: 17 }) >> 32n).toBe(0x101n);
+    expect(c.readRegister('GICR_TYPER', { rd: 1 }) >> 32n).toBe(0x101n);
+    expect(a.readRegister('GICR_TYPER', { rd: 1 }) >> 32n).toBe(0x1n);
+    expect(c.readRegister('GICR_TYPER', { rd: 0 }) >> 32n).toBe(0x100n);
+    expect(b.readRegister('GICR_TYPER', { rd: 1 }) >> 32n).toBe(0x1n);
+    expect(code(() => a.readRegister('GICR_TYPER', { rd: 2 }))).toBe('INVALID_VCPU');
+  });
+
   test('mpidr must give one unique affinity per vCPU', () => {
     expect(code(() => createGicv3({ vcpus: 2, mpidr: [0x1, 0x8000_0001] }))).toBe('INVALID_CONFIG');
     expect(code(() => createGicv3({ vcpus: 3, mpidr: [0x0, 0x1] }))).toBe('INVALID_CONFIG');
