@@ -17,7 +17,7 @@ import {
 } from '@vgic/core';
 import type { GuestOps } from '@vgic/core/testing';
 import { buildMachine, guestOps, newRam, type GicVersion, type MachineConfig } from './config.js';
-import { ItsExecutor, ItsSpace } from './its-exec.js';
+import { ItsExecutor, ItsSpace, itsProblem } from './its-exec.js';
 import type { BringUp, FuzzCase, Op } from './ops.js';
 import { FuzzFailure, Recorder, describeError, type ExtraCheck, type Recorded } from './recorder.js';
 
@@ -155,7 +155,10 @@ class Runner {
     const ram = newRam(c.config);
     this.m = buildMachine(gic, c.config, ram);
     this.guest = guestOps(gic);
-    this.rec = new Recorder(this.m, options.record ?? false, options.extraCheck ?? null);
+    const extra = options.extraCheck ?? null;
+    // With an ITS, its tables and the LPIs they hold must agree too.
+    const check: ExtraCheck | null = ram === null ? extra : (m) => itsProblem(m) ?? extra?.(m) ?? null;
+    this.rec = new Recorder(this.m, options.record ?? false, check);
     this.space = new Space(this.m);
     this.its = ram !== null && c.config.its !== null ? new ItsExecutor(this.m, this.guest, this.rec, new ItsSpace(this.m, c.config.its, ram)) : null;
     this.taken = Array.from({ length: this.m.vcpus }, () => []);
@@ -298,6 +301,8 @@ class Runner {
       case 'poke':
       case 'enableLpis':
       case 'kvmIts':
+      case 'deviceTable':
+      case 'propIdBits':
         this.its?.perform(op);
         return;
       case 'sysreg': {

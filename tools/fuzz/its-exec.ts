@@ -26,16 +26,18 @@ import {
   queueItsCommand,
   type ItsCommand,
 } from '@vgic/gicv3';
-import { KVM_DEV_ARM_VGIC_GRP_CTRL } from '@vgic/core';
+import { KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES, hostRead, kvmDevice, resolveHostRegister } from '@vgic/core';
 import { FUZZ_RAM, type ItsFuzzConfig } from './config.js';
 import { INVALIDATIONS, ITS_COMMAND_KINDS, KVM_ITS_CALLS, MSI_PATHS, RAM_AREAS, type ItsOp } from './its-ops.js';
-import type { Record, Recorder } from './recorder.js';
+import { FuzzFailure, type Record, type Recorder } from './recorder.js';
 
 const LPI_FIRST = 8192;
 const BLOCK = 0x1_0000;
 const PROPERTY_TABLE = 0x3_0000;
 const PENDING_TABLES = 0x4_0000;
 const ITE_BYTES = 8;
+/** A two-level device table's level-2 page: high in RAM, past every table of the layout. */
+const L2_PAGE = 0xe_0000;
 
 /** Opcodes no GICv3 ITS command has (GICv4's VMAPI, VMAPP... among them: this ITS has no vLPIs). */
 const UNKNOWN_OPCODES: readonly number[] = [0x00, 0x02, 0x06, 0x07, 0x10, 0x20, 0x21, 0x22, 0x29, 0x2a, 0xff];
@@ -200,9 +202,10 @@ export class ItsExecutor {
         const doorbell = space.gits + GITS_TRANSLATER_OFFSET;
         if (path === 'signal') {
           // Now and then a number that is no u32: host misuse, which must change nothing.
-          m.signalMsi((op.device & 0xfff) === 0xfff ? -1 : device, event);
+          if ((op.device & 0xfff) === 0xfff) m.signalMsi(-1, event);
+          else this.expectMsi(device, event, () => m.signalMsi(device, event));
         } else if (path === 'translater') {
-          itsTranslaterWrite(m, device, doorbell, event);
+          this.expectMsi(device, event, () => itsTranslaterWrite(m, device, doorbell, event));
         } else if (path === 'elsewhere') {
           const address = doorbell + [4, -4, 0x10000, -GITS_TRANSLATER_OFFSET][op.event % 4]!;
           this.rec.hostCall(
@@ -242,7 +245,42 @@ export class ItsExecutor {
       case 'kvmIts':
         this.kvmIts(op.call, op.value);
         return;
+      case 'deviceTable':
+        this.deviceTable(op.indirect, op.l2, op.vcpu % m.vcpus);
+        return;
+      case 'propIdBits':
+        this.propIdBits(op.idBits, op.vcpu % m.vcpus);
+        return;
     }
+  }
+
+  /**
+   * The device table moved as a driver moves it, by vCPU `k`: the ITS
+   * disabled, GITS_BASER0 written (flat over the driver's 64 KiB, or
+   * two-level: its first level there, one valid entry naming a 64 KiB
+   * level-2 page high in RAM — or, without `l2`, none valid), the ITS
+   * enabled again. The mappings stay: the ITS keeps them, not the table.
+   */
+  private deviceTable(indirect: boolean, l2: boolean, k: number): void {
+    const { m, space } = this;
+    const gits = space.gits;
+    const table = space.ram.base;
+    const page = space.ram.base + L2_PAGE;
+    const at = (o: number): number => gits + o;
+    m.mmioWrite(k, at(GITS_OFFSETS.GITS_CTLR), 32, 0);
+    if (indirect) this.store(table, 64, l2 ? (1n << 63n) | BigInt(page) : 0n);
+    const attrs = (7n << 59n) | (1n << 10n) | (2n << 8n);
+    m.mmioWrite(k, at(GITS_OFFSETS.GITS_BASER), 64, (1n << 63n) | (indirect ? 1n << 62n : 0n) | attrs | BigInt(table));
+    m.mmioWrite(k, at(GITS_OFFSETS.GITS_CTLR), 32, 1);
+  }
+
+  /** GICR_PROPBASER given `idBits` + 1 INTID bits over the driver's property table: LPIs off on every redistributor first, on again after. */
+  private propIdBits(idBits: number, k: number): void {
+    const { m, space } = this;
+    for (let rd = 0; rd < m.vcpus; rd++) m.writeRegister('GICR_CTLR', 0, { vcpu: k, rd });
+    const value = BigInt(space.ram.base + PROPERTY_TABLE) | (7n << 7n) | (1n << 10n) | BigInt(idBits);
+    for (let rd = 0; rd < m.vcpus; rd++) m.writeRegister('GICR_PROPBASER', value, { vcpu: k, rd });
+    for (let rd = 0; rd < m.vcpus; rd++) m.writeRegister('GICR_CTLR', 1, { vcpu: k, rd });
   }
 
   /**
@@ -254,6 +292,15 @@ export class ItsExecutor {
   private kvmIts(i: number, value: bigint): void {
     const call = KVM_ITS_CALLS[i % KVM_ITS_CALLS.length]!;
     const dev = kvmItsDevice(this.m);
+    if (call === 'savePending') {
+      // The GIC device's, beside the ITS's: every LPI's pending bit into its redistributor's pending table.
+      this.rec.hostCallFailing(
+        () => ({ t: 'kvmIts', ctrl: call, offset: 0, write: true, value: 0n }),
+        () => kvmDevice(this.m).setAttr(KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES, 0),
+        'INVALID_STATE',
+      );
+      return;
+    }
     if (call === 'save' || call === 'restore' || call === 'reset') {
       const attr = call === 'save' ? KVM_DEV_ARM_ITS_SAVE_TABLES : call === 'restore' ? KVM_DEV_ARM_ITS_RESTORE_TABLES : KVM_DEV_ARM_ITS_CTRL_RESET;
       const rec = (): Record => ({ t: 'kvmIts', ctrl: call, offset: 0, write: true, value: 0n });
@@ -279,6 +326,27 @@ export class ItsExecutor {
     // GITS_CREADR is writable only while the ITS is disabled (EBUSY otherwise).
     if (call === 'GITS_CREADR') this.rec.hostCallFailing(rec, run, 'INVALID_STATE');
     else this.rec.hostCall(rec, run);
+  }
+
+  /**
+   * An MSI is translated exactly when KVM's vgic_its_resolve_lpi would
+   * translate it, from what the ITS holds: the ITS enabled, the device
+   * mapped, a translation of the event, its collection mapped to a vCPU
+   * whose redistributor has LPIs enabled, and the LPI still mapped. A
+   * translation cache that answers otherwise is stale.
+   */
+  private expectMsi(device: number, event: number, signal: () => boolean): void {
+    const m = this.m;
+    const s = itsState(m);
+    const t = s.translations.find((x) => x.device === device && x.event === event);
+    const target = t?.collection == null ? null : (s.collections.find((c) => c.collection === t.collection)?.target ?? null);
+    const lpis = target !== null && (Number(hostRead(m, resolveHostRegister(m, 'GICR_CTLR', { rd: target }))) & 1) === 1;
+    const want = s.enabled && t !== undefined && lpis && m.vgic.lpiSlotOf(t.intid) >= 0;
+    const got = signal();
+    if (got !== want) {
+      const why = t === undefined ? 'no translation' : `LPI ${t.intid}, collection ${String(t.collection)} on vCPU ${String(target)}, LPIs ${lpis ? 'on' : 'off'}`;
+      throw new FuzzFailure(`the MSI of device ${device} event ${event} was ${got ? '' : 'not '}translated (the ITS ${s.enabled ? 'enabled' : 'disabled'}, ${why})`, this.rec.calls - 1);
+    }
   }
 
   /** `c` queued by vCPU `k` through `queueItsCommand`, recorded as the `its:` step that does the same. */
@@ -355,4 +423,35 @@ export class ItsExecutor {
     }
     this.m.mmioWrite(k, this.space.gits + GITS_OFFSETS.GITS_CWRITER, 64, BigInt((s.cwriter + 32) % size));
   }
+}
+
+/**
+ * What the ITS's tables and the LPIs must agree on after every call (core's
+ * invariants see the LPIs, not the translations that hold them): each
+ * translation is of a mapped device, an event its ITT covers, a collection
+ * that exists, and an LPI that is mapped, live and held at least once per
+ * translation to it. The problem, or null.
+ */
+export function itsProblem(m: Machine): string | null {
+  const s = itsState(m);
+  const v = m.vgic;
+  const devices = new Map(s.devices.map((d) => [d.device, d.size]));
+  const collections = new Set(s.collections.map((c) => c.collection));
+  const held = new Map<number, number>();
+  for (const t of s.translations) {
+    const what = `translation (${t.device}, ${t.event}) → LPI ${t.intid}`;
+    const size = devices.get(t.device);
+    if (size === undefined) return `${what}: device ${t.device} is not mapped`;
+    if (t.event >= 2 ** size) return `${what}: event ${t.event} is past the device's ${size} EventID bits`;
+    if (t.collection !== null && !collections.has(t.collection)) return `${what}: collection ${t.collection} does not exist`;
+    const slot = v.lpiSlotOf(t.intid);
+    if (slot < 0) return `${what}: the LPI is not mapped`;
+    held.set(slot, (held.get(slot) ?? 0) + 1);
+  }
+  for (const [slot, n] of held) {
+    const refs = v.lpiRefs[slot - v.lpiBase]!;
+    if (refs < n) return `LPI ${v.intid[slot]} has ${refs} references for ${n} translations`;
+  }
+  for (const c of s.collections) if (c.target !== null && c.target >= m.vcpus) return `collection ${c.collection} targets vCPU ${c.target}, which does not exist`;
+  return null;
 }

@@ -24,7 +24,7 @@ export const MSI_PATHS = ['signal', 'translater', 'elsewhere', 'vcpuStore'] as c
 export type MsiPath = (typeof MSI_PATHS)[number];
 
 /** What a VMM does through the KVM ITS device (KVM_DEV_TYPE_ARM_VGIC_ITS): the CTRL group, then register writes and a read. */
-export const KVM_ITS_CALLS = ['save', 'restore', 'reset', 'GITS_CREADR', 'GITS_CWRITER', 'GITS_CBASER', 'GITS_CTLR', 'GITS_BASER0', 'GITS_BASER1', 'GITS_IIDR', 'read'] as const;
+export const KVM_ITS_CALLS = ['save', 'restore', 'reset', 'savePending', 'GITS_CREADR', 'GITS_CWRITER', 'GITS_CBASER', 'GITS_CTLR', 'GITS_BASER0', 'GITS_BASER1', 'GITS_IIDR', 'read'] as const;
 export type KvmItsCall = (typeof KVM_ITS_CALLS)[number];
 
 export type ItsOp =
@@ -54,7 +54,14 @@ export type ItsOp =
   /** GICR_CTLR.EnableLPIs of redistributor `rd`, by vCPU `vcpu`. */
   | { kind: 'enableLpis'; rd: number; on: boolean; vcpu: number }
   /** A VMM's call on the KVM ITS device: save or restore the tables, reset, a register written with `value` or read. */
-  | { kind: 'kvmIts'; call: number; value: bigint };
+  | { kind: 'kvmIts'; call: number; value: bigint }
+  /**
+   * The guest's drivers move their tables: the ITS disabled, a flat or a
+   * two-level device table given, the ITS enabled again; or LPIs off on
+   * every redistributor, GICR_PROPBASER with `idBits` INTID bits, LPIs on.
+   */
+  | { kind: 'deviceTable'; indirect: boolean; l2: boolean; vcpu: number }
+  | { kind: 'propIdBits'; idBits: number; vcpu: number };
 
 const pick = fc.nat(1 << 12);
 const vcpu = fc.nat(7);
@@ -115,4 +122,7 @@ export const itsOpArbitrary: fc.Arbitrary<ItsOp> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('enableLpis' as const), rd: vcpu, on: fc.boolean(), vcpu }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('kvmIts' as const), call: fc.nat(KVM_ITS_CALLS.length - 1), value: value64 }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('deviceTable' as const), indirect: fc.boolean(), l2: fc.boolean(), vcpu }) },
+  // IDbits + 1 INTID bits: 14 and 15 bits leave LPIs the driver maps out of range; 7 is too few for any LPI.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('propIdBits' as const), idBits: fc.constantFrom(13, 14, 15, 7, 31), vcpu }) },
 );

@@ -28,7 +28,7 @@ export type Record =
   /** KVM_SIGNAL_MSI (`Machine.signalMsi`). */
   | { t: 'msi'; device: number; event: number }
   /** KVM ITS device: KVM_DEV_ARM_VGIC_GRP_CTRL (`ctrl`) or KVM_DEV_ARM_VGIC_GRP_ITS_REGS at `offset` (no scenario step). */
-  | { t: 'kvmIts'; ctrl: 'save' | 'restore' | 'reset' | null; offset: number; write: boolean; value: bigint }
+  | { t: 'kvmIts'; ctrl: 'save' | 'restore' | 'reset' | 'savePending' | null; offset: number; write: boolean; value: bigint }
   /** A device's write by address that is not the ITS's doorbell (`itsTranslaterWrite`; no scenario step). */
   | { t: 'translater'; device: number; address: number; value: number }
   /** A command queued as the guest's driver queues one (`queueItsCommand`), its fields as the scenario step names them. */

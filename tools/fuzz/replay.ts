@@ -5,7 +5,7 @@
  * accesses never throwing, misuse changing nothing); the host-only comments
  * (`# host-only: { setLineLevel: ... }`) are performed where they stand.
  */
-import { KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO, kvmDevice, runScenario, type Machine, type ScenarioBackend, type ScenarioMachineOptions } from '@vgic/core';
+import { KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO, KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES, kvmDevice, runScenario, type Machine, type ScenarioBackend, type ScenarioMachineOptions } from '@vgic/core';
 import { BACKENDS, loadScenario, type LoadError } from '@vgic/cli';
 import { createGicv2 } from '@vgic/gicv2';
 import {
@@ -18,6 +18,7 @@ import {
   kvmItsDevice,
 } from '@vgic/gicv3';
 import { levelInfoVcpuField } from './execute.js';
+import { itsProblem } from './its-exec.js';
 import { FuzzFailure, Recorder, describeError, type ExtraCheck } from './recorder.js';
 import { hostOnlyCalls, type HostOnly } from './scenario.js';
 
@@ -77,7 +78,9 @@ function performHostOnly(m: Machine, rec: Recorder, h: HostOnly): string | null 
     else if (h.call === 'kvmIts') {
       const dev = kvmItsDevice(m);
       const record = () => ({ t: 'kvmIts' as const, ctrl: h.ctrl, offset: h.offset, write: h.write, value: h.value });
-      if (h.ctrl !== null) {
+      if (h.ctrl === 'savePending') {
+        rec.hostCallFailing(record, () => kvmDevice(m).setAttr(KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES, 0), 'INVALID_STATE');
+      } else if (h.ctrl !== null) {
         const attr = h.ctrl === 'save' ? KVM_DEV_ARM_ITS_SAVE_TABLES : h.ctrl === 'restore' ? KVM_DEV_ARM_ITS_RESTORE_TABLES : KVM_DEV_ARM_ITS_CTRL_RESET;
         rec.hostCallFailing(record, () => dev.setAttr(KVM_DEV_ARM_VGIC_GRP_CTRL, attr), 'INVALID_STATE');
       } else if (h.write) rec.hostCallFailing(record, () => dev.setAttr(KVM_DEV_ARM_VGIC_GRP_ITS_REGS, h.offset, h.value), 'INVALID_STATE');
@@ -124,7 +127,9 @@ export function replayScenario(text: string, file: string, extraCheck: ExtraChec
 
   const backends = instrumentedBackends((m) => {
     machine = m;
-    recorder = new Recorder(m, false, extraCheck);
+    // With an ITS, the fuzzer's check of its tables against the LPIs too.
+    const its = m.frameMap.named('GITS') !== undefined;
+    recorder = new Recorder(m, false, its ? (x) => itsProblem(x) ?? extraCheck?.(x) ?? null : extraCheck);
     for (const h of between(0, stepLines[0] ?? Infinity)) {
       const p = performHostOnly(m, recorder, h);
       if (p !== null) note(0, h.line, p);

@@ -191,8 +191,8 @@ export type HostOnly =
   | { call: 'levelInfo'; first: number; bits: number; vcpu?: number; expectError?: string; line: number }
   /** `itsTranslaterWrite(m, device, address, value)`. */
   | { call: 'translater'; address: number; device: number; value: number; expectError?: string; line: number }
-  /** The KVM ITS device: KVM_DEV_ARM_VGIC_GRP_CTRL's save, restore or reset, or a GITS register by offset. */
-  | { call: 'kvmIts'; ctrl: 'save' | 'restore' | 'reset' | null; write: boolean; offset: number; value: bigint; expectError?: string; line: number }
+  /** The KVM ITS device: KVM_DEV_ARM_VGIC_GRP_CTRL's save, restore or reset, or a GITS register by offset; `savePending` the GIC device's KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES. */
+  | { call: 'kvmIts'; ctrl: 'save' | 'restore' | 'reset' | 'savePending' | null; write: boolean; offset: number; value: bigint; expectError?: string; line: number }
   /** `Machine.signalMsi` with numbers a scenario's `msi` step cannot hold. */
   | { call: 'msi'; device: number; event: number; expectError?: string; line: number };
 
@@ -217,7 +217,7 @@ export function hostOnlyCalls(text: string): HostOnly[] {
       out.push({ call: 'translater', address: js['translater'], device: Number(js['device'] ?? 0), value: Number(js['value'] ?? 0), ...common });
     } else if (typeof js['kvmIts'] === 'string') {
       const what = js['kvmIts'];
-      const ctrl = what === 'save' || what === 'restore' || what === 'reset' ? what : null;
+      const ctrl = what === 'save' || what === 'restore' || what === 'reset' || what === 'savePending' ? what : null;
       // A 64-bit value: read again with integers as bigints (a double would round it).
       const value = (parse(m[1]!, { intAsBigInt: true }) as Record<string, unknown>)['value'];
       out.push({

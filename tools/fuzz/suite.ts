@@ -28,7 +28,7 @@ export function describeFuzz(name: string, gic: GicVersion, defaultSeed: number)
 
     if (gic === 'v3') {
       it('keeps every invariant with LPIs and an ITS: bring-up, commands (garbage too), MSIs, table stores', { timeout: 300_000 }, () => {
-        const report = fuzzMachine({ gic, its: true, runs: itsRuns, seed, maxOps: 40 });
+        const report = fuzzMachine({ gic, its: true, runs: itsRuns, seed, maxOps: 30 });
         const f = report.failure;
         expect(f, f ? `${f.message}\n${f.replayMessage ?? ''}\n${f.scenario}` : undefined).toBeNull();
         expect(report.runs).toBe(itsRuns);
