@@ -17,7 +17,7 @@ import {
 } from '@vgic/core';
 import type { GuestOps } from '@vgic/core/testing';
 import { buildMachine, guestOps, newRam, type GicVersion, type MachineConfig } from './config.js';
-import { ItsExecutor, ItsSpace, itsProblem } from './its-exec.js';
+import { ItsExecutor, ItsSpace, checkMsis, itsProblem } from './its-exec.js';
 import type { BringUp, FuzzCase, Op } from './ops.js';
 import { FuzzFailure, Recorder, describeError, type ExtraCheck, type Recorded } from './recorder.js';
 
@@ -161,6 +161,7 @@ class Runner {
     this.rec = new Recorder(this.m, options.record ?? false, check);
     this.space = new Space(this.m);
     this.its = ram !== null && c.config.its !== null ? new ItsExecutor(this.m, this.guest, this.rec, new ItsSpace(this.m, c.config.its, ram)) : null;
+    if (this.its !== null) checkMsis(this.m, this.rec);
     this.taken = Array.from({ length: this.m.vcpus }, () => []);
     this.dropped = Array.from({ length: this.m.vcpus }, () => []);
   }

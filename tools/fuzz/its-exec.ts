@@ -202,10 +202,9 @@ export class ItsExecutor {
         const doorbell = space.gits + GITS_TRANSLATER_OFFSET;
         if (path === 'signal') {
           // Now and then a number that is no u32: host misuse, which must change nothing.
-          if ((op.device & 0xfff) === 0xfff) m.signalMsi(-1, event);
-          else this.expectMsi(device, event, () => m.signalMsi(device, event));
+          m.signalMsi((op.device & 0xfff) === 0xfff ? -1 : device, event);
         } else if (path === 'translater') {
-          this.expectMsi(device, event, () => itsTranslaterWrite(m, device, doorbell, event));
+          itsTranslaterWrite(m, device, doorbell, event);
         } else if (path === 'elsewhere') {
           const address = doorbell + [4, -4, 0x10000, -GITS_TRANSLATER_OFFSET][op.event % 4]!;
           this.rec.hostCall(
@@ -328,27 +327,6 @@ export class ItsExecutor {
     else this.rec.hostCall(rec, run);
   }
 
-  /**
-   * An MSI is translated exactly when KVM's vgic_its_resolve_lpi would
-   * translate it, from what the ITS holds: the ITS enabled, the device
-   * mapped, a translation of the event, its collection mapped to a vCPU
-   * whose redistributor has LPIs enabled, and the LPI still mapped. A
-   * translation cache that answers otherwise is stale.
-   */
-  private expectMsi(device: number, event: number, signal: () => boolean): void {
-    const m = this.m;
-    const s = itsState(m);
-    const t = s.translations.find((x) => x.device === device && x.event === event);
-    const target = t?.collection == null ? null : (s.collections.find((c) => c.collection === t.collection)?.target ?? null);
-    const lpis = target !== null && (Number(hostRead(m, resolveHostRegister(m, 'GICR_CTLR', { rd: target }))) & 1) === 1;
-    const want = s.enabled && t !== undefined && lpis && m.vgic.lpiSlotOf(t.intid) >= 0;
-    const got = signal();
-    if (got !== want) {
-      const why = t === undefined ? 'no translation' : `LPI ${t.intid}, collection ${String(t.collection)} on vCPU ${String(target)}, LPIs ${lpis ? 'on' : 'off'}`;
-      throw new FuzzFailure(`the MSI of device ${device} event ${event} was ${got ? '' : 'not '}translated (the ITS ${s.enabled ? 'enabled' : 'disabled'}, ${why})`, this.rec.calls - 1);
-    }
-  }
-
   /** `c` queued by vCPU `k` through `queueItsCommand`, recorded as the `its:` step that does the same. */
   private queue(c: ItsCommand, k: number): void {
     const fields: [string, bigint][] = Object.entries(c)
@@ -454,4 +432,33 @@ export function itsProblem(m: Machine): string | null {
   }
   for (const c of s.collections) if (c.target !== null && c.target >= m.vcpus) return `collection ${c.collection} targets vCPU ${c.target}, which does not exist`;
   return null;
+}
+
+/**
+ * Make machine `m` check every MSI (after the recorder's own checks): it is
+ * translated exactly when KVM's vgic_its_resolve_lpi would translate it
+ * from what the ITS holds — the ITS enabled, a translation of the device's
+ * event, its collection mapped to a vCPU whose redistributor has LPIs
+ * enabled, the LPI mapped. A stale translation cache answers otherwise. A
+ * wrong answer throws a FuzzFailure (a scenario's `msi` step fails with it).
+ */
+export function checkMsis(m: Machine, rec: Recorder): void {
+  const signal = m.signalMsi.bind(m);
+  m.signalMsi = (device, event) => {
+    if (device >>> 0 !== device || event >>> 0 !== event) return signal(device, event);
+    const s = itsState(m);
+    const t = s.translations.find((x) => x.device === device && x.event === event);
+    const target = t?.collection == null ? null : (s.collections.find((c) => c.collection === t.collection)?.target ?? null);
+    const lpis = target !== null && (Number(hostRead(m, resolveHostRegister(m, 'GICR_CTLR', { rd: target }))) & 1) === 1;
+    const want = s.enabled && t !== undefined && lpis && m.vgic.lpiSlotOf(t.intid) >= 0;
+    const got = signal(device, event);
+    if (got !== want) {
+      const why = t === undefined ? 'no translation' : `LPI ${t.intid}, collection ${String(t.collection)} on vCPU ${String(target)}, LPIs ${lpis ? 'on' : 'off'}`;
+      throw new FuzzFailure(
+        `the MSI of device ${device} event ${event} was ${got ? '' : 'not '}translated (the ITS ${s.enabled ? 'enabled' : 'disabled'}, ${why})`,
+        rec.calls - 1,
+      );
+    }
+    return got;
+  };
 }

@@ -18,7 +18,7 @@ import {
   kvmItsDevice,
 } from '@vgic/gicv3';
 import { levelInfoVcpuField } from './execute.js';
-import { itsProblem } from './its-exec.js';
+import { checkMsis, itsProblem } from './its-exec.js';
 import { FuzzFailure, Recorder, describeError, type ExtraCheck } from './recorder.js';
 import { hostOnlyCalls, type HostOnly } from './scenario.js';
 
@@ -130,6 +130,7 @@ export function replayScenario(text: string, file: string, extraCheck: ExtraChec
     // With an ITS, the fuzzer's check of its tables against the LPIs too.
     const its = m.frameMap.named('GITS') !== undefined;
     recorder = new Recorder(m, false, its ? (x) => itsProblem(x) ?? extraCheck?.(x) ?? null : extraCheck);
+    if (its) checkMsis(m, recorder);
     for (const h of between(0, stepLines[0] ?? Infinity)) {
       const p = performHostOnly(m, recorder, h);
       if (p !== null) note(0, h.line, p);

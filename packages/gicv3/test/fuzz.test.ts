@@ -4,7 +4,7 @@
  */
 import { KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO, isVgicError, kvmDevice, type Machine } from '@vgic/core';
 import { describe, expect, it } from 'vitest';
-import { createGicv3 } from '../src/index.js';
+import { ITS_DEBUG_NO_CACHE_INVALIDATION, createGicv3, setItsDebug } from '../src/index.js';
 
 // The fuzz tool lives outside the packages (tools/fuzz) and is not part of this
 // package's build or type-check: load it at run time.
@@ -84,6 +84,25 @@ describe('an ITS case as a scenario', () => {
     const replay = fuzz.replayScenario(x.scenario, 'its-case.yaml');
     expect(replay.loaded).toBe(true);
     expect(replay.failure).toBeNull();
+  });
+
+  it('catches a translation cache that is never invalidated: an MSI translated after its target turned LPIs off', () => {
+    const broken = (m: Machine): null => {
+      setItsDebug(m, ITS_DEBUG_NO_CACHE_INVALIDATION);
+      return null;
+    };
+    const stale = {
+      ...itsCase,
+      ops: [
+        cmd(4), // INT (0, 0): the translation is cached
+        { kind: 'enableLpis', rd: 0, on: false, vcpu: 0 }, // which should forget it
+        { kind: 'msi', path: 0, device: 0, event: 0, vcpu: 0 },
+      ],
+    };
+    expect(fuzz.explainCase('v3', stale, 1).message).toMatch(/passed when run again/);
+    const x = fuzz.explainCase('v3', stale, 1, broken);
+    expect(x.message).toBe('the MSI of device 0 event 0 was translated (the ITS enabled, LPI 8192, collection 0 on vCPU 0, LPIs off)');
+    expect(x.reproduced, x.replayMessage ?? '').toBe(true);
   });
 
   it('reproduces a failure at the LPI acknowledge it follows', () => {
