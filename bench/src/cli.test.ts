@@ -105,6 +105,19 @@ describe('--repeat', () => {
   });
 });
 
+describe('--inline-budget', () => {
+  it("runs with V8's cumulative inlining budget raised, and the report says so", async () => {
+    const { code, stdout, stderr } = await cli(['--json', '--time', '2', '--workload', 'spi-roundtrip', '--gic', 'v3', '--mode', 'single', '--in-process', '--inline-budget', '4000']);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout) as BenchReport;
+    expect(doc.env.inlineBudget).toBe(4000);
+    expect(stderr).toContain("note: V8's cumulative inlining budget is 4000 bytes here (--max-inlined-bytecode-size-cumulative=4000; V8's default is 920)");
+    expect(parseBenchArgs([]).inlineBudget).toBeNull();
+    expect(() => parseBenchArgs(['--inline-budget', '0'])).toThrow(/--inline-budget/);
+    expect(() => parseBenchArgs(['--inline-budget', 'lots'])).toThrow(/--inline-budget/);
+  });
+});
+
 describe('filters', () => {
   it('--workload, --gic and --mode pick one cell', async () => {
     const { code, stdout } = await cli(['--json', '--time', '2', '--workload', 'nested', '--gic', 'v3', '--mode', 'shared', '--in-process']);

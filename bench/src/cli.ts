@@ -4,6 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { planFloor, runFloor } from './floor.js';
 import { GICS, MODES, type GicName, type ModeName } from './machines.js';
 import {
@@ -24,6 +25,14 @@ import { LPI_STRESS, LPI_STRESS_SHAPES, runLpiStressBench } from './lpi-stress.j
 import { runScaling, SCALING } from './scaling.js';
 import { renderChart } from './svg.js';
 import { cellsFor, WORKLOAD_NAMES, workloadDef } from './workloads.js';
+
+/** V8's --max-inlined-bytecode-size-cumulative when nobody sets it (V8 12, Node 20). */
+export const V8_DEFAULT_INLINE_BUDGET = 920;
+
+/** The node flag that sets V8's cumulative inlining budget to `bytes`. */
+export function inlineBudgetFlag(bytes: number): string {
+  return `--max-inlined-bytecode-size-cumulative=${bytes}`;
+}
 
 export const USAGE: string = `Usage: vgic bench [options]      (or: npm run bench -- [options])
 
@@ -54,6 +63,10 @@ Options:
                      cc, gcc or clang
   --in-process       run every cell in this process (by default each GIC × mode
                      pair gets a fresh process, so one cannot tune V8 for another)
+  --inline-budget B  run with V8's cumulative inlining budget at B bytes of
+                     bytecode (--max-inlined-bytecode-size-cumulative; V8's
+                     default is ${V8_DEFAULT_INLINE_BUDGET}), to see what the engine gains when V8
+                     may inline its whole hot path; the figures say so
   -h, --help         this text
 `;
 
@@ -67,6 +80,8 @@ export interface BenchArgs {
   out: string | null;
   floor: boolean;
   inProcess: boolean;
+  /** V8's cumulative inlining budget in bytes, or null for V8's default. */
+  inlineBudget: number | null;
   help: boolean;
   /** Internal: run one (GIC, mode) pair and print its outcome as JSON. */
   child: boolean;
@@ -121,6 +136,7 @@ export function parseBenchArgs(args: readonly string[]): BenchArgs {
         out: { type: 'string' },
         floor: { type: 'boolean' },
         'in-process': { type: 'boolean' },
+        'inline-budget': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         child: { type: 'boolean' },
         'progress-from': { type: 'string' },
@@ -141,6 +157,7 @@ export function parseBenchArgs(args: readonly string[]): BenchArgs {
     out: v.out ?? null,
     floor: v.floor ?? false,
     inProcess: v['in-process'] ?? false,
+    inlineBudget: v['inline-budget'] === undefined ? null : integer(v['inline-budget'], '--inline-budget', 0, 1),
     help: v.help ?? false,
     child: v.child ?? false,
     progressFrom: integer(v['progress-from'], '--progress-from', 0, 0),
@@ -197,7 +214,8 @@ class FloorRuns {
 
 function printText(report: BenchReport, notes: readonly string[]): void {
   const lines: string[] = [];
-  lines.push(`vgic bench — Node ${report.env.node}, ${report.env.cpu}, ${report.env.date}`);
+  const budget = report.env.inlineBudget === undefined ? '' : `, V8 inlining budget ${report.env.inlineBudget} B`;
+  lines.push(`vgic bench — Node ${report.env.node}, ${report.env.cpu}, ${report.env.date}${budget}`);
   lines.push('');
   lines.push(report.results.length > 0 ? resultsTable(report.results, WORKLOAD_NAMES, report.floor) : 'no results');
   if (report.harness !== undefined) {
@@ -274,8 +292,15 @@ export async function runBenchCli(args: readonly string[]): Promise<number> {
     const lpiStressCells = a.workloads.includes(LPI_STRESS) && a.gics.includes('v3') ? LPI_STRESS_SHAPES.length : 0;
     const total = gridCells(a) * a.repeat + (a.workloads.includes(SCALING) ? a.gics.length : 0) + lpiStressCells;
     const progress = new Progress(total, 0);
-    const relaunch = a.inProcess ? null : relaunchFor(args);
     const notes: string[] = [];
+    let relaunch = a.inProcess ? null : relaunchFor(args);
+    if (a.inlineBudget !== null) {
+      // This process runs scaling and lpi-stress (and, in-process, every cell); each child starts with the flag.
+      const flag = inlineBudgetFlag(a.inlineBudget);
+      setFlagsFromString(flag);
+      if (relaunch !== null) relaunch = { ...relaunch, prefix: [flag, ...relaunch.prefix] };
+      notes.push(`V8's cumulative inlining budget is ${a.inlineBudget} bytes here (${flag}; V8's default is ${V8_DEFAULT_INLINE_BUDGET})`);
+    }
     const floor = a.floor ? new FloorRuns(notes) : null;
     const grid = await runGrid(
       {
@@ -303,7 +328,7 @@ export async function runBenchCli(args: readonly string[]): Promise<number> {
       results.push(...s.results);
       notes.push(...s.notes);
     }
-    const report: BenchReport = { results, env: benchEnv() };
+    const report: BenchReport = { results, env: benchEnv(new Date(), a.inlineBudget) };
     const harness = grid.harnessNsPerCall ?? [];
     if (harness.length > 0) report.harness = { nsPerCall: median(harness) };
     const figures = floor?.figures();

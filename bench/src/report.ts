@@ -26,6 +26,8 @@ export interface BenchEnv {
   node: string;
   cpu: string;
   date: string;
+  /** V8's cumulative inlining budget in bytes when the run raised it (`--inline-budget`); absent: V8's default. */
+  inlineBudget?: number;
 }
 
 /** One figure printed by the C floor: `<mode> <workload> <ns per op>`. */
@@ -49,10 +51,12 @@ export interface BenchReport {
   floor?: FloorFigure[];
 }
 
-export function benchEnv(now: Date = new Date()): BenchEnv {
+export function benchEnv(now: Date = new Date(), inlineBudget: number | null = null): BenchEnv {
   const list = cpus();
   const model = list[0]?.model.trim() || 'unknown CPU';
-  return { node: process.version, cpu: `${model} (${list.length} cpus)`, date: now.toISOString() };
+  const env: BenchEnv = { node: process.version, cpu: `${model} (${list.length} cpus)`, date: now.toISOString() };
+  if (inlineBudget !== null) env.inlineBudget = inlineBudget;
+  return env;
 }
 
 function round(x: number, digits: number): number {
