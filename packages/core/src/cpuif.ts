@@ -370,8 +370,8 @@ function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, source: numb
  * An LPI unmapped (DISCARD) while active stays on the ap_list it is active
  * on, its slot no longer mapped to its INTID — KVM's ap_list keeps a
  * reference to its vgic_irq, and the EOIcount path finds it there — so the
- * guest's end of it must find it there too: that instance, when `vcpu`'s
- * list holds one, else what the INTID maps to now. (The walk happens only
+ * guest's end of it must find it there too: the active instance of the
+ * INTID on `vcpu`'s list, when it holds one, else what the INTID maps to now. (The walk happens only
  * when the guest ends an LPI that is in none of its list registers.)
  */
 function outsideSlot(v: Vgic, vcpu: number, intid: number): number {
@@ -382,7 +382,10 @@ function outsideSlot(v: Vgic, vcpu: number, intid: number): number {
   const head = v.apListHead(vcpu);
   for (let s = v.next[head]!; s !== head; s = v.next[s]!) {
     // `active` is only a hint here; the caller looks again under the irq lock.
-    if (v.intid[s] === intid && v.isLpiSlot(s) && v.lpiLive[s - v.lpiBase] === 0 && v.active[s] !== 0) {
+    // Mapped or not: a DISCARD may be unmapping it meanwhile (its INTID already
+    // maps to nothing, or to another slot, while the slot is not yet marked
+    // unmapped), and the instance the guest took is the one to end.
+    if (v.intid[s] === intid && v.isLpiSlot(s) && v.active[s] !== 0) {
       found = s;
       break;
     }

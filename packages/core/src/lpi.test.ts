@@ -174,6 +174,25 @@ describe('LPI slots: allocate and release (vgic_add_lpi, vgic_put_irq)', () => {
     expect(checkInvariants(v)).toEqual([]);
   });
 
+  it('ends an LPI active outside the list registers whose DISCARD is half-way: its INTID maps to nothing yet its slot is not marked unmapped', () => {
+    const v = bareVgic({ nrLpis: 4, nrLrs: 1 });
+    const a = liveLpi(v, 8192, 0, 0x80);
+    lpiSetPending(v, a);
+    flushLrState(v, 0);
+    expect(cpuifAck(v, 0, 2, 1023)).toBe(8192);
+    liveLpi(v, 8193, 0, 0x40);
+    lpiSetPending(v, lpiSlot(v, 8193));
+    syncHwState(v, 0);
+    flushLrState(v, 0);
+    expect(lrIntids(v, 0)).toEqual([8193]);
+    // Where another thread's lpiRelease is between its two steps: the INTID
+    // no longer maps to the slot, which is still marked mapped.
+    Atomics.store(v.lpiMap, 0, 0);
+    expect(lpiMapped(v, a)).toBe(true);
+    cpuifEoi(v, 0, 8192, 0, 1);
+    expect(v.active[a]).toBe(0);
+  });
+
   it('counts as dropped what an unmapped LPI had pending and no vCPU took: the latch of a second MSI at once, the list register at the fold unless acknowledged', () => {
     const v = bareVgic({ nrLpis: 2 });
     // Taken from the list register after the release, before the exit: delivered, not dropped.
