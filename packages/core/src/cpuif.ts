@@ -371,8 +371,9 @@ function deactivateOutsideLrs(v: Vgic, vcpu: number, intid: number, source: numb
  * on, its slot no longer mapped to its INTID — KVM's ap_list keeps a
  * reference to its vgic_irq, and the EOIcount path finds it there — so the
  * guest's end of it must find it there too: the active instance of the
- * INTID on `vcpu`'s list, when it holds one, else what the INTID maps to now. (The walk happens only
- * when the guest ends an LPI that is in none of its list registers.)
+ * INTID on `vcpu`'s list, when it holds one, else what the INTID maps to
+ * now. (The walk happens only when the guest ends an LPI that is in none of
+ * its list registers.)
  */
 function outsideSlot(v: Vgic, vcpu: number, intid: number): number {
   const slot = v.slotOf(intid, vcpu);

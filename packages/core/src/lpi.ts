@@ -185,9 +185,10 @@ export function lpiRelease(v: Vgic, slot: number): void {
 
 /**
  * Take an unmapped LPI off the ap_list that holds it, unless it is in a
- * list register (its vCPU's sync does that) or active (its EOI does). The ap_list lock comes before
- * the irq lock, so the owner is read first and checked again under both: a
- * slot that left the list meanwhile, or was mapped again, stays as it is.
+ * list register (its vCPU's sync does that) or active (its EOI does). The
+ * ap_list lock comes before the irq lock, so the owner is read first and
+ * checked again under both: a slot that left the list meanwhile, or was
+ * mapped again, stays as it is.
  */
 function dropFromApList(v: Vgic, slot: number): void {
   const owner = v.apListVcpu[slot]!;

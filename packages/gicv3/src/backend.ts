@@ -142,7 +142,6 @@ function describeRoute(v: Vgic, t: Topology, slot: number): string {
   return (lo & IROUTER_IRM) !== 0 ? `${aff} IRM` : aff;
 }
 
-/** A GICv3 backend value, for `createMachine` (or use `createGicv3`). Throws INVALID_CONFIG for bad options. */
 /**
  * What a backend's registers are built over: the machines' topologies
  * (each machine's built at its attach, from the `mpidr` option or the
@@ -188,6 +187,7 @@ function tablesFor(given: Uint32Array | null, withIts: boolean): Gicv3Tables {
   return (defaultTables.plain ??= buildTables(null, hooks));
 }
 
+/** A GICv3 backend value, for `createMachine` (or use `createGicv3`). Throws INVALID_CONFIG for bad options. */
 export function createGicv3Backend(options: Gicv3BackendOptions = {}): GicBackend {
   const o = readOptions(options, GICV3_OPTION_KEYS, 'INVALID_CONFIG', 'GICv3 options');
   const gicdBase = checkBase('gicdBase', o['gicdBase'], DEFAULT_GICD_BASE, GICD_SIZE);
