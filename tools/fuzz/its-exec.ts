@@ -23,7 +23,9 @@ import {
   itsState,
   itsTranslaterWrite,
   kvmItsDevice,
+  gicv3LpiLayout,
   queueItsCommand,
+  type Gicv3LpiLayout,
   type ItsCommand,
 } from '@vgic/gicv3';
 import { KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES, hostRead, kvmDevice, resolveHostRegister } from '@vgic/core';
@@ -32,22 +34,12 @@ import { INVALIDATIONS, ITS_COMMAND_KINDS, KVM_ITS_CALLS, MSI_PATHS, RAM_AREAS, 
 import { FuzzFailure, type Record, type Recorder } from './recorder.js';
 
 const LPI_FIRST = 8192;
-const BLOCK = 0x1_0000;
-const PROPERTY_TABLE = 0x3_0000;
-const PENDING_TABLES = 0x4_0000;
-const ITE_BYTES = 8;
 /** A two-level device table's level-2 page: high in RAM, past every table of the layout. */
 const L2_PAGE = 0xe_0000;
 
 /** Opcodes no GICv3 ITS command has (GICv4's VMAPI, VMAPP... among them: this ITS has no vLPIs). */
 const UNKNOWN_OPCODES: readonly number[] = [0x00, 0x02, 0x06, 0x07, 0x10, 0x20, 0x21, 0x22, 0x29, 0x2a, 0xff];
 
-/** EventID bits an ITT for `events` events takes, as the driver sizes it. */
-function eventBitsFor(events: number): number {
-  let bits = 1;
-  while (1 << bits < events) bits++;
-  return bits;
-}
 
 /** Index `i` into `valid` three times in four, else into `extra` (IDs no driver would use). */
 function choose(i: number, valid: readonly number[], extra: readonly number[]): number {
@@ -63,6 +55,8 @@ function range(n: number, from = 0): number[] {
 /** The IDs and addresses an ITS case's fields index, for one machine. */
 export class ItsSpace {
   readonly plan: LpiPlan;
+  /** Where the guest's LPI driver lays its tables for `plan`. */
+  readonly layout: Gicv3LpiLayout;
   readonly eventBits: number;
   readonly devices: number[];
   readonly events: number[];
@@ -77,7 +71,8 @@ export class ItsSpace {
     readonly ram: GuestRam,
   ) {
     this.plan = { vcpus: m.vcpus, devices: config.devices, eventsPerDevice: config.events, lpis: config.lpis };
-    this.eventBits = eventBitsFor(config.events);
+    this.layout = gicv3LpiLayout(this.plan);
+    this.eventBits = this.layout.eventBits;
     this.devices = range(config.devices);
     this.events = range(config.events);
     this.vcpus = range(m.vcpus);
@@ -106,29 +101,28 @@ export class ItsSpace {
   }
   /** Device `device`'s ITT as the driver lays it out, or an address where no ITT belongs. */
   itt(i: number, device: number): number {
-    const stride = Math.ceil(((1 << this.eventBits) * ITE_BYTES) / 256) * 256;
-    const own = this.ram.base + PENDING_TABLES + this.plan.vcpus * BLOCK + (device % this.config.devices) * stride;
+    const own = this.ram.base + this.layout.itt(device % this.config.devices);
     const end = this.ram.base + FUZZ_RAM.size;
-    return choose(i, [own], [0, this.ram.base, this.ram.base + PROPERTY_TABLE, end - 256, end, 2 ** 52 - 256]);
+    return choose(i, [own], [0, this.ram.base, this.ram.base + this.layout.propertyTable.offset, end - 256, end, 2 ** 52 - 256]);
   }
   /** A random store's address: inside area `area` of the layout, aligned to `bytes`. */
   storeAddress(area: number, offset: number, bytes: number): number {
     const a = RAM_AREAS[area % RAM_AREAS.length]!;
-    const n = this.plan.vcpus;
-    const [from, size] =
+    const l = this.layout;
+    const { offset: from, size } =
       a === 'deviceTable'
-        ? [0, BLOCK]
+        ? l.deviceTable
         : a === 'collectionTable'
-          ? [BLOCK, BLOCK]
+          ? l.collectionTable
           : a === 'queue'
-            ? [2 * BLOCK, BLOCK]
+            ? l.commandQueue
             : a === 'properties'
-              ? [PROPERTY_TABLE, BLOCK]
+              ? l.propertyTable
               : a === 'pending'
-                ? [PENDING_TABLES, n * BLOCK]
+                ? l.pendingTables
                 : a === 'itt'
-                  ? [PENDING_TABLES + n * BLOCK, BLOCK]
-                  : [0, FUZZ_RAM.size];
+                  ? l.itts
+                  : { offset: 0, size: FUZZ_RAM.size };
     const at = Math.min(from + (offset % size), FUZZ_RAM.size - bytes);
     return this.ram.base + at - (at % bytes);
   }
@@ -222,7 +216,7 @@ export class ItsExecutor {
         const intid = space.intid(op.intid);
         const k = op.vcpu % m.vcpus;
         if (intid >= LPI_FIRST && intid < 0x1_0000) {
-          this.store(space.ram.base + PROPERTY_TABLE + intid - LPI_FIRST, 8, BigInt((op.priority & 0xfc) | 0x2 | (op.enabled ? 1 : 0)));
+          this.store(space.ram.base + space.layout.propertyTable.offset + intid - LPI_FIRST, 8, BigInt((op.priority & 0xfc) | 0x2 | (op.enabled ? 1 : 0)));
         }
         const then = INVALIDATIONS[op.then % INVALIDATIONS.length]!;
         const n = intid - LPI_FIRST;
@@ -277,7 +271,7 @@ export class ItsExecutor {
   private propIdBits(idBits: number, k: number): void {
     const { m, space } = this;
     for (let rd = 0; rd < m.vcpus; rd++) m.writeRegister('GICR_CTLR', 0, { vcpu: k, rd });
-    const value = BigInt(space.ram.base + PROPERTY_TABLE) | (7n << 7n) | (1n << 10n) | BigInt(idBits);
+    const value = BigInt(space.ram.base + space.layout.propertyTable.offset) | (7n << 7n) | (1n << 10n) | BigInt(idBits);
     for (let rd = 0; rd < m.vcpus; rd++) m.writeRegister('GICR_PROPBASER', value, { vcpu: k, rd });
     for (let rd = 0; rd < m.vcpus; rd++) m.writeRegister('GICR_CTLR', 1, { vcpu: k, rd });
   }

@@ -84,6 +84,7 @@ export {
   type IccRegisterName,
 } from './regs/icc.js';
 export { gicv3Guest } from './guest.js';
+export { gicv3LpiLayout, type Gicv3LpiLayout, type RamArea } from './lpi-guest.js';
 export { DEFAULT_ITS_LPIS } from './machine.js';
 export { DEFAULT_GITS_BASE, type ItsOptions } from './its/options.js';
 export {

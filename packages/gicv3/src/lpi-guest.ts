@@ -69,6 +69,43 @@ function ramBytes(plan: LpiPlan): number {
   return Math.ceil(end / BLOCK) * BLOCK;
 }
 
+/** A part of the guest's RAM: its offset from the RAM's base, and its size, in bytes. */
+export interface RamArea {
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** Where `gicv3Guest.lpi` lays each table in the guest's RAM for a plan (see the module comment). */
+export interface Gicv3LpiLayout {
+  readonly deviceTable: RamArea;
+  readonly collectionTable: RamArea;
+  readonly commandQueue: RamArea;
+  readonly propertyTable: RamArea;
+  /** Every vCPU's pending table, one block each. */
+  readonly pendingTables: RamArea;
+  /** Every device's interrupt translation table. */
+  readonly itts: RamArea;
+  /** EventID bits each device is mapped with. */
+  readonly eventBits: number;
+  /** The offset of device `device`'s interrupt translation table. */
+  itt(device: number): number;
+}
+
+/** The RAM layout the GICv3 guest's LPI driver uses for `plan`: for a test or fuzzer that aims stores at its tables. */
+export function gicv3LpiLayout(plan: LpiPlan): Gicv3LpiLayout {
+  const itts = ittOffset(plan, 0);
+  return {
+    deviceTable: { offset: DEVICE_TABLE, size: BLOCK },
+    collectionTable: { offset: COLLECTION_TABLE, size: BLOCK },
+    commandQueue: { offset: COMMAND_QUEUE, size: BLOCK },
+    propertyTable: { offset: PROPERTY_TABLE, size: BLOCK },
+    pendingTables: { offset: PENDING_TABLES, size: plan.vcpus * BLOCK },
+    itts: { offset: itts, size: ramBytes(plan) - itts },
+    eventBits: eventBitsFor(plan.eventsPerDevice),
+    itt: (device) => ittOffset(plan, device),
+  };
+}
+
 function intidOf(plan: LpiPlan, device: number, event: number): number {
   return LPI_FIRST + device * plan.eventsPerDevice + event;
 }
