@@ -61,14 +61,19 @@ export function highestActivePriority(v: Vgic, vcpu: number): number {
   return IDLE_PRIORITY;
 }
 
-function setActivePriority(v: Vgic, vcpu: number, prio: number, grp: number): void {
-  const ap = groupPriority(v, vcpu, prio, grp) >> v.bprMin;
+/** Set the active-priority bit of group priority `gp` (already masked by the binary point) in group `grp`. */
+function markActivePriority(v: Vgic, vcpu: number, gp: number, grp: number): void {
+  const ap = gp >> v.bprMin;
   const at = v.aprBase(vcpu) + grp * 4 + (ap >> 5);
   v.apr[at] = (v.apr[at]! | (1 << (ap & 31))) >>> 0;
 }
 
-/** Priority drop: clear the highest active priority bit (on a tie, AP1R's, as KVM does). */
-function clearHighestActivePriority(v: Vgic, vcpu: number): void {
+/**
+ * Priority drop: clear the highest active priority bit (on a tie, AP1R's, as
+ * KVM does) and return the group priority it stood for, or 0xff when none
+ * was set — the running priority before the drop, found in the same walk.
+ */
+function dropPriority(v: Vgic, vcpu: number): number {
   const base = v.aprBase(vcpu);
   for (let i = 0; i < v.aprWordsUsed; i++) {
     const ap0 = v.apr[base + i]!;
@@ -76,10 +81,16 @@ function clearHighestActivePriority(v: Vgic, vcpu: number): void {
     if ((ap0 | ap1) === 0) continue;
     const c0 = ap0 !== 0 ? lowestBit(ap0) : 32;
     const c1 = ap1 !== 0 ? lowestBit(ap1) : 32;
-    if (c0 < c1) v.apr[base + i] = (ap0 & ~(1 << c0)) >>> 0;
-    else v.apr[base + 4 + i] = (ap1 & ~(1 << c1)) >>> 0;
-    return;
+    let bit = c1;
+    if (c0 < c1) {
+      v.apr[base + i] = (ap0 & ~(1 << c0)) >>> 0;
+      bit = c0;
+    } else {
+      v.apr[base + 4 + i] = (ap1 & ~(1 << c1)) >>> 0;
+    }
+    return ((i * 32 + bit) << v.bprMin) & 0xff;
   }
+  return IDLE_PRIORITY;
 }
 
 function groupEnabled(v: Vgic, vcpu: number, grp: number): boolean {
@@ -233,22 +244,32 @@ export function cpuifAck(v: Vgic, vcpu: number, groupMask: number, mismatch: num
 function ack(v: Vgic, vcpu: number, groupMask: number, mismatch: number): number {
   const k = highestPendingLr(v, vcpu);
   let value = SPURIOUS;
-  if (k >= 0 && canSignal(v, vcpu, k)) {
+  if (k >= 0) {
     const lr = v.lrBase(vcpu) + k;
+    const prio = v.lrPrio[lr]!;
     const grp = v.lrGroup[lr]!;
-    if (((groupMask >> grp) & 1) === 0) {
-      value = mismatch;
-    } else {
-      v.lrState[lr] = LR_ACTIVE;
-      setActivePriority(v, vcpu, v.lrPrio[lr]!, grp);
-      consumeLevelLatch(v, v.lrSlot[lr]!);
-      value = lrIarValue(v, lr);
-      cpuifUpdateLines(v, vcpu);
-      checkUnderflow(v, vcpu);
+    // canSignal's test, with the group priority kept for the active-priority bit.
+    const gp = groupPriority(v, vcpu, prio, grp);
+    if (prio < v.pmr[vcpu]! && gp < highestActivePriority(v, vcpu)) {
+      if (((groupMask >> grp) & 1) === 0) {
+        value = mismatch;
+      } else {
+        v.lrState[lr] = LR_ACTIVE;
+        markActivePriority(v, vcpu, gp, grp);
+        const slot = v.lrSlot[lr]!;
+        if (v.config[slot] === CONFIG_LEVEL && v.pendingLatch[slot] !== 0) consumeLevelLatch(v, slot);
+        value = lrIarValue(v, lr);
+        cpuifUpdateLines(v, vcpu);
+        if (v.underflowRequested[vcpu] !== 0) checkUnderflow(v, vcpu);
+      }
     }
   }
-  if (v.tracer !== null) emitTrace(v, { type: 'ack', vcpu, intid: value & 0x3ff, source: (value >> 10) & 7 });
+  if (v.tracer !== null) traceAck(v, vcpu, value);
   return value;
+}
+
+function traceAck(v: Vgic, vcpu: number, value: number): void {
+  emitTrace(v, { type: 'ack', vcpu, intid: value & 0x3ff, source: (value >> 10) & 7 });
 }
 
 /**
@@ -262,13 +283,12 @@ function ack(v: Vgic, vcpu: number, groupMask: number, mismatch: number): number
  * pends the interrupt again while it is active expects it back after its
  * deactivation.
  *
- * The latch belongs to the slot, under its irq lock. The unlocked look
- * first keeps the common case (nothing latched, or an edge interrupt) free
- * of a lock; a latch another thread sets at the same moment may fall on
- * either side of this acknowledge, as it would on hardware.
+ * The latch belongs to the slot, under its irq lock. The acknowledge looks
+ * first without it, which keeps the common case (nothing latched, or an
+ * edge interrupt) free of a lock; a latch another thread sets at the same
+ * moment may fall on either side of this acknowledge, as it would on hardware.
  */
 function consumeLevelLatch(v: Vgic, slot: number): void {
-  if (v.config[slot] !== CONFIG_LEVEL || v.pendingLatch[slot] === 0) return;
   v.lockIrq(slot);
   if (v.config[slot] === CONFIG_LEVEL) v.pendingLatch[slot] = 0;
   v.unlockIrq(slot);
@@ -306,6 +326,11 @@ function clearActiveLr(v: Vgic, vcpu: number, k: number): void {
   const lr = v.lrBase(vcpu) + k;
   const st = v.lrState[lr]! & ~LR_ACTIVE;
   v.lrState[lr] = st;
+  if (v.lrHw[lr] !== 0 || (st === 0 && v.lrEoi[lr] !== 0)) lrDeactivated(v, vcpu, lr, st);
+}
+
+/** What a deactivation in LR `lr` asks beyond the LR itself: the host's deactivation, EOI maintenance. */
+function lrDeactivated(v: Vgic, vcpu: number, lr: number, st: number): void {
   if (v.lrHw[lr] !== 0) hostDeactivate(v, vcpu, v.lrIntid[lr]!, v.lrHost[lr]!);
   if (st === 0 && v.lrEoi[lr] !== 0) raiseMaintenance(v, vcpu, 'eoi');
 }
@@ -447,26 +472,31 @@ export function cpuifEoi(v: Vgic, vcpu: number, intid: number, source: number, g
 }
 
 function eoi(v: Vgic, vcpu: number, intid: number, source: number, grp: number): void {
-  const actPrio = highestActivePriority(v, vcpu);
-  clearHighestActivePriority(v, vcpu);
+  const dropped = dropPriority(v, vcpu);
   const k = findActiveLr(v, vcpu, intid, source);
   let deactivated = false;
   if (k < 0) {
-    v.eoiCount[vcpu]!++;
-    if (v.eoiMode[vcpu] === 0) deactivated = deactivateOutsideLrs(v, vcpu, intid, source, true, grp, actPrio);
-    raiseMaintenance(v, vcpu, 'lr-entry-not-present');
+    deactivated = eoiOutsideLrs(v, vcpu, intid, source, grp, dropped);
   } else if (v.eoiMode[vcpu] === 0) {
     const lr = v.lrBase(vcpu) + k;
     const lrGrp = v.lrGroup[lr]!;
     // A guest that EOIs out of order or in the wrong group gets the priority drop only.
-    if ((grp < 0 || lrGrp === grp) && groupPriority(v, vcpu, v.lrPrio[lr]!, lrGrp) === actPrio) {
+    if ((grp < 0 || lrGrp === grp) && groupPriority(v, vcpu, v.lrPrio[lr]!, lrGrp) === dropped) {
       clearActiveLr(v, vcpu, k);
       deactivated = true;
     }
   }
   if (v.tracer !== null) emitTrace(v, { type: 'eoi', vcpu, intid, deactivated, inLr: k >= 0 });
   cpuifUpdateLines(v, vcpu);
-  checkUnderflow(v, vcpu);
+  if (v.underflowRequested[vcpu] !== 0) checkUnderflow(v, vcpu);
+}
+
+/** The EOI of an interrupt in none of the vCPU's list registers: counted, honoured (EOImode 0), reported as maintenance. */
+function eoiOutsideLrs(v: Vgic, vcpu: number, intid: number, source: number, grp: number, dropped: number): boolean {
+  v.eoiCount[vcpu]!++;
+  const deactivated = v.eoiMode[vcpu] === 0 && deactivateOutsideLrs(v, vcpu, intid, source, true, grp, dropped);
+  raiseMaintenance(v, vcpu, 'lr-entry-not-present');
+  return deactivated;
 }
 
 /**
@@ -498,7 +528,7 @@ function dir(v: Vgic, vcpu: number, intid: number, source: number): void {
   }
   if (v.tracer !== null) emitTrace(v, { type: 'dir', vcpu, intid, deactivated, inLr: k >= 0 });
   cpuifUpdateLines(v, vcpu);
-  checkUnderflow(v, vcpu);
+  if (v.underflowRequested[vcpu] !== 0) checkUnderflow(v, vcpu);
 }
 
 /**

@@ -23,8 +23,7 @@ export function populateLr(v: Vgic, vcpu: number, slot: number, k: number): void
     v.lockdep.assertHeld(slot, 'populateLr');
   }
   const lr = v.lrBase(vcpu) + k;
-  const intid = v.intid[slot]!;
-  const v2Sgi = v.sgiSources && intid < 16;
+  const v2Sgi = v.sgiSources && v.intid[slot]! < 16;
   const hw = v.hw[slot]!;
   let state = 0;
   let eoi = 0;
@@ -60,19 +59,19 @@ export function populateLr(v: Vgic, vcpu: number, slot: number, k: number): void
     state |= LR_PENDING;
     if (v.config[slot] === CONFIG_EDGE) v.pendingLatch[slot] = 0;
     if (v2Sgi) {
-      const sources = v.sgiSrc[slot]!;
-      src = sources === 0 ? 0 : lowestBit(sources);
-      const rest = sources & ~(1 << src);
-      v.sgiSrc[slot] = rest;
-      if (rest !== 0) {
-        // One LR per source, one source at a time: the next one after this EOI.
-        v.pendingLatch[slot] = 1;
-        eoi = 1;
-      }
+      src = takeSgiSource(v, slot);
+      if (v.pendingLatch[slot] !== 0) eoi = 1;
     }
   }
+  writeLr(v, lr, slot, state, eoi, src);
+  v.inLr[slot] = k;
+}
+
+/** The list register's fields, from `slot` and what populateLr decided. */
+function writeLr(v: Vgic, lr: number, slot: number, state: number, eoi: number, src: number): void {
+  const hw = v.hw[slot]!;
   v.lrSlot[lr] = slot;
-  v.lrIntid[lr] = intid;
+  v.lrIntid[lr] = v.intid[slot]!;
   v.lrState[lr] = state;
   v.lrPrio[lr] = v.priority[slot]!;
   v.lrGroup[lr] = v.group[slot]!;
@@ -81,7 +80,20 @@ export function populateLr(v: Vgic, vcpu: number, slot: number, k: number): void
   // With the HW bit the EOI bit is part of the physical INTID field: never both.
   v.lrEoi[lr] = hw !== 0 ? 0 : eoi;
   v.lrSrc[lr] = src;
-  v.inLr[slot] = k;
+}
+
+/**
+ * A pending GICv2 SGI goes into an LR one source at a time, the lowest
+ * first: returns it, and leaves the SGI pending again (its latch set) when
+ * other sources wait — they come after this one's EOI, which must trap.
+ */
+function takeSgiSource(v: Vgic, slot: number): number {
+  const sources = v.sgiSrc[slot]!;
+  const src = sources === 0 ? 0 : lowestBit(sources);
+  const rest = sources & ~(1 << src);
+  v.sgiSrc[slot] = rest;
+  if (rest !== 0) v.pendingLatch[slot] = 1;
+  return src;
 }
 
 /** Interrupts a GICv2 SGI stands for in the list registers: one per source, plus the active one. */

@@ -17,15 +17,16 @@ import { CTL_DEBUG, DEBUG_NO_QUEUE_RECHECK, NONE, VCPU_WFI, type Vgic } from './
  * asleep in WFI on another thread is woken.
  */
 export function kickVcpu(v: Vgic, vcpu: number): void {
-  if (v.shared) {
-    if (Atomics.load(v.kick, vcpu) === 0) {
-      Atomics.store(v.kick, vcpu, 1);
-      if (Atomics.load(v.runState, vcpu) === VCPU_WFI) Atomics.notify(v.kick, vcpu);
-    }
-  } else {
-    v.kick[vcpu] = 1;
-  }
+  if (v.shared) kickShared(v, vcpu);
+  else v.kick[vcpu] = 1;
   if (v.onKick !== null || v.tracer !== null) notifyKick(v, vcpu);
+}
+
+function kickShared(v: Vgic, vcpu: number): void {
+  if (Atomics.load(v.kick, vcpu) === 0) {
+    Atomics.store(v.kick, vcpu, 1);
+    if (Atomics.load(v.runState, vcpu) === VCPU_WFI) Atomics.notify(v.kick, vcpu);
+  }
 }
 
 /**
@@ -53,24 +54,30 @@ export function queueIrqUnlock(v: Vgic, slot: number): boolean {
 
     v.lockApList(vcpu);
     v.lockIrq(slot);
-    if (v.apListVcpu[slot] !== NONE || targetOracle(v, slot) !== vcpu) {
-      // Only a deliberately broken engine (a test hook) goes on from here.
-      if ((v.header[CTL_DEBUG]! & DEBUG_NO_QUEUE_RECHECK) === 0) {
-        v.unlockIrq(slot);
-        v.unlockApList(vcpu);
-        v.lockIrq(slot);
-        continue;
-      }
+    if ((v.apListVcpu[slot] === NONE && targetOracle(v, slot) === vcpu) || queueRegardless(v)) {
+      addTailUnlock(v, vcpu, slot);
+      return true;
     }
-    apListAddTail(v, vcpu, slot);
-    v.apListVcpu[slot] = vcpu;
     v.unlockIrq(slot);
     v.unlockApList(vcpu);
-    if (v.lockdep !== null) v.lockdep.assertNoneHeld('queueIrqUnlock');
-    if (v.tracer !== null) emitTrace(v, { type: 'queue', intid: v.intid[slot]!, vcpu });
-    kickVcpu(v, vcpu);
-    return true;
+    v.lockIrq(slot);
   }
+}
+
+/** Only a deliberately broken engine (a test hook) queues what changed in the window. */
+function queueRegardless(v: Vgic): boolean {
+  return (v.header[CTL_DEBUG]! & DEBUG_NO_QUEUE_RECHECK) !== 0;
+}
+
+/** Put `slot` on `vcpu`'s ap_list, drop both locks, kick the vCPU. */
+function addTailUnlock(v: Vgic, vcpu: number, slot: number): void {
+  apListAddTail(v, vcpu, slot);
+  v.apListVcpu[slot] = vcpu;
+  v.unlockIrq(slot);
+  v.unlockApList(vcpu);
+  if (v.lockdep !== null) v.lockdep.assertNoneHeld('queueIrqUnlock');
+  if (v.tracer !== null) emitTrace(v, { type: 'queue', intid: v.intid[slot]!, vcpu });
+  kickVcpu(v, vcpu);
 }
 
 /** Lock `slot` and queue it if it now belongs on a list (after an enable, a route change, ...). */

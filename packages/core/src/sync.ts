@@ -37,40 +37,51 @@ export function foldLr(v: Vgic, vcpu: number, k: number): void {
   let state = v.lrState[lr]!;
   const intid = v.lrIntid[lr]!;
   v.lockIrq(slot);
-  const f = v.foldChanges[slot]!;
-  if (f !== 0) {
-    // Changes another agent made while this LR was live (ICACTIVER, DIR
-    // from another vCPU, ...) win over what the LR says.
-    if ((f & FOLD_DEACTIVATE) !== 0) state &= ~LR_ACTIVE;
-    if ((f & FOLD_ACTIVATE) !== 0) state |= LR_ACTIVE;
-    if ((f & FOLD_UNPEND) !== 0) {
-      // An LPI unmapped while this LR held it pending: that pending state is dropped (lpi.ts, lpiDroppedPending).
-      if ((state & LR_PENDING) !== 0 && v.isLpiSlot(slot) && v.lpiLive[slot - v.lpiBase] === 0) Atomics.add(v.header, CTL_LPI_DROPPED_PENDING, 1);
-      state &= ~LR_PENDING;
-    }
-    v.foldChanges[slot] = 0;
-  }
+  if (v.foldChanges[slot] !== 0) state = applyFoldChanges(v, slot, state);
   v.inLr[slot] = NONE;
   v.active[slot] = (state & LR_ACTIVE) !== 0 ? 1 : 0;
-  const v2Sgi = v.sgiSources && intid < 16;
-  if (v2Sgi && (state & LR_ACTIVE) !== 0) v.activeSrc[slot] = v.lrSrc[lr]!;
-  if (v.config[slot] === CONFIG_EDGE && (state & LR_PENDING) !== 0) {
-    if (v2Sgi) {
-      const bit = 1 << v.lrSrc[lr]!;
-      if ((v.sgiSrc[slot]! & bit) !== 0) v.foldCoalesced[vcpu]!++;
-      v.sgiSrc[slot] = v.sgiSrc[slot]! | bit;
-    } else if (v.pendingLatch[slot] !== 0) {
-      // An edge arrived while this one waited in the LR: the two are one now.
-      v.foldCoalesced[vcpu]!++;
-    }
+  const level = v.config[slot] === CONFIG_LEVEL;
+  if (v.sgiSources && intid < 16) {
+    foldSgiLr(v, vcpu, lr, slot, state);
+  } else if (v.config[slot] === CONFIG_EDGE && (state & LR_PENDING) !== 0) {
+    // An edge arrived while this one waited in the LR: the two are one now.
+    if (v.pendingLatch[slot] !== 0) v.foldCoalesced[vcpu]!++;
     v.pendingLatch[slot] = 1;
   }
-  const level = v.config[slot] === CONFIG_LEVEL;
   v.unlockIrq(slot);
   // The guest is done with a level interrupt that asked for EOI maintenance:
   // tell the device side so it can resample its line (kvm_notify_acked_irq).
-  if (state === 0 && v.lrEoi[lr] !== 0 && level && v.onEoiNotify !== null) notifyEoi(v, intid, vcpu);
+  if (state === 0 && level && v.lrEoi[lr] !== 0 && v.onEoiNotify !== null) notifyEoi(v, intid, vcpu);
   if (v.tracer !== null) emitTrace(v, { type: 'fold', vcpu, lr: k, intid, state });
+}
+
+/**
+ * Changes another agent made while the LR was live (ICACTIVER, DIR from
+ * another vCPU, ...) win over what the LR says: the state to fold. Caller
+ * holds the irq lock.
+ */
+function applyFoldChanges(v: Vgic, slot: number, state: number): number {
+  const f = v.foldChanges[slot]!;
+  if ((f & FOLD_DEACTIVATE) !== 0) state &= ~LR_ACTIVE;
+  if ((f & FOLD_ACTIVATE) !== 0) state |= LR_ACTIVE;
+  if ((f & FOLD_UNPEND) !== 0) {
+    // An LPI unmapped while this LR held it pending: that pending state is dropped (lpi.ts, lpiDroppedPending).
+    if ((state & LR_PENDING) !== 0 && v.isLpiSlot(slot) && v.lpiLive[slot - v.lpiBase] === 0) Atomics.add(v.header, CTL_LPI_DROPPED_PENDING, 1);
+    state &= ~LR_PENDING;
+  }
+  v.foldChanges[slot] = 0;
+  return state;
+}
+
+/** A GICv2 SGI's fold: its active source, and a pending source back among the waiting ones. Caller holds the irq lock. */
+function foldSgiLr(v: Vgic, vcpu: number, lr: number, slot: number, state: number): void {
+  if ((state & LR_ACTIVE) !== 0) v.activeSrc[slot] = v.lrSrc[lr]!;
+  if (v.config[slot] === CONFIG_EDGE && (state & LR_PENDING) !== 0) {
+    const bit = 1 << v.lrSrc[lr]!;
+    if ((v.sgiSrc[slot]! & bit) !== 0) v.foldCoalesced[vcpu]!++;
+    v.sgiSrc[slot] = v.sgiSrc[slot]! | bit;
+    v.pendingLatch[slot] = 1;
+  }
 }
 
 /**
