@@ -248,7 +248,7 @@ export class Machine<R extends RegisterNames = RegisterNames> {
     // The common case inline, an SPI of this machine with no vCPU named; the
     // rest (and every refusal) out of line, so a host call stays small enough
     // for V8 to inline whole (core README, "Speed").
-    if (vcpu === undefined && typeof intid === 'number' && intid >>> 0 === intid && intid >= 32 && intid < v.spiLimit) return v.slotOf(intid, 0);
+    if (vcpu === undefined && typeof intid === 'number' && intid >>> 0 === intid && intid >= 32 && intid < v.spiLimit) return v.spiSlot(intid);
     return this.otherHostSlot(intid, vcpu, what, allowSgi);
   }
 

@@ -609,8 +609,13 @@ export class Vgic {
    */
   slotOf(intid: number, vcpu: number): number {
     if (intid < 32) return intid >= 0 ? vcpu * 32 + intid : NONE;
-    if (intid < this.spiLimit) return this.nrVcpus * 32 + intid - 32;
+    if (intid < this.spiLimit) return this.spiSlot(intid);
     return this.lpiSlotOf(intid);
+  }
+
+  /** The slot of SPI `intid`, which the caller knows is one of this machine's (32..spiLimit-1). */
+  spiSlot(intid: number): number {
+    return this.nrVcpus * 32 + intid - 32;
   }
 
   /** The slot LPI `intid` is mapped to, or NONE (lock-free: lpi.ts's `lpiSlot`). */
