@@ -162,6 +162,7 @@ function sync(v: Vgic, vcpu: number): void {
   v.maintenancePending[vcpu] = 0;
   v.eoiCount[vcpu] = 0;
   v.runState[vcpu] = VCPU_OUTSIDE;
-  pruneApList(v, vcpu);
+  // syncHwState holds the callbacks already: prune itself, not pruneApList's second hold.
+  prune(v, vcpu);
   cpuifUpdateLines(v, vcpu);
 }
