@@ -16,13 +16,18 @@ if (gc === undefined) {
 }
 const count = Number(process.argv[2] ?? 200);
 
+/** A full collection, twice: the first frees what the last measurement kept, whose buffers the second sees freed. */
+function collect(): NodeJS.MemoryUsage {
+  gc!();
+  gc!();
+  return process.memoryUsage();
+}
+
 function perMachine(make: () => unknown): { heap: number; buffers: number } {
   const keep: unknown[] = [make()];
-  gc!();
-  const before = process.memoryUsage();
+  const before = collect();
   for (let i = 0; i < count; i++) keep.push(make());
-  gc!();
-  const after = process.memoryUsage();
+  const after = collect();
   if (keep.length !== count + 1) throw new Error('unreachable');
   return { heap: (after.heapUsed - before.heapUsed) / count, buffers: (after.arrayBuffers - before.arrayBuffers) / count };
 }

@@ -82,3 +82,31 @@ describe('one register index and one access path', () => {
     expect(registerAt(fi, 0x200, 32)).toBeNull(); // no register there
   });
 });
+
+describe('what machines of one backend share', () => {
+  const regs: FrameDef['registers'] = [
+    { name: 'R0', offset: 0, width: 32, access: ACCESS_32, read: () => 0, write: () => {} },
+    { name: 'R1', offset: 8, width: 32, access: ACCESS_32, read: () => 1, write: () => {} },
+  ];
+  const frame = (base: number, size: number): FrameDef => ({ name: 'F', base, size, perVcpu: false, traps: true, registers: regs });
+
+  it('frames with one register table share its word index, per frame size, and each still finds its registers', () => {
+    const a = new FrameMap([frame(0x1000, 0x100)]).frames[0]!;
+    const b = new FrameMap([frame(0x9000, 0x100)]).frames[0]!;
+    const wider = new FrameMap([frame(0x1000, 0x200)]).frames[0]!;
+    expect(b.words).toBe(a.words);
+    expect(wider.words).not.toBe(a.words);
+    expect(wider.words.length).toBe(0x80);
+    expect(registerAt(b, 8, 32)?.name).toBe('R1');
+    expect(registerAt(wider, 8, 32)?.name).toBe('R1');
+    expect(registerAt(wider, 4, 32)).toBeNull();
+  });
+
+  it('frames with another table, however alike, get their own index', () => {
+    const a = new FrameMap([frame(0x1000, 0x100)]).frames[0]!;
+    const other = new FrameMap([{ ...frame(0x1000, 0x100), registers: [regs[1]!] }]).frames[0]!;
+    expect(other.words).not.toBe(a.words);
+    expect(registerAt(other, 8, 32)?.name).toBe('R1');
+    expect(registerAt(other, 0, 32)).toBeNull();
+  });
+});

@@ -18,7 +18,29 @@ export interface IndexedFrame {
   readonly words: Uint16Array;
 }
 
+/**
+ * The word indexes made so far, by register table: machines whose backend
+ * shares its tables (GICv3's default topologies do) share their indexes too
+ * — a redistributor frame's is 32 KB. A table is read-only (`FrameDef`), so
+ * an index made for it stays right; one per frame size.
+ */
+const INDEXES = new WeakMap<readonly RegisterDef[], Map<number, Uint16Array>>();
+
 function indexFrame(frame: FrameDef): IndexedFrame {
+  let bySize = INDEXES.get(frame.registers);
+  if (bySize === undefined) {
+    bySize = new Map();
+    INDEXES.set(frame.registers, bySize);
+  }
+  let words = bySize.get(frame.size);
+  if (words === undefined) {
+    words = wordIndex(frame);
+    bySize.set(frame.size, words);
+  }
+  return { frame, words };
+}
+
+function wordIndex(frame: FrameDef): Uint16Array {
   const words = new Uint16Array(Math.ceil(frame.size / 4));
   frame.registers.forEach((reg, i) => {
     const count = reg.count ?? 1;
@@ -31,7 +53,7 @@ function indexFrame(frame: FrameDef): IndexedFrame {
       }
     }
   });
-  return { frame, words };
+  return words;
 }
 
 /**

@@ -150,7 +150,7 @@ export class Machine<R extends RegisterNames = RegisterNames> {
     this.vgic = v;
     backend.attach?.(v);
     this.frameMap = new FrameMap(backend.frames);
-    this.sysregTable = new SysregTable(backend.sysregs);
+    this.sysregTable = SysregTable.of(backend.sysregs);
     this.lookup = new RegisterLookup(backend.version, this.frameMap, backend.sysregs, (k) => this.checkVcpu(k));
   }
 

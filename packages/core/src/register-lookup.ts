@@ -46,17 +46,25 @@ function pickEncoding(r: SysregDef): SysregEncoding {
 
 /** The machine's register names, each with its frame and register, or the system register. */
 export class RegisterLookup {
-  private readonly byName = new Map<string, { frame: IndexedFrame; reg: RegisterDef } | SysregDef>();
+  private names: Map<string, { frame: IndexedFrame; reg: RegisterDef } | SysregDef> | null = null;
 
   /** `checkVcpu` throws INVALID_VCPU for a redistributor this machine does not have. */
   constructor(
     private readonly version: string,
     private readonly frameMap: FrameMap,
-    sysregs: readonly SysregDef[],
+    private readonly sysregs: readonly SysregDef[],
     private readonly checkVcpu: (vcpu: number) => void,
-  ) {
-    for (const fi of frameMap.frames) for (const reg of fi.frame.registers) this.byName.set(reg.name, { frame: fi, reg });
-    for (const r of sysregs) this.byName.set(r.name, r);
+  ) {}
+
+  /** Made at the first name looked up: a machine driven by addresses and encodings alone never carries it. */
+  private get byName(): Map<string, { frame: IndexedFrame; reg: RegisterDef } | SysregDef> {
+    if (this.names === null) {
+      const names = new Map<string, { frame: IndexedFrame; reg: RegisterDef } | SysregDef>();
+      for (const fi of this.frameMap.frames) for (const reg of fi.frame.registers) names.set(reg.name, { frame: fi, reg });
+      for (const r of this.sysregs) names.set(r.name, r);
+      this.names = names;
+    }
+    return this.names;
   }
 
   /** What `name` (checked by `checkName`) means; throws UNKNOWN_REGISTER, with a suggestion, for a name the GIC lacks. */
@@ -124,6 +132,9 @@ export class RegisterLookup {
   }
 }
 
+const TABLES = new WeakMap<readonly SysregDef[], SysregTable>();
+let emptyTable: SysregTable | null = null;
+
 /** A sysreg page holds the 128 keys of one (op0, op1, CRn): CRm and op2 are the low 7 bits of `sysregKey`. */
 const SYSREG_PAGE_BITS = 7;
 const SYSREG_PAGE_MASK = (1 << SYSREG_PAGE_BITS) - 1;
@@ -137,6 +148,22 @@ const SYSREG_PAGES = 1 << (16 - SYSREG_PAGE_BITS);
  */
 export class SysregTable {
   private readonly pages: ((SysregDef | undefined)[] | undefined)[];
+
+  /**
+   * The table of `sysregs`, made once per list: machines whose backend
+   * shares its register list (GICv3's default topologies do) share it. A
+   * list is read-only (`GicBackend.sysregs`), so its table stays right.
+   */
+  static of(sysregs: readonly SysregDef[]): SysregTable {
+    // GICv2's list is empty, and a new one with each backend.
+    if (sysregs.length === 0) return (emptyTable ??= new SysregTable([]));
+    let t = TABLES.get(sysregs);
+    if (t === undefined) {
+      t = new SysregTable(sysregs);
+      TABLES.set(sysregs, t);
+    }
+    return t;
+  }
 
   /** Throws INVALID_CONFIG for a register with no valid encoding (the backend's mistake). */
   constructor(sysregs: readonly SysregDef[]) {
