@@ -3,6 +3,8 @@
 export {
   STEP_ACTIONS,
   type Scenario,
+  type StepSource,
+  type StreamedScenario,
   type Step,
   type StepAction,
   type StepCommon,

@@ -3,7 +3,7 @@ import { createToy } from '../../test/fixtures/toy-gic.js';
 import { isVgicError } from '../errors.js';
 import { saveMachine } from '../snapshot/index.js';
 import { runScenario, type ScenarioBackend, type StepRecord } from './run.js';
-import type { Scenario, Step } from './types.js';
+import type { Scenario, Step, StepSource } from './types.js';
 import { ChangeTracker, diffViews, stateView } from './view.js';
 
 const BACKENDS: Record<string, ScenarioBackend> = { toy: (o) => createToy(o) };
@@ -39,6 +39,33 @@ describe('runScenario', () => {
     expect(seen).toEqual(kept.steps);
     expect([streamed.passed, streamed.failed]).toEqual([kept.passed, kept.failed]);
     expect(streamed.failed).toBe(1);
+  });
+
+  it('takes steps from a StepSource one at a time, each only when the run reaches it, as it takes an array', () => {
+    const s = scenario([...ROUND_TRIP, { action: 'read', register: 'TCPU_IAR1', expect: 40n }]);
+    const asked: number[] = [];
+    let ranBefore = 0;
+    const source: StepSource = {
+      length: s.steps.length,
+      at: (k) => {
+        // The step before this one has been given to onStep: nothing is read ahead.
+        expect(ranBefore).toBe(k);
+        asked.push(k);
+        return { ...s.steps[k]! };
+      },
+    };
+    const seen: StepRecord[] = [];
+    const streamed = runScenario({ ...s, steps: source }, { backends: BACKENDS, keepSteps: false, onStep: (r) => {
+      seen.push(r);
+      ranBefore++;
+    } });
+    expect(asked).toEqual(s.steps.map((_, k) => k));
+    expect(streamed.steps).toEqual([]);
+    expect(seen).toEqual(runScenario(s, { backends: BACKENDS }).steps);
+    ranBefore = 0;
+    asked.length = 0;
+    expect(runScenario({ ...s, steps: source }, { backends: BACKENDS, until: 2, onStep: () => ranBefore++ }).ran).toBe(2);
+    expect(asked).toEqual([0, 1]);
   });
 
   it('fails a snapshot that would take the snapshots kept past the budget, and keeps one name at one size', () => {

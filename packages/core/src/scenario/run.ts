@@ -16,7 +16,7 @@ import { evaluateCheck, type CheckOutcome } from './checks.js';
 import { describeStep } from './describe.js';
 import { ScenarioRam, type ScenarioRamRegion } from './ram.js';
 import { ChangeTracker, hex } from './view.js';
-import type { Scenario, Step } from './types.js';
+import type { Scenario, Step, StreamedScenario } from './types.js';
 
 /** What a backend factory receives from a scenario's header. */
 export interface ScenarioMachineOptions {
@@ -122,7 +122,7 @@ export interface ScenarioResult {
   machine: Machine;
 }
 
-function backendOf(s: Scenario, backends: Readonly<Record<string, ScenarioBackend>>): ScenarioBackend {
+function backendOf(s: Pick<Scenario, 'gic'>, backends: Readonly<Record<string, ScenarioBackend>>): ScenarioBackend {
   const make = backends[s.gic];
   if (make === undefined) {
     throw new VgicError('INVALID_CONFIG', `no backend for gic: ${s.gic}; known: ${Object.keys(backends).join(', ')}`);
@@ -131,7 +131,7 @@ function backendOf(s: Scenario, backends: Readonly<Record<string, ScenarioBacken
 }
 
 /** Build the scenario's machine in its reset state, over `ram` (default: the scenario's `memory`, zeroed). */
-export function createScenarioMachine(s: Scenario, backends: Readonly<Record<string, ScenarioBackend>>, ram?: ScenarioRam): Machine {
+export function createScenarioMachine(s: Omit<Scenario, 'steps'>, backends: Readonly<Record<string, ScenarioBackend>>, ram?: ScenarioRam): Machine {
   const make = backendOf(s, backends);
   const regions = s.memory !== undefined ? (ram ?? new ScenarioRam(s.memory)).regions : undefined;
   return make({
@@ -291,9 +291,11 @@ function runStep(ctx: RunContext, step: Step, index: number, trace: boolean): St
 
 /**
  * Run a scenario from the machine's reset state. Steps keep running after a
- * failed check, so a report shows every failure.
+ * failed check, so a report shows every failure. Each step is taken from
+ * `s.steps` as the run reaches it and, with `keepSteps: false`, nothing of
+ * it is kept once `onStep` has seen its record.
  */
-export function runScenario(s: Scenario, options: RunScenarioOptions): ScenarioResult {
+export function runScenario(s: Scenario | StreamedScenario, options: RunScenarioOptions): ScenarioResult {
   const backend = backendOf(s, options.backends);
   const ram = new ScenarioRam(s.memory ?? []);
   const m = createScenarioMachine(s, options.backends, ram);
@@ -305,7 +307,7 @@ export function runScenario(s: Scenario, options: RunScenarioOptions): ScenarioR
   if (s.file !== undefined) result.file = s.file;
   const tracker = (options.changes ?? true) ? new ChangeTracker(m) : null;
   for (let i = 0; i < last; i++) {
-    const record = runStep(ctx, s.steps[i]!, i + 1, options.trace ?? false);
+    const record = runStep(ctx, s.steps.at(i)!, i + 1, options.trace ?? false);
     if (tracker !== null) record.changes = tracker.changes();
     if (record.check !== undefined) {
       if (record.check.ok) result.passed++;

@@ -35,6 +35,22 @@ export interface Scenario {
   steps: readonly Step[];
 }
 
+/**
+ * Steps by index, each made when the run reaches it: an array is one, and so
+ * is a loader's view of a long file that builds each step from the file's
+ * text as it is asked for, so that the run holds one step at a time.
+ */
+export interface StepSource {
+  readonly length: number;
+  /** The step at `index` (0-based), for every index below `length`. */
+  at(index: number): Step | undefined;
+}
+
+/** A scenario whose steps are a `StepSource`: what `runScenario` takes (a `Scenario` is one). */
+export interface StreamedScenario extends Omit<Scenario, 'steps'> {
+  steps: StepSource;
+}
+
 /** A region of guest RAM: `size` bytes from guest-physical address `base`, zero at the start. */
 export interface MemoryRegionSpec {
   base: bigint;
