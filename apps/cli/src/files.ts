@@ -7,9 +7,10 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { Scenario } from '@vgic/core';
+import type { Scenario, StreamedScenario } from '@vgic/core';
 import { BACKENDS } from './backends.js';
 import { DEFAULT_LIMITS, loadScenario, type LoadError, type LoadLimits } from './load/index.js';
+import { loadStreamedScenario } from './load/load.js';
 import { bytesText } from './load/words.js';
 
 const SCENARIO_EXT = /\.(ya?ml|json)(\.gz)?$/i;
@@ -55,12 +56,17 @@ function isGzip(b: Uint8Array): boolean {
   return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 }
 
-/** Read up to `max` bytes of a file descriptor: the bytes, or null when there are more. */
-function readUpTo(fd: number, max: number): Buffer | null {
+/**
+ * Read up to `max` bytes of a file descriptor: the bytes, or null when there
+ * are more. `expected` (a regular file's size) is read into one buffer of
+ * that size: a long file is not held twice, as its chunks and their join.
+ */
+function readUpTo(fd: number, max: number, expected: number): Buffer | null {
   const chunks: Buffer[] = [];
   let total = 0;
   for (;;) {
-    const chunk = Buffer.allocUnsafe(Math.min(CHUNK, max + 1 - total));
+    const size = chunks.length === 0 && expected > 0 ? expected + 1 : CHUNK;
+    const chunk = Buffer.allocUnsafe(Math.min(size, max + 1 - total));
     let n: number;
     try {
       n = readSync(fd, chunk, 0, chunk.length, null);
@@ -79,7 +85,7 @@ function readUpTo(fd: number, max: number): Buffer | null {
     // Binary data (a NUL byte) that is not gzip: what is read is enough for the loader to say so.
     if (chunks.length === 1 && !isGzip(chunk) && chunk.subarray(0, n).includes(0)) break;
   }
-  return Buffer.concat(chunks, total);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
 }
 
 /**
@@ -91,8 +97,9 @@ export function readScenarioBytes(file: string, maxFileSize: number): { bytes: U
   let fd: number | null = null;
   try {
     fd = file === '-' ? 0 : openSync(file, 'r');
-    if (fstatSync(fd).isDirectory()) return readError(file, 'this file is a directory');
-    raw = readUpTo(fd, maxFileSize);
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) return readError(file, 'this file is a directory');
+    raw = readUpTo(fd, maxFileSize, stat.isFile() ? stat.size : 0);
   } catch (e) {
     return readError(file, `this file cannot be read (${(e as Error).message})`);
   } finally {
@@ -116,6 +123,9 @@ export function readScenarioBytes(file: string, maxFileSize: number): { bytes: U
 
 export type Loaded = { file: string; scenario: Scenario; intro: string } | { file: string; errors: LoadError[] };
 
+/** A file loaded for a run: its steps built one at a time as the run reaches them (loadStreamedScenario). */
+export type StreamedLoaded = { file: string; scenario: StreamedScenario; intro: string } | { file: string; errors: LoadError[] };
+
 /** The comment a file opens with (its `#` lines before anything else), without the `#`s. */
 function openingComment(bytes: Uint8Array): string {
   const head = new TextDecoder().decode(bytes.subarray(0, 8192));
@@ -133,4 +143,13 @@ export function loadFile(file: string, limits: Partial<LoadLimits> = {}): Loaded
   if ('error' in read) return { file, errors: [read.error] };
   const r = loadScenario(read.bytes, file, { backends: BACKENDS, limits });
   return r.ok ? { file, scenario: r.scenario, intro: openingComment(read.bytes) } : { file, errors: r.errors };
+}
+
+/** Read and check one scenario file, for a run that takes its steps one at a time. */
+export function loadFileStreamed(file: string, limits: Partial<LoadLimits> = {}): StreamedLoaded {
+  const read = readScenarioBytes(file, limits.maxFileSize ?? DEFAULT_LIMITS.maxFileSize);
+  if ('error' in read) return { file, errors: [read.error] };
+  const intro = openingComment(read.bytes);
+  const r = loadStreamedScenario(read.bytes, file, { backends: BACKENDS, limits });
+  return r.ok ? { file, scenario: r.scenario, intro } : { file, errors: r.errors };
 }

@@ -5,13 +5,14 @@
  * hold, 1 when one failed.
  *
  * Output streams as the steps run, and no step's record is kept once it is
- * printed: memory does not grow with the number of steps, with or without
- * `--json` and `--trace`.
+ * printed; each step is built from the file's text as the run reaches it
+ * (loadStreamedScenario), so a file's steps are held as its text and 12
+ * bytes each, with or without `--json` and `--trace`.
  */
 import { runScenario, type ScenarioResult, type StepRecord } from '@vgic/core';
 import { parseArgs, parseSize, type Spec } from '../args.js';
 import { BACKENDS } from '../backends.js';
-import { expandPaths, loadFile, type Loaded } from '../files.js';
+import { expandPaths, loadFileStreamed, type StreamedLoaded as Loaded } from '../files.js';
 import { DEFAULT_LIMITS, type LoadLimits } from '../load/index.js';
 import { bytesText } from '../load/words.js';
 import { formatLoadError, formatStep, JsonReport, paint, type Io, type Paint } from '../report.js';
@@ -119,7 +120,7 @@ export function runCommand(argv: readonly string[], io: Io): number {
   const p = paint(io.colour && !json);
 
   const { files, errors: pathErrors } = expandPaths(args.positional);
-  const loaded = files.map((f) => loadFile(f, limits));
+  const loaded = files.map((f) => loadFileStreamed(f, limits));
   const loadErrors = loaded.flatMap((l) => ('errors' in l ? l.errors : []));
   if (pathErrors.length > 0 || loadErrors.length > 0) {
     if (json) {

@@ -10,13 +10,15 @@
  *
  * Both give the same value: plain objects and arrays, strings, booleans,
  * null, numbers — and integers beyond 2^53 as bigints, so that nothing is
- * rounded and messages show what was written.
+ * rounded and messages show what was written. The quick reader may leave
+ * one list of the root map unkept (`detach`): a DetachedList stands in its
+ * place and reads each item again when asked (the YAML library keeps it).
  */
 import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
-import { integer, quickRead, QuickStop, type Locations, type Path } from './quick-yaml.js';
+import { DetachedList, integer, quickRead, QuickStop, type Locations, type Path } from './quick-yaml.js';
 import { bytesText } from './words.js';
 
-export type { Locations, Path };
+export { DetachedList, type Locations, type Path };
 
 export interface ReadLimits {
   /** Deepest nesting of lists and maps. */
@@ -28,8 +30,8 @@ export interface ReadLimits {
 export type ReadResult = { ok: true; value: unknown; locations: Locations } | { ok: false; offset: number; message: string; limit?: 'fullYamlSize' | 'maxDepth' };
 
 /** Read a document, by the quick reader if it can and by the YAML library if it must. */
-export function readDocument(text: string, limits: ReadLimits): ReadResult {
-  const quick = quickRead(text, limits.maxDepth);
+export function readDocument(text: string, limits: ReadLimits, detach?: string): ReadResult {
+  const quick = quickRead(text, limits.maxDepth, detach);
   if (!(quick instanceof QuickStop)) return { ok: true, ...quick };
   if (quick.fatal) return { ok: false, offset: quick.offset, message: quick.reason, limit: 'maxDepth' };
   if (text.length > limits.fullYamlSize) {

@@ -13,11 +13,18 @@
  * says of its registers, vCPUs and widths — so that every error of the file
  * is reported at once, up to `maxErrors`.
  *
+ * `loadScenario` builds the steps. `loadStreamedScenario`, for a long
+ * file, has the quick reader not keep the steps list (a DetachedList reads
+ * each item again when asked): each step's value is read, checked and let go
+ * in turn, so that the file is never held as a tree, and what is kept is the
+ * text and where each step starts, each step built again as the run reaches
+ * it (a `StepSource`).
+ *
  * Imports no Node built-in: it runs in a browser as well.
  */
-import { type Scenario, type ScenarioBackend, type SourcePos, type Step, type StepAction } from '@vgic/core';
+import { STEP_ACTIONS, type Scenario, type ScenarioBackend, type SourcePos, type Step, type StepAction, type StepSource, type StreamedScenario } from '@vgic/core';
 import type { ValidateFunction } from 'ajv';
-import { readDocument } from './document.js';
+import { DetachedList, readDocument } from './document.js';
 import { DEFAULT_LIMITS, type LoadLimits } from './limits.js';
 import { checkLpiHeader, LpiChecks, lpiShape } from './lpi-checks.js';
 import { checkMpidr, MachineChecks } from './machine-checks.js';
@@ -30,6 +37,8 @@ import { bytesText, describeValue } from './words.js';
 
 export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; errors: LoadError[] };
 
+export type StreamedLoadResult = { ok: true; scenario: StreamedScenario } | { ok: false; errors: LoadError[] };
+
 export interface LoadOptions {
   /** Machine factories by `gic:` name; the machine is built (not run) to check registers and limits. */
   backends: Readonly<Record<string, ScenarioBackend>>;
@@ -41,8 +50,39 @@ export interface LoadOptions {
 let validateHeader: ValidateFunction | null = null;
 const validateStep: Partial<Record<StepAction, ValidateFunction>> = {};
 
-function refused(r: Reporter): LoadResult {
+function refused(r: Reporter): { ok: false; errors: LoadError[] } {
   return { ok: false, errors: r.errors() };
+}
+
+/** The steps of a list: the YAML library's array, or the quick reader's DetachedList. */
+interface StepItems {
+  readonly length: number;
+  item(index: number): unknown;
+}
+
+const STEPS_PATH = ['steps'] as const;
+
+/**
+ * A checked file's steps, each built from the file's text again when the
+ * run asks for it: what is kept is the text and where each step starts.
+ */
+class TextSteps implements StepSource {
+  constructor(
+    private readonly items: DetachedList,
+    /** Each step's action, as its index in STEP_ACTIONS (found once, when the file was checked). */
+    private readonly actions: Uint8Array,
+    // Never told anything: every step was checked when the file was loaded.
+    private readonly r: Reporter,
+  ) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  at(index: number): Step | undefined {
+    if (!Number.isInteger(index) || index < 0 || index >= this.items.length) return undefined;
+    return buildStep(this.r, ['steps', index], STEP_ACTIONS[this.actions[index]!]!, this.items.item(index) as Plain, this.items.pos(index));
+  }
 }
 
 /**
@@ -51,6 +91,30 @@ function refused(r: Reporter): LoadResult {
  * either way.
  */
 export function loadScenario(source: string | Uint8Array, file: string, options: LoadOptions): LoadResult {
+  return load(source, file, options, false) as LoadResult;
+}
+
+/**
+ * Text below which `loadStreamedScenario` builds the steps as `loadScenario`
+ * does: reading a step three times (checked, then built as the run reaches
+ * it) costs more time than holding a small file's steps costs memory.
+ */
+export const STREAM_FROM: number = 4 * 1024 * 1024;
+
+/**
+ * Load a scenario as `loadScenario` does — the whole file checked, the same
+ * errors — but, for a text of `streamFrom` characters or more (default
+ * STREAM_FROM), keep its steps as the text they are written in: the result's
+ * `steps` builds each one when asked for it (a file the full YAML library
+ * read, at most `fullYamlSize`, keeps its steps built). What a run of a long
+ * file holds is then its text and 12 bytes a step.
+ */
+export function loadStreamedScenario(source: string | Uint8Array, file: string, options: LoadOptions & { streamFrom?: number }): StreamedLoadResult {
+  const size = typeof source === 'string' ? source.length : source.byteLength;
+  return load(source, file, options, size >= (options.streamFrom ?? STREAM_FROM));
+}
+
+function load(source: string | Uint8Array, file: string, options: LoadOptions, stream: boolean): StreamedLoadResult {
   const limits: LoadLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const size = typeof source === 'string' ? source.length : source.byteLength;
   if (size > limits.maxFileSize) {
@@ -64,7 +128,7 @@ export function loadScenario(source: string | Uint8Array, file: string, options:
     r.failAt(decoded.offset, decoded.message);
     return refused(r);
   }
-  const doc = readDocument(decoded.text, limits);
+  const doc = readDocument(decoded.text, limits, stream ? 'steps' : undefined);
   if (!doc.ok) {
     r.failAt(doc.offset, doc.message, doc.limit);
     return refused(r);
@@ -76,7 +140,10 @@ export function loadScenario(source: string | Uint8Array, file: string, options:
     return refused(r);
   }
   const header = js as Plain;
-  const rawSteps = Array.isArray(header['steps']) ? (header['steps'] as unknown[]) : null;
+  const listed = header['steps'];
+  const rawSteps: StepItems | null = listed instanceof DetachedList ? listed : Array.isArray(listed) ? { length: listed.length, item: (k) => listed[k] } : null;
+  const streamed = stream && listed instanceof DetachedList;
+  const actions = streamed ? new Uint8Array(listed.length) : null;
 
   // The header, its steps aside (each is checked on its own below).
   const headerOnly = forSchema(rawSteps === null ? header : { ...header, steps: [] });
@@ -100,9 +167,8 @@ export function loadScenario(source: string | Uint8Array, file: string, options:
   const machine = headerOk && memory !== null && checkMpidr(r, shape) ? MachineChecks.create(r, { ...shape, steps }, options.backends, limits.snapshotBudget) : null;
   const lpi = memory !== null ? new LpiChecks(r, memory, 'its' in shape, options.backends[shape.gic]) : null;
 
-  const stepsPath = ['steps'] as const;
   for (let index = 0; rawSteps !== null && index < rawSteps.length && !r.full; index++) {
-    const raw = rawSteps[index];
+    const raw = rawSteps.item(index);
     const path = ['steps', index] as const;
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
       r.fail(path, `step ${index + 1} must be a map with one action (like write: GICD_CTLR), not ${describeValue(raw)}`);
@@ -124,12 +190,14 @@ export function loadScenario(source: string | Uint8Array, file: string, options:
       reportSchemaErrors(r, errors.filter((e) => !own.includes(e)), stepJs, path, `${/^[aeiou]/.test(action) ? 'an' : 'a'} ${action} step`, STEP_SCHEMAS[action]);
       continue;
     }
-    const pos: SourcePos = doc.locations.itemPos(stepsPath, index) ?? lines.pos(r.offsetOf(path));
+    const pos: SourcePos = doc.locations.itemPos(STEPS_PATH, index) ?? lines.pos(r.offsetOf(path));
     const step = buildStep(r, path, action, stepJs, pos);
     machine?.step(step, path);
     lpi?.step(step, path);
-    steps.push(step);
+    if (actions !== null) actions[index] = STEP_ACTIONS.indexOf(action);
+    else steps.push(step);
   }
   if (r.count > 0 || r.full) return refused(r);
-  return { ok: true, scenario: { ...shape, steps } };
+  const built = actions !== null ? new TextSteps(listed as DetachedList, actions, new Reporter(file, lines, 0)) : steps;
+  return { ok: true, scenario: { ...shape, steps: built } };
 }

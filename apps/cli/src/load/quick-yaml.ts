@@ -57,9 +57,81 @@ interface LazyItems {
   flow: boolean;
   depth: number;
   multiLine: boolean;
-  at: number[];
-  line: number[];
-  lineStart: number[];
+  starts: ItemStarts;
+}
+
+/**
+ * Where each item of a list starts: its offset, its line and where that line
+ * starts, three 32-bit numbers an item (a step of a long file costs 12 bytes
+ * here, and nothing else once read).
+ */
+class ItemStarts {
+  private words = new Int32Array(3 * 64);
+  length = 0;
+
+  push(at: number, line: number, lineStart: number): void {
+    let w = this.words;
+    const k = 3 * this.length;
+    if (k === w.length) {
+      w = new Int32Array(2 * w.length);
+      w.set(this.words);
+      this.words = w;
+    }
+    w[k] = at;
+    w[k + 1] = line;
+    w[k + 2] = lineStart;
+    this.length++;
+  }
+
+  /** The list is read: keep no more room than its items take. */
+  trim(): void {
+    if (this.words.length > 3 * this.length) this.words = this.words.slice(0, 3 * this.length);
+  }
+
+  at(k: number): number {
+    return this.words[3 * k]!;
+  }
+
+  line(k: number): number {
+    return this.words[3 * k + 1]!;
+  }
+
+  lineStart(k: number): number {
+    return this.words[3 * k + 2]!;
+  }
+}
+
+/**
+ * The items of a list the reader did not keep (the root map's `detach` key):
+ * how many, and each one's value read again from the text when asked for.
+ * Reading a long file's steps this way holds one step's value at a time.
+ */
+export class DetachedList {
+  // One reader for every item: reading one leaves nothing behind that the next one sees.
+  private readonly reader: Reader;
+
+  constructor(
+    text: string,
+    maxDepth: number,
+    private readonly lazy: LazyItems,
+  ) {
+    this.reader = new Reader(text, maxDepth, false);
+  }
+
+  get length(): number {
+    return this.lazy.starts.length;
+  }
+
+  /** The value of item `k` (0 ≤ k < length), as the reader read it the first time. */
+  item(k: number): unknown {
+    return this.reader.itemValue(this.lazy, k);
+  }
+
+  /** Line and column (1-based) where item `k` starts. */
+  pos(k: number): { line: number; col: number } {
+    const starts = this.lazy.starts;
+    return { line: starts.line(k), col: starts.at(k) - starts.lineStart(k) + 1 };
+  }
 }
 
 // ---------------------------------------------------------------- scalars
@@ -156,7 +228,12 @@ class Reader {
     readonly maxDepth: number,
     /** Locate every node (reading one list item again), not only the header's. */
     readonly locateAll: boolean,
+    /** The root map's key whose list is read but not kept (a DetachedList stands for it). */
+    readonly detach?: string,
   ) {}
+
+  /** Set while the root map's `detach` value is read: the list that value is, if it is one, is not kept. */
+  private detaching = false;
 
   stop(reason: string, at = this.i, fatal = false): never {
     throw new QuickStop(at, reason, fatal);
@@ -240,16 +317,28 @@ class Reader {
     const outer = this.recording;
     if (!outer) return { loc: NO_LOC, lazy: null, outer };
     if (this.locateAll) return { loc: { at: this.i, items: [] }, lazy: null, outer };
-    const lazy: LazyItems = { flow, depth, multiLine, at: [], line: [], lineStart: [] };
+    const lazy: LazyItems = { flow, depth, multiLine, starts: new ItemStarts() };
     this.recording = false;
     return { loc: { at: this.i, lazy }, lazy, outer };
   }
 
+  /** Whether the list being started, at `depth`, is the detached one. */
+  private detachedList(depth: number, lazy: LazyItems | null): boolean {
+    const yes = this.detaching && depth === 2 && lazy !== null;
+    this.detaching = false;
+    return yes;
+  }
+
+  /** The list's value once read: the items, or the list that reads them again. */
+  private listValue(value: unknown[], lazy: LazyItems | null, detached: boolean): unknown {
+    if (lazy === null) return value;
+    lazy.starts.trim();
+    return detached ? new DetachedList(this.s, this.maxDepth, lazy) : value;
+  }
+
   private itemStart(lazy: LazyItems | null): void {
     if (lazy === null) return;
-    lazy.at.push(this.i);
-    lazy.line.push(this.line);
-    lazy.lineStart.push(this.lineStart);
+    lazy.starts.push(this.i, this.line, this.lineStart);
   }
 
   // ------------------------------------------------------------ document
@@ -311,13 +400,15 @@ class Reader {
   private blockSeq(col: number, depth: number): unknown {
     const value: unknown[] = [];
     const { loc, lazy, outer } = this.listLoc(false, depth, false);
+    const detached = this.detachedList(depth, lazy);
     for (;;) {
       // At a `-` in column `col`.
       this.i++;
       this.skipSpaces();
       if (this.atLineEnd()) this.stop('a list item that starts on the line after its dash');
       this.itemStart(lazy);
-      value.push(this.block(this.i - this.lineStart, depth));
+      const item = this.block(this.i - this.lineStart, depth);
+      if (!detached) value.push(item);
       loc.items?.push(this.loc);
       if (this.indent < col) break;
       if (this.indent > col) this.stop('a line indented more than the list item above it');
@@ -325,14 +416,23 @@ class Reader {
     }
     this.recording = outer;
     this.loc = loc;
-    return value;
+    return this.listValue(value, lazy, detached);
+  }
+
+  /** One list item again, its value only (for a DetachedList). */
+  itemValue(lazy: LazyItems, k: number): unknown {
+    this.recording = false;
+    this.i = lazy.starts.at(k);
+    this.line = lazy.starts.line(k);
+    this.lineStart = lazy.starts.lineStart(k);
+    return lazy.flow ? this.flowValue(lazy.depth, lazy.multiLine) : this.block(this.i - this.lineStart, lazy.depth);
   }
 
   /** One list item again, located throughout (for a message about it). */
   item(lazy: LazyItems, k: number): Loc {
-    this.i = lazy.at[k]!;
-    this.line = lazy.line[k]!;
-    this.lineStart = lazy.lineStart[k]!;
+    this.i = lazy.starts.at(k);
+    this.line = lazy.starts.line(k);
+    this.lineStart = lazy.starts.lineStart(k);
     if (lazy.flow) this.flowValue(lazy.depth, lazy.multiLine);
     else this.block(this.i - this.lineStart, lazy.depth);
     return this.loc;
@@ -351,6 +451,7 @@ class Reader {
       this.i++;
       this.claim(value, key, keyAt);
       if (recording) loc.keys!.set(key, keyAt);
+      this.detaching = depth === 1 && key === this.detach;
       this.skipSpaces();
       if (this.atLineEnd()) {
         const emptyAt = this.i;
@@ -365,6 +466,7 @@ class Reader {
       } else {
         value[key] = this.inline(depth);
       }
+      this.detaching = false;
       if (recording) loc.kids!.set(key, this.loc);
       if (this.indent < col) break;
       if (this.indent > col) this.stop('a line indented more than the key above it (a multi-line value?)');
@@ -517,11 +619,13 @@ class Reader {
   private flowSeq(depth: number, multiLine: boolean): unknown {
     const value: unknown[] = [];
     const { loc, lazy, outer } = this.listLoc(true, depth, multiLine);
+    const detached = this.detachedList(depth, lazy);
     this.i++;
     this.flowSpace(multiLine);
     while (this.code() !== 93) {
       this.itemStart(lazy);
-      value.push(this.flowValue(depth, multiLine));
+      const item = this.flowValue(depth, multiLine);
+      if (!detached) value.push(item);
       loc.items?.push(this.loc);
       this.flowSpace(multiLine);
       const d = this.code();
@@ -536,7 +640,7 @@ class Reader {
     this.i++;
     this.recording = outer;
     this.loc = loc;
-    return value;
+    return this.listValue(value, lazy, detached);
   }
 
   private flowMap(depth: number, multiLine: boolean): unknown {
@@ -557,7 +661,9 @@ class Reader {
       this.flowSpace(multiLine);
       const d = this.code();
       if (d === 44 || d === 125) this.stop('a flow map key without a value');
+      this.detaching = depth === 1 && key === this.detach;
       value[key] = this.flowValue(depth, multiLine);
+      this.detaching = false;
       if (recording) loc.kids!.set(key, this.loc);
       this.flowSpace(multiLine);
       const e = this.code();
@@ -588,12 +694,12 @@ class QuickLocations implements Locations {
     if (typeof seg !== 'number') return undefined;
     if (node.items) return node.items[seg];
     const lazy = node.lazy;
-    if (lazy === undefined || seg < 0 || seg >= lazy.at.length) return undefined;
+    if (lazy === undefined || seg < 0 || seg >= lazy.starts.length) return undefined;
     try {
       return new Reader(this.text, this.maxDepth, true).item(lazy, seg);
     } catch {
       // It was read once without a stop: it reads the same again.
-      return { at: lazy.at[seg]! };
+      return { at: lazy.starts.at(seg) };
     }
   }
 
@@ -615,8 +721,9 @@ class QuickLocations implements Locations {
     let node: Loc | undefined = this.root;
     for (const seg of path) node = node && this.child(node, seg);
     const lazy = node?.lazy;
-    if (lazy === undefined || index >= lazy.at.length) return undefined;
-    return { line: lazy.line[index]!, col: lazy.at[index]! - lazy.lineStart[index]! + 1 };
+    const starts = lazy?.starts;
+    if (starts === undefined || index < 0 || index >= starts.length) return undefined;
+    return { line: starts.line(index), col: starts.at(index) - starts.lineStart(index) + 1 };
   }
 }
 
@@ -624,9 +731,9 @@ class QuickLocations implements Locations {
  * Read `text` if it is in the subset, or say where and why not. A `fatal`
  * stop (nesting deeper than `maxDepth`) refuses the document outright.
  */
-export function quickRead(text: string, maxDepth: number): QuickDocument | QuickStop {
+export function quickRead(text: string, maxDepth: number, detach?: string): QuickDocument | QuickStop {
   try {
-    const { value, loc } = new Reader(text, maxDepth, false).document();
+    const { value, loc } = new Reader(text, maxDepth, false, detach).document();
     return { value, locations: new QuickLocations(text, loc, maxDepth) };
   } catch (e) {
     if (e instanceof QuickStop) return e;
