@@ -195,7 +195,9 @@ function fillLrs(v: Vgic, vcpu: number): void {
   }
 
   v.usedLrs[vcpu] = k;
-  v.underflowRequested[vcpu] = leftOver ? 1 : 0;
+  // Stored only when it changes (see sync).
+  const underflow = leftOver ? 1 : 0;
+  if (v.underflowRequested[vcpu] !== underflow) v.underflowRequested[vcpu] = underflow;
   v.runState[vcpu] = VCPU_RUNNING;
   // Other threads add to this list as soon as its lock is dropped: count it now.
   const queued = v.tracer !== null ? apListLength(v, vcpu) : 0;

@@ -158,9 +158,11 @@ function sync(v: Vgic, vcpu: number): void {
   const used = v.usedLrs[vcpu]!;
   for (let k = 0; k < used; k++) foldLr(v, vcpu, k);
   v.usedLrs[vcpu] = 0;
-  v.underflowRequested[vcpu] = 0;
-  v.maintenancePending[vcpu] = 0;
-  v.eoiCount[vcpu] = 0;
+  // Stored only when they change: each shares a cache line with other
+  // vCPUs' words, which a store takes from their threads.
+  if (v.underflowRequested[vcpu] !== 0) v.underflowRequested[vcpu] = 0;
+  if (v.maintenancePending[vcpu] !== 0) v.maintenancePending[vcpu] = 0;
+  if (v.eoiCount[vcpu] !== 0) v.eoiCount[vcpu] = 0;
   v.runState[vcpu] = VCPU_OUTSIDE;
   // syncHwState holds the callbacks already: prune itself, not pruneApList's second hold.
   prune(v, vcpu);
