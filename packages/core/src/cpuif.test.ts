@@ -20,6 +20,7 @@ import { checkInvariants } from './invariants.js';
 import { requeue } from './queue.js';
 import { syncHwState } from './sync.js';
 import { APR_WORDS, CTL_DIST_ENABLE, LR_ACTIVE, LR_PENDING, type Vgic } from './vgic.js';
+import { LINE_WORDS } from './cache-line.js';
 
 const BOTH = 3;
 
@@ -380,12 +381,12 @@ describe('the interrupt lines', () => {
     const changes: [number, boolean, boolean][] = [];
     v.onLine = (vcpu, irq, fiq) => changes.push([vcpu, irq, fiq]);
     spi(v, 40, 0x40, 1);
-    expect(v.irqLine[1]).toBe(0);
+    expect(v.irqLine[LINE_WORDS]).toBe(0);
     resync(v, 1);
-    expect(v.irqLine[1]).toBe(1);
+    expect(v.irqLine[LINE_WORDS]).toBe(1);
     resync(v, 1);
     expect(ack(v, 1)).toBe(40);
-    expect(v.irqLine[1]).toBe(0);
+    expect(v.irqLine[LINE_WORDS]).toBe(0);
     eoi(v, 40, 1);
     expect(changes).toEqual([
       [1, true, false],
@@ -397,12 +398,12 @@ describe('the interrupt lines', () => {
     const v = bareVgic();
     spi(v, 40, 0x40, 1);
     resync(v, 1);
-    expect([v.linesStale[1], v.irqLine[1]]).toEqual([1, 0]);
+    expect([v.linesStale[LINE_WORDS], v.irqLine[LINE_WORDS]]).toEqual([1, 0]);
     cpuifLines(v, 1);
-    expect([v.linesStale[1], v.irqLine[1]]).toEqual([0, 1]);
+    expect([v.linesStale[LINE_WORDS], v.irqLine[LINE_WORDS]]).toEqual([0, 1]);
     expect(ack(v, 1)).toBe(40);
     cpuifLines(v, 1);
-    expect(v.irqLine[1]).toBe(0);
+    expect(v.irqLine[LINE_WORDS]).toBe(0);
   });
 
   it('signals a group 0 interrupt as FIQ when FIQEn is set', () => {

@@ -28,6 +28,7 @@ import {
   VCPU_RUNNING,
   type Vgic,
 } from './vgic.js';
+import { LINE_WORDS } from './cache-line.js';
 
 /** INTID returned when there is nothing to acknowledge. */
 export const SPURIOUS = 1023;
@@ -122,7 +123,7 @@ export function cpuifSetGroupEnable(v: Vgic, vcpu: number, grp: number, on: bool
  */
 export function highestPendingLr(v: Vgic, vcpu: number): number {
   const base = v.lrBase(vcpu);
-  const used = v.usedLrs[vcpu]!;
+  const used = v.usedLrs[vcpu * LINE_WORDS]!;
   let best = -1;
   let bestPrio = 0x100;
   for (let k = 0; k < used; k++) {
@@ -163,7 +164,7 @@ export function cpuifUpdateLines(v: Vgic, vcpu: number): void {
     // Written only when it changes: the byte shares a line with other vCPUs'
     // (a vCPU array), which a store on every acknowledge and EOI would take
     // from their threads each time.
-    if (v.linesStale[vcpu] === 0) v.linesStale[vcpu] = 1;
+    if (v.linesStale[vcpu * LINE_WORDS] === 0) v.linesStale[vcpu * LINE_WORDS] = 1;
     return;
   }
   computeLines(v, vcpu);
@@ -171,7 +172,7 @@ export function cpuifUpdateLines(v: Vgic, vcpu: number): void {
 
 /** Bring a vCPU's outputs up to date if they are stale; a listener hears of a change. */
 export function cpuifLines(v: Vgic, vcpu: number): void {
-  if (v.linesStale[vcpu] !== 0) computeLines(v, vcpu);
+  if (v.linesStale[vcpu * LINE_WORDS] !== 0) computeLines(v, vcpu);
 }
 
 /**
@@ -180,19 +181,19 @@ export function cpuifLines(v: Vgic, vcpu: number): void {
  * GICv3's system-register interface).
  */
 function computeLines(v: Vgic, vcpu: number): void {
-  v.linesStale[vcpu] = 0;
+  v.linesStale[vcpu * LINE_WORDS] = 0;
   let irq = 0;
   let fiq = 0;
-  if (v.runState[vcpu] === VCPU_RUNNING) {
+  if (v.runState[vcpu * LINE_WORDS] === VCPU_RUNNING) {
     const k = highestPendingLr(v, vcpu);
     if (k >= 0 && canSignal(v, vcpu, k)) {
       if (v.lrGroup[v.lrBase(vcpu) + k] === 0 && v.fiqEn[vcpu] !== 0) fiq = 1;
       else irq = 1;
     }
   }
-  if (irq !== v.irqLine[vcpu] || fiq !== v.fiqLine[vcpu]) {
-    v.irqLine[vcpu] = irq;
-    v.fiqLine[vcpu] = fiq;
+  if (irq !== v.irqLine[vcpu * LINE_WORDS] || fiq !== v.fiqLine[vcpu * LINE_WORDS]) {
+    v.irqLine[vcpu * LINE_WORDS] = irq;
+    v.fiqLine[vcpu * LINE_WORDS] = fiq;
     if (v.onLine !== null || v.tracer !== null) notifyLine(v, vcpu, irq !== 0, fiq !== 0);
   }
 }
@@ -212,7 +213,7 @@ function checkUnderflow(v: Vgic, vcpu: number): void {
   const base = v.lrBase(vcpu);
   let valid = 0;
   let pending = 0;
-  for (let k = 0; k < v.usedLrs[vcpu]!; k++) {
+  for (let k = 0; k < v.usedLrs[vcpu * LINE_WORDS]!; k++) {
     const st = v.lrState[base + k]!;
     if (st !== 0) valid++;
     if (st === LR_PENDING) pending++;
@@ -312,7 +313,7 @@ export function cpuifRpr(v: Vgic, vcpu: number): number {
 function findActiveLr(v: Vgic, vcpu: number, intid: number, source: number): number {
   const base = v.lrBase(vcpu);
   const v2Sgi = v.sgiSources && intid < 16;
-  for (let k = 0; k < v.usedLrs[vcpu]!; k++) {
+  for (let k = 0; k < v.usedLrs[vcpu * LINE_WORDS]!; k++) {
     const lr = base + k;
     if (v.lrIntid[lr] !== intid || (v.lrState[lr]! & LR_ACTIVE) === 0) continue;
     if (v2Sgi && v.lrSrc[lr] !== source) continue;
@@ -539,9 +540,9 @@ function dir(v: Vgic, vcpu: number, intid: number, source: number): void {
 export function hasPendingIrq(v: Vgic, vcpu: number): boolean {
   if (v.header[CTL_DIST_ENABLE] === 0) return false;
   const pmr = v.pmr[vcpu]!;
-  if (v.runState[vcpu] === VCPU_RUNNING) {
+  if (v.runState[vcpu * LINE_WORDS] === VCPU_RUNNING) {
     const base = v.lrBase(vcpu);
-    for (let k = 0; k < v.usedLrs[vcpu]!; k++) {
+    for (let k = 0; k < v.usedLrs[vcpu * LINE_WORDS]!; k++) {
       if (v.lrState[base + k] === LR_PENDING && v.lrPrio[base + k]! < pmr) return true;
     }
   }

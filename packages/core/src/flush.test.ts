@@ -6,6 +6,7 @@ import { checkInvariants } from './invariants.js';
 import { requeue } from './queue.js';
 import { pruneApList } from './sync.js';
 import { CONFIG_LEVEL, LR_ACTIVE, LR_PENDING, NONE, VCPU_RUNNING, type Vgic } from './vgic.js';
+import { LINE_WORDS } from './cache-line.js';
 
 /** Put an SPI on vCPU 0's ap_list as pending (or active) with a priority. */
 function queued(v: Vgic, intid: number, prio: number, state: 'pending' | 'active' = 'pending'): number {
@@ -102,7 +103,7 @@ describe('flushLrState', () => {
     v.pendingLatch[s] = 1;
     requeue(v, s);
     flushLrState(v, 1);
-    expect(v.usedLrs[1]).toBe(1);
+    expect(v.usedLrs[LINE_WORDS]).toBe(1);
     const lr = v.lrBase(1);
     expect([v.lrIntid[lr], v.lrSrc[lr], v.lrState[lr], v.lrEoi[lr]]).toEqual([3, 1, LR_PENDING, 1]);
     expect(v.sgiSrc[s]).toBe(0b1000);

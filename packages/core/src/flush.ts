@@ -12,6 +12,7 @@ import { isPending, targetOracle } from './oracle.js';
 import { kickVcpu } from './queue.js';
 import type { LrView } from './trace.js';
 import { CONFIG_EDGE, CONFIG_LEVEL, LR_ACTIVE, LR_PENDING, NONE, VCPU_RUNNING, type Vgic } from './vgic.js';
+import { LINE_WORDS } from './cache-line.js';
 
 /**
  * Fill list register `k` of `vcpu` from `slot` (vgic_v2/v3_populate_lr).
@@ -136,8 +137,8 @@ function fillLrs(v: Vgic, vcpu: number): void {
   const nrLrs = v.nrLrs;
   // Clear the kick before looking at the list: a kick that lands after this
   // is for something this flush may miss, and must survive.
-  if (v.shared) Atomics.store(v.kick, vcpu, 0);
-  else v.kick[vcpu] = 0;
+  if (v.shared) Atomics.store(v.kick, vcpu * LINE_WORDS, 0);
+  else v.kick[vcpu * LINE_WORDS] = 0;
   v.lockApList(vcpu);
 
   let multiSgi = false;
@@ -194,11 +195,11 @@ function fillLrs(v: Vgic, vcpu: number): void {
     it = v.next[it]!;
   }
 
-  v.usedLrs[vcpu] = k;
+  v.usedLrs[vcpu * LINE_WORDS] = k;
   // Stored only when it changes (see sync).
   const underflow = leftOver ? 1 : 0;
   if (v.underflowRequested[vcpu] !== underflow) v.underflowRequested[vcpu] = underflow;
-  v.runState[vcpu] = VCPU_RUNNING;
+  v.runState[vcpu * LINE_WORDS] = VCPU_RUNNING;
   // Other threads add to this list as soon as its lock is dropped: count it now.
   const queued = v.tracer !== null ? apListLength(v, vcpu) : 0;
   v.unlockApList(vcpu);
@@ -229,7 +230,7 @@ function firstDeliverablePending(v: Vgic, vcpu: number, start: number): number {
 export function lrViews(v: Vgic, vcpu: number): LrView[] {
   const out: LrView[] = [];
   const base = v.lrBase(vcpu);
-  for (let k = 0; k < v.usedLrs[vcpu]!; k++) {
+  for (let k = 0; k < v.usedLrs[vcpu * LINE_WORDS]!; k++) {
     const lr = base + k;
     out.push({
       lr: k,

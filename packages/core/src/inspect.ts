@@ -21,6 +21,7 @@ import {
   VCPU_RUNNING,
   type Vgic,
 } from './vgic.js';
+import { LINE_WORDS } from './cache-line.js';
 
 export interface IrqState {
   intid: number;
@@ -57,7 +58,7 @@ export function irqState(v: Vgic, slot: number): IrqState {
   const k = v.inLr[slot]!;
   const intid = v.intid[slot]!;
   let sources = v.sgiSrc[slot]!;
-  if (k !== NONE && owner !== NONE && v.runState[owner] === VCPU_RUNNING) {
+  if (k !== NONE && owner !== NONE && v.runState[owner * LINE_WORDS] === VCPU_RUNNING) {
     const lr = v.lrBase(owner) + k;
     const st = v.lrState[lr]!;
     const f = v.foldChanges[slot]!;
@@ -85,7 +86,7 @@ export function irqState(v: Vgic, slot: number): IrqState {
     pendingLatch: v.pendingLatch[slot] !== 0,
     target: nullable(v.target[slot]!),
     queued: nullable(owner),
-    lr: owner !== NONE && v.runState[owner] === VCPU_RUNNING ? nullable(k) : null,
+    lr: owner !== NONE && v.runState[owner * LINE_WORDS] === VCPU_RUNNING ? nullable(k) : null,
     hw: v.hw[slot] !== 0,
     hostIntid: v.hw[slot] !== 0 ? v.hostIntid[slot]! : null,
     sources: src,
@@ -118,7 +119,7 @@ export function vcpuState(v: Vgic, vcpu: number): VcpuState {
   cpuifLines(v, vcpu);
   return {
     vcpu,
-    running: v.runState[vcpu] === VCPU_RUNNING,
+    running: v.runState[vcpu * LINE_WORDS] === VCPU_RUNNING,
     apList: apListSlots(v, vcpu).map((s) => v.intid[s]!),
     lrs: lrViews(v, vcpu),
     pmr: v.pmr[vcpu]!,
@@ -129,9 +130,9 @@ export function vcpuState(v: Vgic, vcpu: number): VcpuState {
     cbpr: v.cbpr[vcpu] !== 0,
     runningPriority: highestActivePriority(v, vcpu),
     apr: Array.from(v.apr.subarray(v.aprBase(vcpu), v.aprBase(vcpu) + APR_WORDS)),
-    irqLine: v.irqLine[vcpu] !== 0,
-    fiqLine: v.fiqLine[vcpu] !== 0,
-    kickPending: v.kick[vcpu] !== 0,
+    irqLine: v.irqLine[vcpu * LINE_WORDS] !== 0,
+    fiqLine: v.fiqLine[vcpu * LINE_WORDS] !== 0,
+    kickPending: v.kick[vcpu * LINE_WORDS] !== 0,
     maintenancePending: v.maintenancePending[vcpu] !== 0,
     underflowRequested: v.underflowRequested[vcpu] !== 0,
   };

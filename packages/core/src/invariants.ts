@@ -6,6 +6,7 @@
  */
 import { targetOracleQuiescent } from './oracle.js';
 import { CONFIG_EDGE, LPI_INTID_BASE, NONE, VCPU_RUNNING, type Vgic } from './vgic.js';
+import { LINE_WORDS } from './cache-line.js';
 
 export function checkInvariants(v: Vgic): string[] {
   const problems: string[] = [];
@@ -41,9 +42,9 @@ export function checkInvariants(v: Vgic): string[] {
       if (v.apListVcpu[it] !== k) problems.push(`INTID ${v.intid[it]} is on vCPU ${k}'s ap_list but records vCPU ${v.apListVcpu[it]}`);
       prev = it;
     }
-    const used = v.usedLrs[k]!;
+    const used = v.usedLrs[k * LINE_WORDS]!;
     if (used < 0 || used > v.nrLrs) problems.push(`vCPU ${k} uses ${used} list registers of ${v.nrLrs}`);
-    if (v.runState[k] !== VCPU_RUNNING && used !== 0) problems.push(`vCPU ${k} is outside but holds ${used} list registers`);
+    if (v.runState[k * LINE_WORDS] !== VCPU_RUNNING && used !== 0) problems.push(`vCPU ${k} is outside but holds ${used} list registers`);
     for (let j = 0; j < used && j < v.nrLrs; j++) {
       const slot = v.lrSlot[v.lrBase(k) + j]!;
       if (v.apListVcpu[slot] !== k) problems.push(`vCPU ${k}'s LR${j} holds INTID ${v.intid[slot]}, which is not on its ap_list`);
@@ -59,7 +60,7 @@ export function checkInvariants(v: Vgic): string[] {
     if (owner === NONE && targetOracleQuiescent(v, s) !== NONE) {
       problems.push(`INTID ${v.intid[s]} (slot ${s}) should be queued on vCPU ${targetOracleQuiescent(v, s)} but is on no ap_list`);
     }
-    if (v.inLr[s] !== NONE && (owner === NONE || v.runState[owner] !== VCPU_RUNNING)) {
+    if (v.inLr[s] !== NONE && (owner === NONE || v.runState[owner * LINE_WORDS] !== VCPU_RUNNING)) {
       problems.push(`INTID ${v.intid[s]} (slot ${s}) records a list register of a vCPU that is not running`);
     }
   }

@@ -13,6 +13,7 @@ import { checkInvariants, noLockHeld } from './invariants.js';
 import { lpiAllocate, lpiClearPending, lpiRelease, lpiSetConfig, lpiSetPending, lpiSetTarget, lpiSlot } from './lpi.js';
 import { syncHwState } from './sync.js';
 import { NONE, SPURIOUS, VCPU_RUNNING } from './index.js';
+import { LINE_WORDS } from './cache-line.js';
 
 const VCPUS = 3;
 const LPIS = 6;
@@ -82,14 +83,14 @@ describe('LPI operations, in any order', () => {
               if (slot !== NONE) lpiSetConfig(v, slot, o.prop);
               break;
             case 'enter':
-              if (v.runState[o.vcpu] === VCPU_RUNNING) syncHwState(v, o.vcpu);
+              if (v.runState[o.vcpu * LINE_WORDS] === VCPU_RUNNING) syncHwState(v, o.vcpu);
               flushLrState(v, o.vcpu);
               break;
             case 'exit':
-              if (v.runState[o.vcpu] === VCPU_RUNNING) syncHwState(v, o.vcpu);
+              if (v.runState[o.vcpu * LINE_WORDS] === VCPU_RUNNING) syncHwState(v, o.vcpu);
               break;
             case 'ackEoi':
-              if (v.runState[o.vcpu] === VCPU_RUNNING) {
+              if (v.runState[o.vcpu * LINE_WORDS] === VCPU_RUNNING) {
                 const got = cpuifAck(v, o.vcpu, 2, 0);
                 if (got !== SPURIOUS) cpuifEoi(v, o.vcpu, got, 0, 1);
               }

@@ -20,6 +20,7 @@ import {
 } from './lpi.js';
 import { syncHwState } from './sync.js';
 import { CONFIG_EDGE, NONE, type Vgic } from './vgic.js';
+import { LINE_WORDS } from './cache-line.js';
 
 /** An LPI mapped, enabled at `prio`, targeting `vcpu`. */
 function liveLpi(v: Vgic, intid: number, vcpu: number, prio = 0x80): number {
@@ -223,7 +224,7 @@ describe('LPI pending state and configuration', () => {
     const slot = liveLpi(v, 8195, 2, 0x40);
     expect(lpiSetPending(v, slot)).toBe(true);
     expect(apListSlots(v, 2)).toEqual([slot]);
-    expect(v.kick[2]).toBe(1);
+    expect(v.kick[2 * LINE_WORDS]).toBe(1);
     flushLrState(v, 2);
     expect(lrIntids(v, 2)).toEqual([8195]);
     expect(v.lrPrio[v.lrBase(2)]).toBe(0x40);
@@ -292,12 +293,12 @@ describe('lpiSetTarget (MAPTI, MOVI, MOVALL)', () => {
     const slot = liveLpi(v, 8192, 3);
     lpiSetPending(v, slot);
     expect(apListSlots(v, 3)).toEqual([slot]);
-    v.kick[1] = 0;
+    v.kick[LINE_WORDS] = 0;
     lpiSetTarget(v, slot, 1);
     expect(apListSlots(v, 3)).toEqual([]);
     expect(apListSlots(v, 1)).toEqual([slot]);
     expect(v.apListVcpu[slot]).toBe(1);
-    expect(v.kick[1]).toBe(1);
+    expect(v.kick[LINE_WORDS]).toBe(1);
     expect(checkInvariants(v)).toEqual([]);
     expect(noLockHeld(v)).toBe(true);
   });

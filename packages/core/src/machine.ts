@@ -42,6 +42,7 @@ import type { RegisterName, RegisterNames, RegisterValue, WidthOption } from './
 import { Subscribers, type Unsubscribe } from './subscribers.js';
 import type { LrView, TraceEvent, Tracer } from './trace.js';
 import { RegisterLookup, SysregTable, checkName, type ResolvedRegister } from './register-lookup.js';
+import { LINE_WORDS } from './cache-line.js';
 
 export type { ResolvedMmio, ResolvedSysreg, ResolvedRegister } from './register-lookup.js';
 import {
@@ -350,7 +351,7 @@ export class Machine<R extends RegisterNames = RegisterNames> {
   enter(vcpu: number): void {
     this.checkVcpu(vcpu);
     const v = this.vgic;
-    if (v.runState[vcpu] === VCPU_RUNNING) syncHwState(v, vcpu);
+    if (v.runState[vcpu * LINE_WORDS] === VCPU_RUNNING) syncHwState(v, vcpu);
     flushLrState(v, vcpu);
     rethrowCallbackError(v);
   }
@@ -359,20 +360,20 @@ export class Machine<R extends RegisterNames = RegisterNames> {
   exit(vcpu: number): void {
     this.checkVcpu(vcpu);
     const v = this.vgic;
-    if (v.runState[vcpu] === VCPU_RUNNING) syncHwState(v, vcpu);
+    if (v.runState[vcpu * LINE_WORDS] === VCPU_RUNNING) syncHwState(v, vcpu);
     rethrowCallbackError(v);
   }
 
   isRunning(vcpu: number): boolean {
     this.checkVcpu(vcpu);
-    return this.vgic.runState[vcpu] === VCPU_RUNNING;
+    return this.vgic.runState[vcpu * LINE_WORDS] === VCPU_RUNNING;
   }
 
   /** Was the vCPU kicked, or did it raise a maintenance interrupt, so that it must exit and re-enter? */
   needsResync(vcpu: number): boolean {
     this.checkVcpu(vcpu);
     const v = this.vgic;
-    return v.runState[vcpu] === VCPU_RUNNING && (v.kick[vcpu] !== 0 || v.maintenancePending[vcpu] !== 0);
+    return v.runState[vcpu * LINE_WORDS] === VCPU_RUNNING && (v.kick[vcpu * LINE_WORDS] !== 0 || v.maintenancePending[vcpu] !== 0);
   }
 
   /**
@@ -382,9 +383,9 @@ export class Machine<R extends RegisterNames = RegisterNames> {
    */
   private prepareGuest(vcpu: number): void {
     const v = this.vgic;
-    if (v.runState[vcpu] !== VCPU_RUNNING) {
+    if (v.runState[vcpu * LINE_WORDS] !== VCPU_RUNNING) {
       flushLrState(v, vcpu);
-    } else if (v.kick[vcpu] !== 0 || v.maintenancePending[vcpu] !== 0) {
+    } else if (v.kick[vcpu * LINE_WORDS] !== 0 || v.maintenancePending[vcpu] !== 0) {
       syncHwState(v, vcpu);
       flushLrState(v, vcpu);
     }
@@ -393,7 +394,7 @@ export class Machine<R extends RegisterNames = RegisterNames> {
   /** A trapped access: the vCPU exits, the access is emulated, the vCPU re-enters. */
   private trapOut(vcpu: number): void {
     const v = this.vgic;
-    if (v.runState[vcpu] === VCPU_RUNNING) syncHwState(v, vcpu);
+    if (v.runState[vcpu * LINE_WORDS] === VCPU_RUNNING) syncHwState(v, vcpu);
   }
 
   // ------------------------------------------------------------ outputs
@@ -403,7 +404,7 @@ export class Machine<R extends RegisterNames = RegisterNames> {
     this.checkVcpu(vcpu);
     cpuifLines(this.vgic, vcpu);
     rethrowCallbackError(this.vgic);
-    return this.vgic.irqLine[vcpu] !== 0;
+    return this.vgic.irqLine[vcpu * LINE_WORDS] !== 0;
   }
 
   /** Is the vCPU's virtual FIQ asserted (group 0 with FIQ signalling)? */
@@ -411,7 +412,7 @@ export class Machine<R extends RegisterNames = RegisterNames> {
     this.checkVcpu(vcpu);
     cpuifLines(this.vgic, vcpu);
     rethrowCallbackError(this.vgic);
-    return this.vgic.fiqLine[vcpu] !== 0;
+    return this.vgic.fiqLine[vcpu * LINE_WORDS] !== 0;
   }
 
   /**
@@ -830,7 +831,7 @@ const ACCESS_OPTION_KEYS: readonly string[] = ['vcpu', 'width', 'rd'];
  * guest access to a vCPU already running costs three loads.
  */
 function mustPrepare(v: Vgic, vcpu: number): boolean {
-  return v.runState[vcpu] !== VCPU_RUNNING || v.kick[vcpu] !== 0 || v.maintenancePending[vcpu] !== 0;
+  return v.runState[vcpu * LINE_WORDS] !== VCPU_RUNNING || v.kick[vcpu * LINE_WORDS] !== 0 || v.maintenancePending[vcpu] !== 0;
 }
 
 /** A 32-bit word: 0..2^32-1, or a negative 32-bit integer (its bit pattern). */

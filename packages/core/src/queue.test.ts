@@ -5,6 +5,7 @@ import { isVgicError } from './errors.js';
 import { noLockHeld } from './invariants.js';
 import { queueIrqUnlock, requeue } from './queue.js';
 import { DEBUG_NO_QUEUE_RECHECK, NONE, type Vgic } from './vgic.js';
+import { LINE_WORDS } from './cache-line.js';
 
 function kicks(v: Vgic): number[] {
   const out: number[] = [];
@@ -23,7 +24,7 @@ describe('queueIrqUnlock', () => {
     expect(queueIrqUnlock(v, s)).toBe(true);
     expect(v.apListVcpu[s]).toBe(1);
     expect(apListSlots(v, 1)).toEqual([s]);
-    expect(v.kick[1]).toBe(1);
+    expect(v.kick[LINE_WORDS]).toBe(1);
     v.lockIrq(s);
     expect(queueIrqUnlock(v, s)).toBe(false);
     expect(apListSlots(v, 1)).toEqual([s]);

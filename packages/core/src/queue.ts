@@ -11,6 +11,7 @@ import { apListAddTail, apListDel } from './aplist.js';
 import { emitTrace, notifyKick } from './notify.js';
 import { targetOracle } from './oracle.js';
 import { CTL_DEBUG, DEBUG_NO_QUEUE_RECHECK, NONE, VCPU_WFI, type Vgic } from './vgic.js';
+import { LINE_WORDS } from './cache-line.js';
 
 /**
  * Ask `vcpu` to exit and look at its ap_list again (kvm_vcpu_kick). A vCPU
@@ -18,14 +19,14 @@ import { CTL_DEBUG, DEBUG_NO_QUEUE_RECHECK, NONE, VCPU_WFI, type Vgic } from './
  */
 export function kickVcpu(v: Vgic, vcpu: number): void {
   if (v.shared) kickShared(v, vcpu);
-  else v.kick[vcpu] = 1;
+  else v.kick[vcpu * LINE_WORDS] = 1;
   if (v.onKick !== null || v.tracer !== null) notifyKick(v, vcpu);
 }
 
 function kickShared(v: Vgic, vcpu: number): void {
-  if (Atomics.load(v.kick, vcpu) === 0) {
-    Atomics.store(v.kick, vcpu, 1);
-    if (Atomics.load(v.runState, vcpu) === VCPU_WFI) Atomics.notify(v.kick, vcpu);
+  if (Atomics.load(v.kick, vcpu * LINE_WORDS) === 0) {
+    Atomics.store(v.kick, vcpu * LINE_WORDS, 1);
+    if (Atomics.load(v.runState, vcpu * LINE_WORDS) === VCPU_WFI) Atomics.notify(v.kick, vcpu * LINE_WORDS);
   }
 }
 

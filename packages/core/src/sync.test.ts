@@ -8,6 +8,7 @@ import { requeue } from './queue.js';
 import { pruneApList, syncHwState } from './sync.js';
 import type { TraceEvent } from './trace.js';
 import { FOLD_DEACTIVATE, LR_ACTIVE, NONE, VCPU_OUTSIDE, type Vgic } from './vgic.js';
+import { LINE_WORDS } from './cache-line.js';
 
 function pendingOn(v: Vgic, intid: number, vcpu: number, o: { level?: boolean } = {}): number {
   const s = spiSlot(v, intid);
@@ -28,8 +29,8 @@ describe('syncHwState: folding the list registers', () => {
     expect(v.pendingLatch[s]).toBe(1);
     expect(v.apListVcpu[s]).toBe(1);
     expect(v.inLr[s]).toBe(NONE);
-    expect(v.runState[1]).toBe(VCPU_OUTSIDE);
-    expect(v.usedLrs[1]).toBe(0);
+    expect(v.runState[LINE_WORDS]).toBe(VCPU_OUTSIDE);
+    expect(v.usedLrs[LINE_WORDS]).toBe(0);
   });
 
   it('brings back the active state of an acknowledged interrupt', () => {

@@ -22,6 +22,7 @@ import {
   VCPU_OUTSIDE,
   type Vgic,
 } from './vgic.js';
+import { LINE_WORDS } from './cache-line.js';
 
 /**
  * Fold list register `k` back into its interrupt (vgic_v2/v3_fold_lr_state):
@@ -155,15 +156,15 @@ export function syncHwState(v: Vgic, vcpu: number): void {
 }
 
 function sync(v: Vgic, vcpu: number): void {
-  const used = v.usedLrs[vcpu]!;
+  const used = v.usedLrs[vcpu * LINE_WORDS]!;
   for (let k = 0; k < used; k++) foldLr(v, vcpu, k);
-  v.usedLrs[vcpu] = 0;
+  v.usedLrs[vcpu * LINE_WORDS] = 0;
   // Stored only when they change: each shares a cache line with other
   // vCPUs' words, which a store takes from their threads.
   if (v.underflowRequested[vcpu] !== 0) v.underflowRequested[vcpu] = 0;
   if (v.maintenancePending[vcpu] !== 0) v.maintenancePending[vcpu] = 0;
   if (v.eoiCount[vcpu] !== 0) v.eoiCount[vcpu] = 0;
-  v.runState[vcpu] = VCPU_OUTSIDE;
+  v.runState[vcpu * LINE_WORDS] = VCPU_OUTSIDE;
   // syncHwState holds the callbacks already: prune itself, not pruneApList's second hold.
   prune(v, vcpu);
   cpuifUpdateLines(v, vcpu);

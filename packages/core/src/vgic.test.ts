@@ -32,7 +32,7 @@ describe('the state layout (VGIC_STATE_ARRAYS)', () => {
     for (const [name, [kind, extent]] of Object.entries(VGIC_STATE_ARRAYS)) {
       const a = v[name as keyof typeof VGIC_STATE_ARRAYS];
       // Arrays of per-vCPU blocks a line apart begin a line.
-      const align = ['slotsAndHeads', 'locks', 'aprWords', 'lrs'].includes(extent) ? LINE_BYTES : a.BYTES_PER_ELEMENT;
+      const align = ['slotsAndHeads', 'locks', 'aprWords', 'lrs', 'vcpuLines'].includes(extent) ? LINE_BYTES : a.BYTES_PER_ELEMENT;
       expect(a.buffer, name).toBe(v.buffer);
       expect(a.constructor, name).toBe(kind === 'i32' ? Int32Array : kind === 'u32' ? Uint32Array : Uint8Array);
       expect(a.byteOffset % align, name).toBe(0);
@@ -42,6 +42,30 @@ describe('the state layout (VGIC_STATE_ARRAYS)', () => {
       end = a.byteOffset + a.byteLength;
     }
     expect(end).toBe(Vgic.bytesFor(shape));
+  });
+
+  it("puts each vCPU's run state, kick, used LRs and lines in cache lines no other vCPU's words and no other array share", () => {
+    const v = Vgic.create(shape, false);
+    const perVcpu = Object.entries(VGIC_STATE_ARRAYS).filter(([, [, extent]]) => extent === 'vcpuLines');
+    expect(perVcpu.map(([name]) => name).sort()).toEqual(['fiqLine', 'irqLine', 'kick', 'linesStale', 'runState', 'usedLrs']);
+    const lineOf = (byte: number): number => Math.floor(byte / LINE_BYTES);
+    const owner = new Map<number, string>();
+    for (const [name] of perVcpu) {
+      const a = v[name as keyof typeof VGIC_STATE_ARRAYS];
+      for (let k = 0; k < shape.nrVcpus; k++) {
+        const line = lineOf(a.byteOffset + k * LINE_WORDS * a.BYTES_PER_ELEMENT);
+        expect(owner.get(line), `${name}[vCPU ${k}]`).toBeUndefined();
+        owner.set(line, `${name}[vCPU ${k}]`);
+      }
+    }
+    for (const [name, [, extent]] of Object.entries(VGIC_STATE_ARRAYS)) {
+      if (extent === 'vcpuLines') continue;
+      const a = v[name as keyof typeof VGIC_STATE_ARRAYS];
+      if (a.byteLength === 0) continue;
+      for (let line = lineOf(a.byteOffset); line <= lineOf(a.byteOffset + a.byteLength - 1); line++) {
+        expect(owner.get(line), `${name} shares a line with`).toBeUndefined();
+      }
+    }
   });
 
   // Two vCPU threads that write one cache line take it from each other on

@@ -127,9 +127,10 @@ export const VGIC_MAGIC = 0x56474943;
 /**
  * The buffer layout this build reads and writes (its second word). 2: the thread table of lock owners; 3: the header
  * records the state's size; 4: each vCPU's list head, active priorities and list registers in cache lines of their own;
- * 5: LPI slots, the INTID → slot map, the ITS and LPI map lock words and the backend's own state words.
+ * 5: LPI slots, the INTID → slot map, the ITS and LPI map lock words and the backend's own state words; 6: the
+ * per-vCPU words written on every entry and exit (run state, kick, used LRs, the output lines) a cache line apart.
  */
-export const LAYOUT_VERSION = 5;
+export const LAYOUT_VERSION = 6;
 
 /** The first LPI INTID (GICv3). */
 export const LPI_INTID_BASE = 8192;
@@ -176,6 +177,7 @@ export type StateExtent =
   | 'slotsAndHeads'
   | 'routeHalves'
   | 'vcpus'
+  | 'vcpuLines'
   | 'aprWords'
   | 'vcpuWords'
   | 'lrs'
@@ -237,11 +239,18 @@ export const VGIC_STATE_ARRAYS = {
   inLr: ['i32', 'slots'],
   /** The backend's routing word, two 32-bit halves per slot. */
   route: ['u32', 'routeHalves'],
-  // --- per vCPU, 32-bit ---
-  runState: ['i32', 'vcpus'],
+  // --- per vCPU, a cache line apart: vCPU k's word at k·LINE_WORDS ---
+  // Each is written on every entry or exit of its vCPU; with neighbours'
+  // words in one line, two vCPU threads would take the line from each other.
+  runState: ['i32', 'vcpuLines'],
   /** Kick requested (Atomics.wait/notify target for a vCPU in WFI). */
-  kick: ['i32', 'vcpus'],
-  usedLrs: ['i32', 'vcpus'],
+  kick: ['i32', 'vcpuLines'],
+  usedLrs: ['i32', 'vcpuLines'],
+  irqLine: ['i32', 'vcpuLines'],
+  fiqLine: ['i32', 'vcpuLines'],
+  /** `irqLine`/`fiqLine` may be out of date: recomputed when read (nobody was listening when they changed). */
+  linesStale: ['i32', 'vcpuLines'],
+  // --- per vCPU, 32-bit ---
   eoiCount: ['i32', 'vcpus'],
   /** Edges folded into a latch that was already set (coalesced behind an LR). */
   foldCoalesced: ['i32', 'vcpus'],
@@ -275,10 +284,6 @@ export const VGIC_STATE_ARRAYS = {
   underflowRequested: ['u8', 'vcpus'],
   /** A maintenance interrupt is pending: the vCPU must exit before its next guest access. */
   maintenancePending: ['u8', 'vcpus'],
-  irqLine: ['u8', 'vcpus'],
-  fiqLine: ['u8', 'vcpus'],
-  /** `irqLine`/`fiqLine` may be out of date: recomputed when read (nobody was listening when they changed). */
-  linesStale: ['u8', 'vcpus'],
   // The virtual machine control register (ICH_VMCR / GICH_VMCR) fields.
   pmr: ['u8', 'vcpus'],
   bpr0: ['u8', 'vcpus'],
@@ -313,7 +318,7 @@ function headBaseOf(nrSlots: number): number {
 }
 
 /** Extents whose arrays hold per-vCPU blocks a line apart: laid at a line's start, so each block keeps to its lines. */
-const LINE_ALIGNED: ReadonlySet<StateExtent> = new Set<StateExtent>(['slotsAndHeads', 'locks', 'aprWords', 'lrs']);
+const LINE_ALIGNED: ReadonlySet<StateExtent> = new Set<StateExtent>(['slotsAndHeads', 'locks', 'aprWords', 'lrs', 'vcpuLines']);
 
 /** The ITS's cmd_lock in `lockWords`: the start of the line past the last vCPU's head (its_lock and the LPI map lock follow). */
 function extraLocksOf(nrSlots: number, nrVcpus: number): number {
@@ -342,6 +347,9 @@ function extentOf(e: StateExtent, s: VgicShape): number {
       return slots * 2;
     case 'vcpus':
       return s.nrVcpus;
+    // A whole line each: the word after the last vCPU's is no other array's.
+    case 'vcpuLines':
+      return s.nrVcpus * LINE_WORDS;
     case 'aprWords':
       return Math.max(0, s.nrVcpus - 1) * LINE_WORDS + APR_WORDS;
     case 'vcpuWords':
@@ -593,7 +601,7 @@ export class Vgic {
       const head = this.apListHead(k);
       this.next[head] = head;
       this.prev[head] = head;
-      this.usedLrs[k] = 0;
+      this.usedLrs[k * LINE_WORDS] = 0;
     }
   }
 

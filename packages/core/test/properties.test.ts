@@ -21,6 +21,7 @@ import {
 import { FOLD_UNPEND } from '../src/vgic.js';
 import { createToy, sgiValue } from './fixtures/toy-gic.js';
 import { toyGuest as g } from './fixtures/toy-guest.js';
+import { LINE_WORDS } from '../src/cache-line.js';
 
 const VCPUS = 3;
 const SPIS = [32, 33, 34, 35, 36, 37, 38, 39];
@@ -117,7 +118,7 @@ class Run {
     const v = this.v;
     const owner = v.apListVcpu[slot]!;
     const k = v.inLr[slot]!;
-    if (owner === NONE || k === NONE || v.runState[owner] !== VCPU_RUNNING) return 0;
+    if (owner === NONE || k === NONE || v.runState[owner * LINE_WORDS] !== VCPU_RUNNING) return 0;
     if ((v.foldChanges[slot]! & FOLD_UNPEND) !== 0) return 0;
     return (v.lrState[v.lrBase(owner) + k]! & LR_PENDING) !== 0 ? 1 : 0;
   }

@@ -39,6 +39,7 @@ import { syncHwState } from '../sync.js';
 import { quiesceMachine } from './save.js';
 import { machineAffinities } from './affinity.js';
 import { CONFIG_LEVEL, NONE, VCPU_RUNNING, type Vgic } from '../vgic.js';
+import { LINE_WORDS } from '../cache-line.js';
 
 /** Device attribute groups (arch/arm64/include/uapi/asm/kvm.h). */
 export const KVM_DEV_ARM_VGIC_GRP_ADDR = 0;
@@ -113,7 +114,7 @@ export class KvmVgicDevice {
   /** Every vCPU out of the guest, as KVM holds them during an attribute access. */
   private stopVcpus(): void {
     const v = this.v;
-    for (let k = 0; k < v.nrVcpus; k++) if (v.runState[k] === VCPU_RUNNING) syncHwState(v, k);
+    for (let k = 0; k < v.nrVcpus; k++) if (v.runState[k * LINE_WORDS] === VCPU_RUNNING) syncHwState(v, k);
     // Every vCPU is out; a callback that failed meanwhile fails the access before it is made.
     rethrowCallbackError(v);
   }

@@ -13,6 +13,7 @@ import { pruneApList, syncHwState } from '../sync.js';
 import { APR_WORDS, CONFIG_EDGE, CTL_DIST_ENABLE, DIST_WORDS, NONE, VCPU_RUNNING, VCPU_WORDS, type Vgic } from '../vgic.js';
 import { formatMpidr, machineAffinities } from './affinity.js';
 import type { CpuInterfaceSnapshot, GicSnapshot, IrqSnapshot, LpiSnapshot, VcpuSnapshot } from './document.js';
+import { LINE_WORDS } from '../cache-line.js';
 
 /** A 64-bit word from two 32-bit halves, as the document writes it: `0x` and 16 hex digits. */
 export function formatRoute(lo: number, hi: number): string {
@@ -72,7 +73,7 @@ function saveCpuInterface(v: Vgic, k: number): CpuInterfaceSnapshot {
 export function quiesceMachine(m: Machine): void {
   if (!Machine.isMachine(m)) throw new VgicError('INVALID_ARGUMENT', `quiesceMachine takes a machine; got ${describeValue(m)}`);
   const v = m.vgic;
-  for (let k = 0; k < v.nrVcpus; k++) if (v.runState[k] === VCPU_RUNNING) syncHwState(v, k);
+  for (let k = 0; k < v.nrVcpus; k++) if (v.runState[k * LINE_WORDS] === VCPU_RUNNING) syncHwState(v, k);
   for (let k = 0; k < v.nrVcpus; k++) pruneApList(v, k);
   rethrowCallbackError(v);
 }

@@ -18,6 +18,7 @@ import { PHASE_DRAIN, PHASE_QUIESCE, PHASE_STOP, ThreadControl } from './control
 import type { CpuInterfaceNames, VcpuCounters } from './guest-cpu.js';
 import type { BackendRef, ModuleRef, WorkerData, WorkerMessage } from './protocol.js';
 import type { RunVcpuOptions } from './runner.js';
+import { LINE_WORDS } from '../cache-line.js';
 
 const SOURCE_CONDITION = '--conditions=@vgic/source';
 const TS_FILE = /\.[cm]?ts$/;
@@ -300,7 +301,7 @@ export class VcpuThreads {
     const v = this.machine.vgic;
     const before = c.activity;
     for (const k of this.vcpus) {
-      if (!c.isIdle(k) || Atomics.load(v.kick, k) !== 0) return false;
+      if (!c.isIdle(k) || Atomics.load(v.kick, k * LINE_WORDS) !== 0) return false;
     }
     return c.activity === before;
   }

@@ -34,6 +34,7 @@ import { CheckedLocks } from '../lockdep.js';
 import { VCPU_OUTSIDE, VCPU_WFI, type Vgic } from '../vgic.js';
 import { PHASE_STOP } from './control.js';
 import type { GuestCpu } from './guest-cpu.js';
+import { LINE_WORDS } from '../cache-line.js';
 
 /** Take one interrupt (acknowledge, work, EOI/DIR); false when there was nothing to take. */
 export type GuestHandler = (cpu: GuestCpu) => boolean;
@@ -115,26 +116,26 @@ function waitForInterrupt(cpu: GuestCpu, timeoutMs: number): void {
   const k = cpu.vcpu;
   const control = cpu.control;
   const c = cpu.counters;
-  Atomics.store(v.runState, k, VCPU_WFI);
+  Atomics.store(v.runState, k * LINE_WORDS, VCPU_WFI);
   let pending: boolean;
   try {
     pending = m.hasPending(k);
   } catch (e) {
-    Atomics.store(v.runState, k, VCPU_OUTSIDE);
+    Atomics.store(v.runState, k * LINE_WORDS, VCPU_OUTSIDE);
     throw e;
   }
   if (pending || control.phase === PHASE_STOP) {
-    Atomics.store(v.runState, k, VCPU_OUTSIDE);
+    Atomics.store(v.runState, k * LINE_WORDS, VCPU_OUTSIDE);
     return;
   }
   control.setIdle(k, true);
   c.wfiSleeps++;
-  const woke = Atomics.wait(v.kick, k, 0, timeoutMs);
+  const woke = Atomics.wait(v.kick, k * LINE_WORDS, 0, timeoutMs);
   // Announce the wake before anything else, so a main thread watching for
   // quiescence sees the activity (control.ts).
   control.bumpActivity();
   control.setIdle(k, false);
-  Atomics.store(v.runState, k, VCPU_OUTSIDE);
+  Atomics.store(v.runState, k * LINE_WORDS, VCPU_OUTSIDE);
   if (woke === 'timed-out') c.wfiTimeouts++;
   else c.kicks++;
 }

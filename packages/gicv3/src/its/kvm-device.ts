@@ -38,6 +38,7 @@ import { cbaserBytes } from './baser.js';
 import type { Its } from './its.js';
 import { itsOfMachine } from './machines.js';
 import { restoreTables, saveTables, type TableError } from './save-tables.js';
+import { LINE_WORDS } from '@vgic/core';
 
 /** The ITS device's attribute groups and attributes beside core's (arch/arm64/include/uapi/asm/kvm.h). */
 export const KVM_DEV_ARM_VGIC_GRP_ITS_REGS = 8;
@@ -89,7 +90,7 @@ export class KvmItsDevice {
   /** Every vCPU out of the guest, as KVM's lock_all_vcpus. */
   private stopVcpus(): void {
     const v = this.v;
-    for (let k = 0; k < v.nrVcpus; k++) if (v.runState[k] === VCPU_RUNNING) syncHwState(v, k);
+    for (let k = 0; k < v.nrVcpus; k++) if (v.runState[k * LINE_WORDS] === VCPU_RUNNING) syncHwState(v, k);
   }
 
   /** KVM_GET_DEVICE_ATTR. */
