@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LINE_WORDS } from './cache-line.js';
 import { bareVgic, configure, lrIntids, resync, spiSlot } from '../test/fixtures/bare.js';
 import {
   cpuifLines,
@@ -20,7 +21,6 @@ import { checkInvariants } from './invariants.js';
 import { requeue } from './queue.js';
 import { syncHwState } from './sync.js';
 import { APR_WORDS, CTL_DIST_ENABLE, LR_ACTIVE, LR_PENDING, type Vgic } from './vgic.js';
-import { LINE_WORDS } from './cache-line.js';
 
 const BOTH = 3;
 

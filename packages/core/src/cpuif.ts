@@ -10,6 +10,7 @@
  * only under their irq lock.
  */
 import { lowestBit } from './bits.js';
+import { LINE_WORDS } from './cache-line.js';
 import { dropCallbacks, emitTrace, holdCallbacks, hostListens, notifyEoi, notifyHost, notifyLine, releaseCallbacks } from './notify.js';
 import { isPending, targetOracle } from './oracle.js';
 import { kickVcpu, queueIrqUnlock } from './queue.js';
@@ -28,7 +29,6 @@ import {
   VCPU_RUNNING,
   type Vgic,
 } from './vgic.js';
-import { LINE_WORDS } from './cache-line.js';
 
 /** INTID returned when there is nothing to acknowledge. */
 export const SPURIOUS = 1023;
@@ -161,9 +161,8 @@ function lrIarValue(v: Vgic, lr: number): number {
  */
 export function cpuifUpdateLines(v: Vgic, vcpu: number): void {
   if (v.onLine === null && v.tracer === null) {
-    // Written only when it changes: the byte shares a line with other vCPUs'
-    // (a vCPU array), which a store on every acknowledge and EOI would take
-    // from their threads each time.
+    // Written only when it changes: a store on every acknowledge and EOI
+    // would dirty the line another thread reads it from (cpuifLines).
     if (v.linesStale[vcpu * LINE_WORDS] === 0) v.linesStale[vcpu * LINE_WORDS] = 1;
     return;
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LINE_WORDS } from './cache-line.js';
 import { bareVgic, configure, enqueue, lrIntids, spiSlot } from '../test/fixtures/bare.js';
 import { apListSlots } from './aplist.js';
 import { flushLrState } from './flush.js';
@@ -6,7 +7,6 @@ import { checkInvariants } from './invariants.js';
 import { requeue } from './queue.js';
 import { pruneApList } from './sync.js';
 import { CONFIG_LEVEL, LR_ACTIVE, LR_PENDING, NONE, VCPU_RUNNING, type Vgic } from './vgic.js';
-import { LINE_WORDS } from './cache-line.js';
 
 /** Put an SPI on vCPU 0's ap_list as pending (or active) with a priority. */
 function queued(v: Vgic, intid: number, prio: number, state: 'pending' | 'active' = 'pending'): number {

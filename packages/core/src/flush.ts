@@ -6,13 +6,13 @@
  */
 import { apListLength, apListSort } from './aplist.js';
 import { lowestBit, popcount } from './bits.js';
+import { LINE_WORDS } from './cache-line.js';
 import { cpuifUpdateLines } from './cpuif.js';
 import { dropCallbacks, emitTrace, holdCallbacks, releaseCallbacks } from './notify.js';
 import { isPending, targetOracle } from './oracle.js';
 import { kickVcpu } from './queue.js';
 import type { LrView } from './trace.js';
 import { CONFIG_EDGE, CONFIG_LEVEL, LR_ACTIVE, LR_PENDING, NONE, VCPU_RUNNING, type Vgic } from './vgic.js';
-import { LINE_WORDS } from './cache-line.js';
 
 /**
  * Fill list register `k` of `vcpu` from `slot` (vgic_v2/v3_populate_lr).

@@ -5,6 +5,7 @@
  * the vCPU exits. Allocates freely: never on the hot path.
  */
 import { apListSlots } from './aplist.js';
+import { LINE_WORDS } from './cache-line.js';
 import { cpuifLines, highestActivePriority } from './cpuif.js';
 import { lrViews } from './flush.js';
 import { isPending } from './oracle.js';
@@ -21,7 +22,6 @@ import {
   VCPU_RUNNING,
   type Vgic,
 } from './vgic.js';
-import { LINE_WORDS } from './cache-line.js';
 
 export interface IrqState {
   intid: number;

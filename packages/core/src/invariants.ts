@@ -4,9 +4,9 @@
  * list means the state is sound. Call it when no other thread is inside the
  * engine (between steps, or after the workers have drained).
  */
+import { LINE_WORDS } from './cache-line.js';
 import { targetOracleQuiescent } from './oracle.js';
 import { CONFIG_EDGE, LPI_INTID_BASE, NONE, VCPU_RUNNING, type Vgic } from './vgic.js';
-import { LINE_WORDS } from './cache-line.js';
 
 export function checkInvariants(v: Vgic): string[] {
   const problems: string[] = [];

@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { LINE_WORDS } from './cache-line.js';
 import { bareVgic } from '../test/fixtures/bare.js';
 import { cpuifAck, cpuifEoi } from './cpuif.js';
 import { flushLrState } from './flush.js';
@@ -13,7 +14,6 @@ import { checkInvariants, noLockHeld } from './invariants.js';
 import { lpiAllocate, lpiClearPending, lpiRelease, lpiSetConfig, lpiSetPending, lpiSetTarget, lpiSlot } from './lpi.js';
 import { syncHwState } from './sync.js';
 import { NONE, SPURIOUS, VCPU_RUNNING } from './index.js';
-import { LINE_WORDS } from './cache-line.js';
 
 const VCPUS = 3;
 const LPIS = 6;

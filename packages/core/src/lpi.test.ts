@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LINE_WORDS } from './cache-line.js';
 import { bareVgic, lrIntids, spiSlot } from '../test/fixtures/bare.js';
 import { apListSlots } from './aplist.js';
 import { cpuifAck, cpuifEoi } from './cpuif.js';
@@ -20,7 +21,6 @@ import {
 } from './lpi.js';
 import { syncHwState } from './sync.js';
 import { CONFIG_EDGE, NONE, type Vgic } from './vgic.js';
-import { LINE_WORDS } from './cache-line.js';
 
 /** An LPI mapped, enabled at `prio`, targeting `vcpu`. */
 function liveLpi(v: Vgic, intid: number, vcpu: number, prio = 0x80): number {

@@ -26,6 +26,7 @@
 import { accessBit, sysregKey, type AccessWidth, type FrameDef, type GicBackend, type SysregDef, type SysregEncoding } from './backend.js';
 import { toU64 } from './bits.js';
 import { badWidth, describeValue, high32, hostValue, isU64, low32, readOptions } from './args.js';
+import { LINE_WORDS } from './cache-line.js';
 import { cpuifLines, hasPendingIrq } from './cpuif.js';
 import { VgicError } from './errors.js';
 import { flushLrState, lrViews } from './flush.js';
@@ -42,7 +43,6 @@ import type { RegisterName, RegisterNames, RegisterValue, WidthOption } from './
 import { Subscribers, type Unsubscribe } from './subscribers.js';
 import type { LrView, TraceEvent, Tracer } from './trace.js';
 import { RegisterLookup, SysregTable, checkName, type ResolvedRegister } from './register-lookup.js';
-import { LINE_WORDS } from './cache-line.js';
 
 export type { ResolvedMmio, ResolvedSysreg, ResolvedRegister } from './register-lookup.js';
 import {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { LINE_WORDS } from './cache-line.js';
 import { RecordingLocks, bareVgic, configure, enqueue, spiSlot } from '../test/fixtures/bare.js';
 import { apListSlots } from './aplist.js';
 import { isVgicError } from './errors.js';
 import { noLockHeld } from './invariants.js';
 import { queueIrqUnlock, requeue } from './queue.js';
 import { DEBUG_NO_QUEUE_RECHECK, NONE, type Vgic } from './vgic.js';
-import { LINE_WORDS } from './cache-line.js';
 
 function kicks(v: Vgic): number[] {
   const out: number[] = [];

@@ -8,10 +8,10 @@
  * needed (prune migrating an interrupt), take the lower vCPU id's first.
  */
 import { apListAddTail, apListDel } from './aplist.js';
+import { LINE_WORDS } from './cache-line.js';
 import { emitTrace, notifyKick } from './notify.js';
 import { targetOracle } from './oracle.js';
 import { CTL_DEBUG, DEBUG_NO_QUEUE_RECHECK, NONE, VCPU_WFI, type Vgic } from './vgic.js';
-import { LINE_WORDS } from './cache-line.js';
 
 /**
  * Ask `vcpu` to exit and look at its ap_list again (kvm_vcpu_kick). A vCPU

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LINE_WORDS } from './cache-line.js';
 import { RecordingLocks, bareVgic, configure, spiSlot } from '../test/fixtures/bare.js';
 import { apListSlots } from './aplist.js';
 import { cpuifAck, cpuifEoi, SPURIOUS } from './cpuif.js';
@@ -8,7 +9,6 @@ import { requeue } from './queue.js';
 import { pruneApList, syncHwState } from './sync.js';
 import type { TraceEvent } from './trace.js';
 import { FOLD_DEACTIVATE, LR_ACTIVE, NONE, VCPU_OUTSIDE, type Vgic } from './vgic.js';
-import { LINE_WORDS } from './cache-line.js';
 
 function pendingOn(v: Vgic, intid: number, vcpu: number, o: { level?: boolean } = {}): number {
   const s = spiSlot(v, intid);

@@ -5,6 +5,7 @@
  * Runs on the vCPU's own thread.
  */
 import { apListDel } from './aplist.js';
+import { LINE_WORDS } from './cache-line.js';
 import { cpuifUpdateLines } from './cpuif.js';
 import { dropCallbacks, emitTrace, holdCallbacks, notifyEoi, releaseCallbacks } from './notify.js';
 import { targetOracle } from './oracle.js';
@@ -22,7 +23,6 @@ import {
   VCPU_OUTSIDE,
   type Vgic,
 } from './vgic.js';
-import { LINE_WORDS } from './cache-line.js';
 
 /**
  * Fold list register `k` back into its interrupt (vgic_v2/v3_fold_lr_state):

@@ -22,11 +22,13 @@
  * sentinel at index `apListHead(k)`.
  *
  * What each vCPU thread writes on every delivery — its list head and lock
- * word, its active priorities, its list registers — lies in a cache line of
- * its own (`LINE_BYTES` apart from the next vCPU's: `apListHead`, `aprBase`,
- * `lrBase`): when adjacent vCPUs' words shared a line, two vCPU threads
- * took that line from each other on every acknowledge and EOI, and a second
- * thread cost more than it brought.
+ * word, its active priorities, its list registers, its run state, kick,
+ * used-LR count and output lines — lies in a cache line of its own
+ * (`LINE_BYTES` apart from the next vCPU's: `apListHead`, `aprBase`,
+ * `lrBase`, and `k * LINE_WORDS` in the `vcpuLines` arrays): when adjacent
+ * vCPUs' words shared a line, two vCPU threads took that line from each
+ * other on every acknowledge and EOI, and a second thread cost more than it
+ * brought.
  */
 import { LINE_BYTES, LINE_WORDS } from './cache-line.js';
 import { VgicError } from './errors.js';

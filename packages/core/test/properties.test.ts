@@ -9,6 +9,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { LINE_WORDS } from '../src/cache-line.js';
 import {
   CONFIG_EDGE,
   LR_PENDING,
@@ -21,7 +22,6 @@ import {
 import { FOLD_UNPEND } from '../src/vgic.js';
 import { createToy, sgiValue } from './fixtures/toy-gic.js';
 import { toyGuest as g } from './fixtures/toy-guest.js';
-import { LINE_WORDS } from '../src/cache-line.js';
 
 const VCPUS = 3;
 const SPIS = [32, 33, 34, 35, 36, 37, 38, 39];

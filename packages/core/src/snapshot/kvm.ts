@@ -29,6 +29,7 @@
  */
 import { describeValue, high32, hostWord, isU64, low32 } from '../args.js';
 import { sysregKey, type KvmCpuRegs, type KvmSemantics, type RegisterDef, type SysregDef, type SysregEncoding } from '../backend.js';
+import { LINE_WORDS } from '../cache-line.js';
 import { VgicError } from '../errors.js';
 import { emulateRead, emulateWrite, registerAt, type IndexedFrame } from '../frames.js';
 import { Machine } from '../machine.js';
@@ -39,7 +40,6 @@ import { syncHwState } from '../sync.js';
 import { quiesceMachine } from './save.js';
 import { machineAffinities } from './affinity.js';
 import { CONFIG_LEVEL, NONE, VCPU_RUNNING, type Vgic } from '../vgic.js';
-import { LINE_WORDS } from '../cache-line.js';
 
 /** Device attribute groups (arch/arm64/include/uapi/asm/kvm.h). */
 export const KVM_DEV_ARM_VGIC_GRP_ADDR = 0;

@@ -6,6 +6,7 @@
  * the workers have stopped their vCPUs).
  */
 import { describeValue } from '../args.js';
+import { LINE_WORDS } from '../cache-line.js';
 import { VgicError } from '../errors.js';
 import { Machine } from '../machine.js';
 import { rethrowCallbackError } from '../notify.js';
@@ -13,7 +14,6 @@ import { pruneApList, syncHwState } from '../sync.js';
 import { APR_WORDS, CONFIG_EDGE, CTL_DIST_ENABLE, DIST_WORDS, NONE, VCPU_RUNNING, VCPU_WORDS, type Vgic } from '../vgic.js';
 import { formatMpidr, machineAffinities } from './affinity.js';
 import type { CpuInterfaceSnapshot, GicSnapshot, IrqSnapshot, LpiSnapshot, VcpuSnapshot } from './document.js';
-import { LINE_WORDS } from '../cache-line.js';
 
 /** A 64-bit word from two 32-bit halves, as the document writes it: `0x` and 16 hex digits. */
 export function formatRoute(lo: number, hi: number): string {

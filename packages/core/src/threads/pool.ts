@@ -10,6 +10,7 @@
  * backend package it imports resolves to its source as well.
  */
 import { Worker } from 'node:worker_threads';
+import { LINE_WORDS } from '../cache-line.js';
 import { VgicError, type VgicErrorCode } from '../errors.js';
 import { THREAD_RESERVED, type LockSpace } from '../lock-owners.js';
 import type { Machine } from '../machine.js';
@@ -18,7 +19,6 @@ import { PHASE_DRAIN, PHASE_QUIESCE, PHASE_STOP, ThreadControl } from './control
 import type { CpuInterfaceNames, VcpuCounters } from './guest-cpu.js';
 import type { BackendRef, ModuleRef, WorkerData, WorkerMessage } from './protocol.js';
 import type { RunVcpuOptions } from './runner.js';
-import { LINE_WORDS } from '../cache-line.js';
 
 const SOURCE_CONDITION = '--conditions=@vgic/source';
 const TS_FILE = /\.[cm]?ts$/;

@@ -29,12 +29,12 @@
  * machine instead (worker.ts, lock-owners.ts). The shared violation word of
  * the machine has counted it too.
  */
+import { LINE_WORDS } from '../cache-line.js';
 import { isVgicError } from '../errors.js';
 import { CheckedLocks } from '../lockdep.js';
 import { VCPU_OUTSIDE, VCPU_WFI, type Vgic } from '../vgic.js';
 import { PHASE_STOP } from './control.js';
 import type { GuestCpu } from './guest-cpu.js';
-import { LINE_WORDS } from '../cache-line.js';
 
 /** Take one interrupt (acknowledge, work, EOI/DIR); false when there was nothing to take. */
 export type GuestHandler = (cpu: GuestCpu) => boolean;
