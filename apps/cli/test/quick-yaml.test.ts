@@ -4,28 +4,12 @@
  * it reads must be the library's value, and every node's position the
  * library's — so that which reader read a file changes no message.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { readDocument, readWithLibrary, type Locations, type Path } from '../src/load/document.js';
 import { quickRead, QuickStop } from '../src/load/quick-yaml.js';
-
-const root = join(import.meta.dirname, '../../..');
-
-function repositoryFiles(): [string, string][] {
-  const out: [string, string][] = [];
-  for (const dir of ['examples', 'conformance', 'conformance/recorded']) {
-    for (const name of readdirSync(join(root, dir)).sort()) {
-      if (!/\.(ya?ml|json)(\.gz)?$/.test(name)) continue;
-      const bytes = readFileSync(join(root, dir, name));
-      out.push([`${dir}/${name}`, (name.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8')]);
-    }
-  }
-  return out;
-}
+import { repositoryFiles } from './repository-files.js';
 
 /** Every path in a value, each map key also as a key. */
 function paths(x: unknown, at: Path = [], out: [Path, boolean][] = []): [Path, boolean][] {

@@ -4,29 +4,18 @@
  * and built one at a time when asked for — nothing of a step is held between
  * two asks, and each one built is the step loadScenario builds.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS } from '../src/backends.js';
 import { DetachedList, readWithLibrary } from '../src/load/document.js';
 import { loadScenario } from '../src/load/index.js';
 import { loadStreamedScenario } from '../src/load/load.js';
 import { quickRead, QuickStop } from '../src/load/quick-yaml.js';
+import { repositoryFiles } from './repository-files.js';
 
-const root = join(import.meta.dirname, '../../..');
 const { longScenario } = (await import(new URL('../../../tools/long-scenario.ts', import.meta.url).href)) as { longScenario(steps: number): Iterable<string> };
 
 function files(): [string, string][] {
-  const out: [string, string][] = [['long-2000.yaml', [...longScenario(2000)].join('')]];
-  for (const dir of ['examples', 'conformance', 'conformance/recorded']) {
-    for (const name of readdirSync(join(root, dir)).sort()) {
-      if (!/\.(ya?ml|json)(\.gz)?$/.test(name)) continue;
-      const bytes = readFileSync(join(root, dir, name));
-      out.push([`${dir}/${name}`, (name.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8')]);
-    }
-  }
-  return out;
+  return [['long-2000.yaml', [...longScenario(2000)].join('')], ...repositoryFiles()];
 }
 
 function steps(text: string): unknown {
