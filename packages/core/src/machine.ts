@@ -377,18 +377,14 @@ export class Machine<R extends RegisterNames = RegisterNames> {
   }
 
   /**
-   * Before a guest access: a vCPU that is outside enters; one that was
-   * kicked or raised a maintenance interrupt exits and re-enters, as the
-   * hardware would have taken it out of the guest.
+   * Before a guest access that `mustPrepare` found needs it: a vCPU that is
+   * outside enters; one that was kicked or raised a maintenance interrupt
+   * exits and re-enters, as the hardware would have taken it out of the guest.
    */
   private prepareGuest(vcpu: number): void {
     const v = this.vgic;
-    if (v.runState[vcpu * LINE_WORDS] !== VCPU_RUNNING) {
-      flushLrState(v, vcpu);
-    } else if (v.kick[vcpu * LINE_WORDS] !== 0 || v.maintenancePending[vcpu] !== 0) {
-      syncHwState(v, vcpu);
-      flushLrState(v, vcpu);
-    }
+    if (v.runState[vcpu * LINE_WORDS] === VCPU_RUNNING) syncHwState(v, vcpu);
+    flushLrState(v, vcpu);
   }
 
   /** A trapped access: the vCPU exits, the access is emulated, the vCPU re-enters. */
